@@ -1,0 +1,1 @@
+"""The eventsourcing application: commands that load aggregates, ask the domain, and save."""

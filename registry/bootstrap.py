@@ -1,0 +1,158 @@
+"""The composition root: settings → storage → application → views → services.
+
+The only module that knows which concrete classes make up a running registry.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .application.registry import Registry
+from .application.service import RegistryService
+from .clock import Clock
+from .config import Settings
+from .files import read_or_create_secret
+from .projections.projection import RegistryProjection
+from .projections.runner import CatchUpRunner
+from .projections.view import RegistryView
+from .signing import CertificateClaims, InvalidToken, KeyStore, sign_certificate, verify_token
+
+log = logging.getLogger(__name__)
+
+SQLITE_FILE = "registry.sqlite3"
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """``postgresql://user:password@host:port/db?schema=s`` → eventsourcing's settings.
+
+    User and password may be omitted (trust authentication): the OS user and an empty
+    password are passed, since eventsourcing wants both set."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"REGISTRY_DATABASE_URL must be postgresql://…; got {parts.scheme}://")
+    query = parse_qs(parts.query)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username) if parts.username else getpass.getuser(),
+        "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
+        "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "5",
+    }
+
+
+def persistence_env(settings: Settings) -> dict[str, str]:
+    if settings.database_url:
+        return postgres_env(settings.database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def _ensure_postgres_schema(env: dict[str, str]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=5, autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+            sql.Identifier(env["POSTGRES_SCHEMA"])))
+
+
+def _personal_store(app: Any) -> Any:
+    datastore = app.factory.datastore
+    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        from .storage.postgres import PostgresPersonalStore
+
+        return PostgresPersonalStore(datastore)
+    from .storage.sqlite import SQLitePersonalStore
+
+    return SQLitePersonalStore(datastore)
+
+
+def _view(app: Registry) -> RegistryView:
+    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        from .storage.postgres import PostgresRegistryView
+
+        return app.factory.tracking_recorder(PostgresRegistryView)  # type: ignore[no-any-return]
+    from .storage.sqlite import SQLiteRegistryView
+
+    return app.factory.tracking_recorder(SQLiteRegistryView)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    app: Registry
+    view: RegistryView
+    runner: CatchUpRunner
+    keys: KeyStore
+    service: RegistryService
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.app.close()
+
+
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    poll_interval: float = 1.0,
+    seed: bool = True,
+) -> Container:
+    """Assemble a registry. The projection runner is started; call ``close()`` when done."""
+    clock = clock or Clock(settings.tz)
+    env = persistence_env(settings)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        _ensure_postgres_schema(env)
+    secrets_dir = settings.data_dir / "keys"
+    app = Registry(
+        env,
+        personal_store_factory=_personal_store,
+        now=clock.now,
+        today=clock.today,
+        iin_key=read_or_create_secret(secrets_dir / "iin-index.key"),
+        grade_weights=settings.grade_weights,
+    )
+    view = _view(app)
+    runner = CatchUpRunner(app, RegistryProjection(app, view), poll_interval=poll_interval)
+    keys = KeyStore(secrets_dir)
+    keys.ensure_key()
+
+    def sign(number: str, full_name: str, title: str, credits: int, issued_on: date
+             ) -> tuple[str, str]:
+        key = keys.active()
+        claims = CertificateClaims(number=number, full_name=full_name, course_title=title,
+                                   credits=credits, issued_on=issued_on)
+        return sign_certificate(key, claims), key.kid
+
+    def verify(token: str) -> tuple[str, str]:
+        try:
+            claims, kid = verify_token(token, keys.jwks())
+        except InvalidToken as invalid:
+            raise ValueError(str(invalid)) from None
+        return claims.number, kid
+
+    service = RegistryService(app, view, runner, sign=sign, verify_token=verify)
+    container = Container(settings, clock, app, view, runner, keys, service)
+    runner.start()
+    if seed:
+        service.seed()
+    return container

@@ -1,0 +1,74 @@
+"""Configuration from the environment (SPEC §4): one frozen object, read once at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from .domain.grading import GradeWeights
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    public_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+    timezone: str = "Asia/Almaty"
+    production: bool = False
+    grade_weights: GradeWeights = field(default_factory=GradeWeights)
+    max_request_bytes: int = 25 * 1024 * 1024
+    university_name: dict[str, str] = field(
+        default_factory=lambda: {
+            "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
+            "ru": "Казахский национальный университет имени аль-Фараби",
+            "en": "Al-Farabi Kazakh National University",
+        }
+    )
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+    ) -> Settings:
+        env = os.environ if environ is None else environ
+        public_url = env.get("REGISTRY_PUBLIC_URL") or f"http://{host}:{port}"
+        weights = env.get("REGISTRY_GRADE_WEIGHTS")
+        settings = cls(
+            data_dir=Path(env.get("REGISTRY_DATA_DIR") or "var"),
+            database_url=env.get("REGISTRY_DATABASE_URL") or None,
+            public_url=public_url.rstrip("/"),
+            timezone=env.get("REGISTRY_TIMEZONE") or "Asia/Almaty",
+            production=_flag(env.get("REGISTRY_PRODUCTION")),
+            grade_weights=GradeWeights.parse(weights) if weights else GradeWeights(),
+        )
+        settings.tz  # fail early on an unknown zone
+        return settings
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def public_authority(self) -> str:
+        """Host, and port when not the scheme's default (the transparency log's origin)."""
+        parts = urlsplit(self.public_url)
+        default = {"http": 80, "https": 443}.get(parts.scheme)
+        host = parts.hostname or "localhost"
+        return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+    def verification_url(self, token: str) -> str:
+        return f"{self.public_url}/v#{token}"

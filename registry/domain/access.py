@@ -1,0 +1,134 @@
+"""Who may do what (SPEC §4). The one place the role table lives; the API asks it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from .errors import Forbidden, InvalidInput, Unauthenticated
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    INET = "inet"
+    COMMITTEE = "committee"
+    FACULTY = "faculty"
+    TEACHER = "teacher"
+    DEAN = "dean"
+    AUDITOR = "auditor"
+    LEARNER = "learner"
+
+
+class Action(StrEnum):
+    REGISTER_PLATFORM = "registerPlatform"
+    APPROVE_PLATFORM = "approvePlatform"
+    SET_ONLINE_PROCTORING = "setOnlineProctoring"
+    DRAFT_MOOC = "draftMooc"
+    SUBMIT_MOOC_FOR_REVIEW = "submitMoocForReview"
+    RECORD_EXPERT_REVIEW = "recordExpertReview"
+    RECORD_APPROBATION = "recordApprobation"
+    PUBLISH_MOOC = "publishMooc"
+    REGISTER_LEARNER = "registerLearner"
+    ENROLL = "enroll"
+    RECORD_SCORE = "recordScore"
+    RECORD_FINAL_EXAM = "recordFinalExam"
+    ISSUE_CERTIFICATE = "issueCertificate"
+    REVOKE_CERTIFICATE = "revokeCertificate"
+    REISSUE_CERTIFICATE = "reissueCertificate"
+    # reads that are not public
+    READ_LEARNERS = "readLearners"
+    READ_ENROLLMENTS = "readEnrollments"
+    READ_AUDIT_LOG = "readAuditLog"
+
+
+_STAFF_READERS = frozenset({Role.INET, Role.AUDITOR, Role.TEACHER, Role.DEAN})
+
+# admin may do everything; the table lists the other roles.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.REGISTER_PLATFORM: frozenset({Role.INET}),
+    Action.APPROVE_PLATFORM: frozenset({Role.COMMITTEE}),
+    Action.SET_ONLINE_PROCTORING: frozenset({Role.INET}),
+    Action.DRAFT_MOOC: frozenset({Role.INET}),
+    Action.SUBMIT_MOOC_FOR_REVIEW: frozenset({Role.INET}),
+    Action.RECORD_EXPERT_REVIEW: frozenset({Role.INET}),
+    Action.RECORD_APPROBATION: frozenset({Role.INET}),
+    Action.PUBLISH_MOOC: frozenset({Role.INET}),
+    Action.REGISTER_LEARNER: frozenset({Role.INET}),
+    Action.ENROLL: frozenset({Role.INET}),
+    Action.RECORD_SCORE: frozenset({Role.INET, Role.TEACHER}),
+    Action.RECORD_FINAL_EXAM: frozenset({Role.INET}),
+    Action.ISSUE_CERTIFICATE: frozenset({Role.INET}),
+    Action.REVOKE_CERTIFICATE: frozenset({Role.INET}),
+    Action.REISSUE_CERTIFICATE: frozenset({Role.INET}),
+    # A learner reads only their own learner record and enrolments (checked per object).
+    Action.READ_LEARNERS: _STAFF_READERS | {Role.LEARNER},
+    Action.READ_ENROLLMENTS: _STAFF_READERS | {Role.LEARNER},
+    Action.READ_AUDIT_LOG: frozenset({Role.AUDITOR}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's name and role (and, for a learner, which learner)."""
+
+    name: str
+    role: Role
+    learner_id: UUID | None = None
+
+    def may(self, action: Action) -> bool:
+        return self.role is Role.ADMIN or self.role in PERMISSIONS[action]
+
+    def may_read_learner(self, learner_id: UUID) -> bool:
+        if self.role is Role.LEARNER:
+            return self.learner_id == learner_id
+        return self.may(Action.READ_LEARNERS)
+
+
+def authorize(principal: Principal | None, action: Action) -> Principal:
+    """Authentication first, then permission (SPEC §3's order)."""
+    if principal is None:
+        raise Unauthenticated(
+            "This operation needs a token: send 'Authorization: Bearer <token>' "
+            "(create one with 'registry token create')."
+        )
+    if not principal.may(action):
+        raise Forbidden(f"The role '{principal.role.value}' may not run {action.value}.")
+    return principal
+
+
+class ApiToken(Aggregate):
+    """A bearer token, known only by its SHA-256; the secret itself is never stored."""
+
+    @staticmethod
+    def create_id(token_sha256: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"det-registry:/tokens/{token_sha256}")
+
+    @classmethod
+    def create(
+        cls, *, token_sha256: str, name: str, role: Role, learner_id: UUID | None
+    ) -> ApiToken:
+        role = Role(role)
+        if role is Role.LEARNER and learner_id is None:
+            raise InvalidInput("A learner token must name its learner (--learner ID).")
+        if role is not Role.LEARNER and learner_id is not None:
+            raise InvalidInput("Only a learner token is tied to a learner.")
+        if not name.strip():
+            raise InvalidInput("A token needs a name (who holds it).")
+        return cls(token_sha256=token_sha256, name=name.strip(), role=role.value,
+                   learner_id=learner_id)
+
+    @event("Created")
+    def __init__(
+        self, *, token_sha256: str, name: str, role: str, learner_id: UUID | None
+    ) -> None:
+        self.name = name
+        self.role = Role(role)
+        self.learner_id = learner_id
+        self.revoked = False
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(name=self.name, role=self.role, learner_id=self.learner_id)

@@ -1,0 +1,136 @@
+"""Certificates: rule R10 (clause 3.3).
+
+A certificate shows the university's name, the listener's full name, the course name and the
+credit volume. Its number is random (≥ 80 bits from the caller's CSPRNG), written in Crockford
+base32 with Crockford's check symbol, so a mistyped number is caught before any look-up and
+numbers cannot be enumerated. Nothing is ever deleted: revocation and reissue are events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from .errors import InvalidInput, InvalidTransition
+from .personal import ERASED, Personal, field
+from .text import clean_text
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK_SYMBOLS = CROCKFORD + "*~$=U"
+NUMBER_BITS = 80
+NUMBER_LENGTH = NUMBER_BITS // 5  # 16 symbols, then one check symbol
+_DECODE = {ch: i for i, ch in enumerate(CROCKFORD)} | {"O": 0, "I": 1, "L": 1}
+
+
+class CertificateStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+def encode_number(random_bytes: bytes) -> str:
+    """Ten random bytes → 16 Crockford symbols and a check symbol (value mod 37)."""
+    if len(random_bytes) * 8 != NUMBER_BITS:
+        raise ValueError(f"a certificate number takes exactly {NUMBER_BITS // 8} random bytes")
+    value = int.from_bytes(random_bytes, "big")
+    symbols = "".join(
+        CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(NUMBER_LENGTH))
+    )
+    return symbols + CHECK_SYMBOLS[value % 37]
+
+
+def normalize_number(text: str) -> str | None:
+    """The canonical number for what a person typed (case, hyphens, spaces, O/I/L forgiven),
+    or ``None`` when it cannot be a certificate number (wrong length or check symbol)."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in "- ")
+    if len(cleaned) != NUMBER_LENGTH + 1:
+        return None
+    body, check = cleaned[:-1], cleaned[-1]
+    try:
+        value = 0
+        for ch in body:
+            value = value * 32 + _DECODE[ch]
+    except KeyError:
+        return None
+    if CHECK_SYMBOLS[value % 37] != check:
+        return None
+    return "".join(CROCKFORD[_DECODE[ch]] for ch in body) + check
+
+
+class Certificate(Aggregate):
+    @staticmethod
+    def create_id(number: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"det-registry:/certificates/{number}")
+
+    @event("Issued")
+    def __init__(
+        self,
+        *,
+        number: str,
+        enrollment_id: UUID,
+        learner_id: UUID,
+        mooc_code: str,
+        course_title: str,
+        credits: int,
+        issued_on: date,
+        kid: str,
+        personal: Personal | None,
+    ) -> None:
+        self.number = number
+        self.enrollment_id = enrollment_id
+        self.learner_id = learner_id
+        self.mooc_code = mooc_code
+        self.course_title = course_title
+        self.credits = credits
+        self.issued_on = issued_on
+        self.kid = kid
+        self.full_name: str = field(personal, "full_name", erased=ERASED) or ERASED
+        self.token: str | None = field(personal, "token")
+        self.status = CertificateStatus.ACTIVE
+        self.revocation_reason: str | None = None
+        self.superseded_by: str | None = None
+
+    def revoke(self, *, reason: str) -> None:
+        reason = clean_text(reason, "reason", max_length=2000)
+        if self.status is not CertificateStatus.ACTIVE:
+            raise InvalidTransition(
+                f"Certificate {self.number} is {self.status.value}: only an active certificate "
+                "can be revoked.",
+                status=self.status.value,
+            )
+        self._revoked(personal={"reason": reason})
+
+    @event("Revoked")
+    def _revoked(self, *, personal: Personal | None) -> None:
+        self.status = CertificateStatus.REVOKED
+        self.revocation_reason = field(personal, "reason", erased=ERASED)
+
+
+def check_number(text: str) -> str:
+    number = normalize_number(text)
+    if number is None:
+        raise InvalidInput(
+            f"{text!r} is not a certificate number: check it against the printed certificate "
+            "(17 symbols; the last one is a check symbol).",
+            field="number",
+        )
+    return number
+
+
+class VerificationStatus(StrEnum):
+    VALID = "VALID"
+    REVOKED = "REVOKED"
+    SUPERSEDED = "SUPERSEDED"
+    INVALID = "INVALID"
+
+
+def verdict_for(status: CertificateStatus) -> VerificationStatus:
+    """What an employer is told about a genuine certificate in ``status``."""
+    return {
+        CertificateStatus.ACTIVE: VerificationStatus.VALID,
+        CertificateStatus.REVOKED: VerificationStatus.REVOKED,
+        CertificateStatus.SUPERSEDED: VerificationStatus.SUPERSEDED,
+    }[CertificateStatus(status)]

@@ -1,0 +1,150 @@
+"""A learner's enrolment in a MOOC: scores (R6), final attestation (R7) and grade (R9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from . import grading
+from .errors import AlreadyExists, InvalidInput, InvalidTransition, NotAdmitted, NotPassed
+from .errors import ProctoringUnavailable
+from .grading import FinalGrade, GradeWeights, ScoreComponent
+from .personal import Personal
+from .text import optional_text
+
+
+class ExamMode(StrEnum):
+    ONLINE_PROCTORED = "ONLINE_PROCTORED"
+    ON_CAMPUS = "ON_CAMPUS"
+
+
+@dataclass(frozen=True)
+class Exam:
+    points: int
+    mode: ExamMode
+    weights: GradeWeights
+
+
+class Enrollment(Aggregate):
+    @staticmethod
+    def create_id(learner_id: UUID, mooc_code: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"det-registry:/enrollments/{learner_id}/{mooc_code}")
+
+    @event("Enrolled")
+    def __init__(self, *, learner_id: UUID, mooc_code: str) -> None:
+        self.learner_id = learner_id
+        self.mooc_code = mooc_code
+        self.scores: dict[ScoreComponent, int] = {}
+        self.exam: Exam | None = None
+        self.certificate_number: str | None = None
+
+    # -- R6: scores ---------------------------------------------------------------------------
+
+    @property
+    def total_points(self) -> int:
+        return grading.total_points(self.scores)
+
+    @property
+    def admitted(self) -> bool:
+        return grading.is_admitted(self.total_points)
+
+    def record_score(self, *, component: ScoreComponent, points: int, reason: str | None) -> None:
+        component = ScoreComponent(component)
+        grading.check_points(points, grading.COMPONENT_MAX, f"{component.value} points")
+        reason = optional_text(reason, "reason", max_length=2000)
+        if self.exam is not None:  # checked first: no reason could cure it
+            raise InvalidTransition(
+                "The final exam is recorded: scores are closed and can no longer change."
+            )
+        previous = self.scores.get(component)
+        if previous is not None and reason is None:
+            raise InvalidInput(
+                f"{component.value} already has {previous} points: a correction needs a reason.",
+                field="reason",
+            )
+        self._score_recorded(
+            component=component.value,
+            points=points,
+            previous=previous,
+            personal={"reason": reason} if reason is not None else None,
+        )
+
+    @event("ScoreRecorded")
+    def _score_recorded(
+        self, *, component: str, points: int, previous: int | None, personal: Personal | None
+    ) -> None:
+        self.scores[ScoreComponent(component)] = points
+
+    # -- R7/R9: final attestation and grade -----------------------------------------------------
+
+    def record_final_exam(
+        self,
+        *,
+        points: int,
+        mode: ExamMode,
+        online_proctoring_available: bool,
+        weights: GradeWeights,
+    ) -> None:
+        mode = ExamMode(mode)
+        grading.check_points(points, grading.EXAM_MAX, "exam points")
+        if self.exam is not None:
+            raise AlreadyExists("The final exam of this enrolment is already recorded.")
+        if not self.admitted:
+            raise NotAdmitted(
+                f"The learner has {self.total_points} of {grading.TOTAL_MAX} points; admission to "
+                f"final control needs at least {grading.ADMISSION_MIN}.",
+                total_points=self.total_points,
+            )
+        if mode is ExamMode.ONLINE_PROCTORED and not online_proctoring_available:
+            raise ProctoringUnavailable(
+                "No online proctoring system is recorded as available: the exam is sat ON_CAMPUS."
+            )
+        self._final_exam_recorded(
+            points=points,
+            mode=mode.value,
+            admission_weight=weights.admission,
+            exam_weight=weights.exam,
+        )
+
+    @event("FinalExamRecorded")
+    def _final_exam_recorded(
+        self, *, points: int, mode: str, admission_weight: int, exam_weight: int
+    ) -> None:
+        self.exam = Exam(points, ExamMode(mode), GradeWeights(admission_weight, exam_weight))
+
+    @property
+    def final_grade(self) -> FinalGrade | None:
+        if self.exam is None:
+            return None
+        return grading.final_grade(self.total_points, self.exam.points, self.exam.weights)
+
+    @property
+    def passed(self) -> bool:
+        grade = self.final_grade
+        return grade is not None and self.exam is not None and grading.has_passed(
+            self.exam.points, grade
+        )
+
+    # -- R10: certificates ---------------------------------------------------------------------
+
+    def check_may_be_certified(self, active_certificate: str | None) -> None:
+        if not self.passed:
+            raise NotPassed(
+                "A certificate is issued only to a listener who passed: "
+                + ("the final exam is not recorded yet." if self.exam is None else
+                   f"final grade {self.final_grade and self.final_grade.numeric}, "
+                   f"exam {self.exam.points}.")
+            )
+        if active_certificate is not None:
+            raise AlreadyExists(
+                f"This enrolment already has active certificate {active_certificate}.",
+                number=active_certificate,
+            )
+
+    @event("CertificateAttached")
+    def attach_certificate(self, *, number: str) -> None:
+        self.certificate_number = number
+

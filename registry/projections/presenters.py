@@ -1,0 +1,91 @@
+"""Aggregates → read-model rows: plain values in the shape the API serves.
+
+Every derived value (``approved``, ``totalPoints``, ``admitted``, the final grade, ``passed``,
+the certificate's status) is asked of the domain here, once per event, so the API only reads.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ..domain.certificates import Certificate
+from ..domain.enrollments import Enrollment
+from ..domain.learners import Learner
+from ..domain.moocs import Mooc
+from ..domain.platforms import Platform
+from .view import Row
+
+
+@singledispatch
+def rows_for(aggregate: Aggregate) -> list[Row]:
+    """Aggregates without a read model (tokens, IIN claims, proctoring) give no rows."""
+    return []
+
+
+@rows_for.register
+def _platform(p: Platform) -> list[Row]:
+    doc = {
+        "code": p.code, "name": p.name, "url": p.url, "kind": p.kind.value,
+        "ownership": p.ownership.value, "approved": p.approved,
+        "decisionNumber": p.decision_number,
+        "decidedOn": p.decided_on.isoformat() if p.decided_on else None,
+    }
+    return [Row("platforms", p.code, doc, {"kind": p.kind.value, "approved": p.approved})]
+
+
+@rows_for.register
+def _mooc(m: Mooc) -> list[Row]:
+    doc = {
+        "code": m.code, "title": m.title.as_dict(), "language": m.language,
+        "credits": m.credits, "hours": m.hours, "department": m.department,
+        "status": m.status.value, "platformCode": m.platform_code, "remarks": m.remarks,
+        "courseTitle": m.course_title, "version": m.version,
+    }
+    return [Row("moocs", m.code, doc, {"status": m.status.value})]
+
+
+@rows_for.register
+def _learner(learner: Learner) -> list[Row]:
+    doc = {
+        "id": str(learner.id), "fullName": learner.full_name,
+        "fullNameLatin": learner.full_name_latin, "email": learner.email,
+    }
+    search = " ".join(filter(None, [learner.full_name, learner.full_name_latin])).casefold()
+    return [Row("learners", str(learner.id), doc, {"search": search})]
+
+
+@rows_for.register
+def _enrollment(e: Enrollment) -> list[Row]:
+    grade = e.final_grade
+    doc: dict[str, Any] = {
+        "id": str(e.id), "learnerId": str(e.learner_id), "moocCode": e.mooc_code,
+        "scores": {component.value: points for component, points in e.scores.items()},
+        "totalPoints": e.total_points, "admitted": e.admitted,
+        "exam": None if e.exam is None else {"points": e.exam.points, "mode": e.exam.mode.value},
+        "finalGrade": None if grade is None else {"numeric": grade.numeric, "letter": grade.letter},
+        "passed": e.passed, "certificateNumber": e.certificate_number,
+    }
+    columns = {
+        "learner_id": str(e.learner_id), "mooc_code": e.mooc_code,
+        "admitted": e.admitted, "passed": e.passed,
+    }
+    return [Row("enrollments", str(e.id), doc, columns)]
+
+
+@rows_for.register
+def _certificate(c: Certificate) -> list[Row]:
+    doc = {
+        "number": c.number, "token": c.token, "status": c.status.value,
+        "fullName": c.full_name, "courseTitle": c.course_title, "credits": c.credits,
+        "issuedOn": c.issued_on.isoformat(), "kid": c.kid, "moocCode": c.mooc_code,
+        "enrollmentId": str(c.enrollment_id), "learnerId": str(c.learner_id),
+        "supersededBy": c.superseded_by, "revocationReason": c.revocation_reason,
+    }
+    columns = {
+        "enrollment_id": str(c.enrollment_id), "learner_id": str(c.learner_id),
+        "status": c.status.value,
+    }
+    return [Row("certificates", c.number, doc, columns)]

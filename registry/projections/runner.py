@@ -1,0 +1,134 @@
+"""A catch-up loop that follows the application's notification log into the view.
+
+SQLite recorders cannot be subscribed to, so the loop is prompted after each write and polls
+otherwise (SPEC §2); on PostgreSQL the same loop runs in every API process, and the view's
+tracking record makes sure each event is applied once however many processes race for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from .projection import RegistryProjection
+
+log = logging.getLogger(__name__)
+
+
+class CatchUpRunner:
+    def __init__(
+        self,
+        app: Application[UUID],
+        projection: RegistryProjection,
+        *,
+        poll_interval: float = 1.0,
+        batch_size: int = 200,
+    ) -> None:
+        self.app = app
+        self.projection = projection
+        self.view = projection.view
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self._prompted = threading.Event()
+        self._stopping = threading.Event()
+        self._progress = threading.Condition()
+        self._position = self.view.max_tracking_id(app.name) or 0
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="registry-projection",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._prompted.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def prompt(self) -> None:
+        self._prompted.set()
+
+    def wait(self, notification_id: int, timeout: float = 10.0) -> None:
+        """Block until the view has processed ``notification_id`` (read your writes)."""
+        if self._position >= notification_id:
+            return
+        self.prompt()
+        with self._progress:
+            done = self._progress.wait_for(
+                lambda: self._position >= notification_id or self._error is not None, timeout
+            )
+        if self._error is not None:
+            raise RuntimeError("the projection stopped on an error") from self._error
+        if not done:
+            raise TimeoutError(
+                f"the view did not reach notification {notification_id} within {timeout}s"
+            )
+
+    def catch_up(self) -> int:
+        """Process everything recorded so far; returns the number of events applied."""
+        applied = 0
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=self._position, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return applied
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                try:
+                    self.projection.process_event(
+                        event, Tracking(self.app.name, notification.id)
+                    )
+                    applied += 1
+                except IntegrityError:
+                    # Another process applied it first: continue from where the view is.
+                    recorded = self.view.max_tracking_id(self.app.name) or 0
+                    if recorded < notification.id:
+                        raise
+                    self._advance(recorded)
+                    break
+                self._advance(notification.id)
+
+    def _advance(self, position: int) -> None:
+        with self._progress:
+            if position > self._position:
+                self._position = position
+            self._progress.notify_all()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._prompted.clear()
+            try:
+                self.catch_up()
+            except Exception as error:  # pragma: no cover - logged and surfaced to waiters
+                log.exception("projection failed; retrying")
+                self._fail(error)
+                self._stopping.wait(self.poll_interval)
+                continue
+            self._error = None
+            self._prompted.wait(self.poll_interval)
+
+    def _fail(self, error: BaseException) -> None:
+        with self._progress:
+            self._error = error
+            self._progress.notify_all()
+
+    def __enter__(self) -> CatchUpRunner:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,207 @@
+"""The certificate token: a compact JWS with a fixed, compact payload (SPEC §5).
+
+JOSE library: **joserfc** (1.8). It implements RFC 9864's fully specified ``Ed25519``
+algorithm (``joserfc._rfc9864``) and registers it, but not among its "recommended" algorithms,
+so every call passes ``algorithms=["Ed25519"]`` explicitly. That allow-list is also what keeps
+``none``, ``HS256`` (with the public key as an HMAC secret) and the polymorphic ``EdDSA`` out.
+
+Before joserfc sees a token, ``verify_token`` checks its shape itself: three base64url
+segments, a protected header of exactly ``{"alg": "Ed25519", "kid": <str>}``. We only ever
+issue that header, so anything else (``crit``, ``b64``, ``jku``, ``x5u``…) is refused rather
+than interpreted. The payload must be the canonical serialisation of valid claims, byte for
+byte, so a token has exactly one encoding and offline verifiers can rely on the format.
+
+Every failure surfaces as ``InvalidToken``: callers (``/api/verify``, ``verifyCertificate``)
+map that one exception to ``INVALID`` and never see a library's exception types.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+
+from .keys import SigningKey
+
+__all__ = ["ALGORITHM", "CertificateClaims", "InvalidToken", "sign_certificate", "verify_token"]
+
+#: RFC 9864 name of EdDSA over Ed25519; the only algorithm we issue or accept.
+ALGORITHM = "Ed25519"
+PAYLOAD_VERSION = 1
+
+_B64URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PAYLOAD_KEYS = frozenset({"v", "n", "f", "t", "c", "d"})
+#: Far more than any real certificate needs; bounds the work done on hostile input.
+MAX_TOKEN_LENGTH = 8192
+
+
+class InvalidToken(Exception):
+    """The token is not a genuine certificate token; ``str(exc)`` says why, for people."""
+
+
+@dataclass(frozen=True)
+class CertificateClaims:
+    """What a certificate token asserts. The university is bound to the key, not repeated."""
+
+    number: str
+    full_name: str
+    course_title: str
+    credits: int
+    issued_on: datetime.date
+
+    def __post_init__(self) -> None:
+        for name in ("number", "full_name", "course_title"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string")
+        if type(self.credits) is not int or self.credits < 0:
+            raise ValueError("credits must be a non-negative integer")
+        if type(self.issued_on) is not datetime.date:
+            raise ValueError("issued_on must be a datetime.date")
+
+    def payload_bytes(self) -> bytes:
+        """The JWS payload: fixed key order, UTF-8 without escapes or spaces (SPEC §5).
+
+        Escaped Cyrillic would double the size of the QR code, hence ``ensure_ascii=False``.
+        """
+        return json.dumps(
+            {
+                "v": PAYLOAD_VERSION,
+                "n": self.number,
+                "f": self.full_name,
+                "t": self.course_title,
+                "c": self.credits,
+                "d": self.issued_on.isoformat(),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> CertificateClaims:
+        """Claims from a decoded payload, refusing anything but a well-formed v1 payload."""
+        if not isinstance(data, dict):
+            raise InvalidToken("the token's payload is not a JSON object")
+        if data.get("v") != PAYLOAD_VERSION or type(data.get("v")) is not int:
+            raise InvalidToken(f"the token's payload version is not {PAYLOAD_VERSION}")
+        if set(data) != _PAYLOAD_KEYS:
+            raise InvalidToken(
+                "the token's payload does not have exactly the fields v, n, f, t, c, d"
+            )
+        for field in ("n", "f", "t", "d"):
+            if not isinstance(data[field], str):
+                raise InvalidToken(f"the token's payload field {field!r} is not a string")
+        if type(data["c"]) is not int:
+            raise InvalidToken("the token's credits are not an integer")
+        if not _ISO_DATE.fullmatch(data["d"]):
+            raise InvalidToken("the token's issue date is not in YYYY-MM-DD form")
+        try:
+            issued_on = datetime.date.fromisoformat(data["d"])
+            return cls(data["n"], data["f"], data["t"], data["c"], issued_on)
+        except ValueError as exc:
+            raise InvalidToken(f"the token's payload is invalid: {exc}") from None
+
+
+def sign_certificate(key: SigningKey, claims: CertificateClaims) -> str:
+    """A compact JWS over ``claims.payload_bytes()`` with header ``{"alg":"Ed25519","kid":…}``."""
+    return jws.serialize_compact(
+        {"alg": ALGORITHM, "kid": key.kid},
+        claims.payload_bytes(),
+        OKPKey.import_key(key.private_key),
+        algorithms=[ALGORITHM],
+    )
+
+
+def verify_token(token: str, jwks: dict[str, Any]) -> tuple[CertificateClaims, str]:
+    """Check ``token`` against the published key set; return its claims and ``kid``.
+
+    Raises ``InvalidToken`` (and nothing else) for any token that is not a genuine,
+    well-formed certificate token signed by a key in ``jwks``.
+    """
+    try:
+        return _verify(token, jwks)
+    except InvalidToken:
+        raise
+    except (JoseError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # Library-level failures (a malformed JWK in the set, a key joserfc refuses, …).
+        raise InvalidToken(f"the token could not be verified: {exc}") from None
+
+
+def _verify(token: str, jwks: dict[str, Any]) -> tuple[CertificateClaims, str]:
+    if not isinstance(token, str):
+        raise InvalidToken("the token is not a string")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("the token is too long")
+    segments = token.split(".")
+    if len(segments) != 3:
+        raise InvalidToken("the token is not a compact JWS (three dot-separated parts)")
+    if not all(_B64URL_SEGMENT.fullmatch(segment) for segment in segments):
+        raise InvalidToken("the token contains characters outside base64url")
+
+    header = _json_object(_b64url_decode(segments[0]), "header")
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken(f"the token's algorithm is {header.get('alg')!r}, not {ALGORITHM!r}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or set(header) != {"alg", "kid"}:
+        raise InvalidToken('the token\'s header is not exactly {"alg", "kid"}')
+
+    jwk = _find_jwk(jwks, kid)
+    try:
+        verified = jws.deserialize_compact(token, OKPKey.import_key(jwk), algorithms=[ALGORITHM])
+    except JoseError as exc:
+        raise InvalidToken(f"the token's signature does not verify ({exc.error})") from None
+
+    payload = verified.payload
+    claims = CertificateClaims.from_payload(_json_object(payload, "payload"))
+    if claims.payload_bytes() != payload:
+        raise InvalidToken("the token's payload is not in the canonical form")
+    return claims, kid
+
+
+def _find_jwk(jwks: dict[str, Any], kid: str) -> dict[str, Any]:
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list):
+        raise InvalidToken("no key set to verify the token against")
+    for jwk in keys:
+        if isinstance(jwk, dict) and jwk.get("kid") == kid:
+            if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+                raise InvalidToken(f"key {kid!r} is not an Ed25519 key")
+            if jwk.get("alg", ALGORITHM) != ALGORITHM or jwk.get("use", "sig") != "sig":
+                raise InvalidToken(f"key {kid!r} is not published for {ALGORITHM} signatures")
+            if not isinstance(jwk.get("x"), str) or not _B64URL_SEGMENT.fullmatch(jwk["x"]):
+                raise InvalidToken(f"key {kid!r} has no valid public key value")
+            # Only the public members: a set that leaked "d" must not turn into a signer here.
+            return {name: jwk[name] for name in ("kty", "crv", "x", "kid")}
+    raise InvalidToken(f"the token names an unknown key {kid!r}")
+
+
+def _b64url_decode(segment: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidToken("the token is not valid base64url") from None
+
+
+def _json_object(data: bytes, part: str) -> dict[str, Any]:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            raise InvalidToken(f"the token's {part} repeats a field")
+        return result
+
+    try:
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=no_duplicates)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise InvalidToken(f"the token's {part} is not JSON") from None
+    if not isinstance(value, dict):
+        raise InvalidToken(f"the token's {part} is not a JSON object")
+    return value

@@ -1,0 +1,28 @@
+"""PostgreSQL: the scale store. Views and personal data live in the events' schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.postgres import PostgresTrackingRecorder
+
+from .sql import SqlPersonalStore, SqlRegistryView
+
+
+class PostgresDialect:
+    placeholder = "%s"
+    blob_type = "BYTEA"
+    datastore: Any
+
+    def qualify(self, name: str) -> str:
+        return f'"{self.datastore.schema}"."{name}"'
+
+
+class PostgresRegistryView(PostgresDialect, SqlRegistryView, PostgresTrackingRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.extend(self.create_statements())  # type: ignore[arg-type]
+
+
+class PostgresPersonalStore(PostgresDialect, SqlPersonalStore):
+    pass
