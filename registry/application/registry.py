@@ -299,6 +299,7 @@ class Registry(Application[UUID]):
             return None
         return None if token.revoked else token.principal
 
-    def event_count(self) -> int:
+    def last_notification_id(self) -> int:
+        """The position of the newest event (PostgreSQL's ids may have gaps: not a count)."""
         return self.recorder.max_notification_id() or 0
 

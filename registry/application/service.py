@@ -8,6 +8,8 @@ methods through a thread pool, never on the event loop.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
@@ -38,7 +40,7 @@ TokenVerifier = Callable[[str], tuple[str, str]]  # token → (number, kid); rai
 
 
 class RegistryService:
-    CONFLICT_ATTEMPTS = 3
+    CONFLICT_ATTEMPTS = 5
 
     def __init__(
         self,
@@ -67,6 +69,7 @@ class RegistryService:
                 break
             except IntegrityError:
                 log.info("concurrent write (attempt %d of %d)", attempt, self.CONFLICT_ATTEMPTS)
+                time.sleep(random.uniform(0.005, 0.02) * attempt)  # let the winner finish
         else:
             raise Conflict(
                 "Someone else changed the same record at the same moment; "
@@ -105,9 +108,6 @@ class RegistryService:
 
     def count(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> int:
         return self.view.count(table, where, **kw)
-
-    def event_count(self) -> int:
-        return self.app.event_count()
 
     def authenticate(self, secret: str) -> Principal | None:
         return self.app.principal_for(secret)

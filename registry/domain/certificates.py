@@ -55,6 +55,7 @@ def normalize_number(text: str) -> str | None:
             value = value * 32 + _DECODE[ch]
     except KeyError:
         return None
+    check = {"O": "0", "I": "1", "L": "1"}.get(check, check)
     if CHECK_SYMBOLS[value % 37] != check:
         return None
     return "".join(CROCKFORD[_DECODE[ch]] for ch in body) + check

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
+from psycopg.sql import SQL
 
 from .sql import SqlPersonalStore, SqlRegistryView
 
@@ -21,7 +22,7 @@ class PostgresDialect:
 class PostgresRegistryView(PostgresDialect, SqlRegistryView, PostgresTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(self.create_statements())  # type: ignore[arg-type]
+        self.sql_create_statements.extend(SQL(s) for s in self.create_statements())  # type: ignore[misc]
 
 
 class PostgresPersonalStore(PostgresDialect, SqlPersonalStore):

@@ -1,0 +1,47 @@
+"""Refusals at the GraphQL edge: one place maps every error to its stable code (SPEC §3).
+
+* a :class:`~registry.domain.errors.DomainError` raised by a resolver → its ``code``;
+* an error with no resolver path (the request's syntax, an unknown field, a value that is not
+  a valid ``Date`` or a 32-bit ``Int``) → ``INVALID_INPUT``;
+* anything else is a bug: ``INTERNAL_SERVER_ERROR``, logged with its traceback, and in
+  production its message is hidden.
+Expected refusals are not logged as errors (they are answers, not failures).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+
+from ..domain.errors import DomainError
+
+log = logging.getLogger("registry.api")
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def classify(error: GraphQLError) -> str:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return original.code
+    if error.path is None or isinstance(original, (ValueError, TypeError)) and not error.path:
+        return "INVALID_INPUT"
+    return INTERNAL
+
+
+def annotate(errors: list[GraphQLError], *, production: bool) -> None:
+    for error in errors:
+        code = classify(error)
+        extensions: dict[str, Any] = dict(error.extensions or {})
+        extensions["code"] = code
+        original = error.original_error
+        if isinstance(original, DomainError) and original.details:
+            extensions["details"] = {k: v for k, v in original.details.items()
+                                     if isinstance(v, (str, int, bool, list))}
+        error.extensions = extensions
+        if code == INTERNAL:
+            log.error("unexpected error in %s", error.path, exc_info=original or error)
+            if production:
+                error.message = "Internal error: the registry's operators have been told."

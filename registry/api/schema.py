@@ -1,0 +1,39 @@
+"""The schema object, ``registry.api.schema:schema``; ``schema/schema.graphql`` is printed
+from it (``registry schema``) and a test fails when the two drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.printer import print_schema
+from strawberry.types import ExecutionContext
+
+from .errors import annotate
+from .mutations import Mutation
+from .queries import Query
+
+
+class RegistrySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context: Any = execution_context.context if execution_context else None
+        settings = getattr(context, "settings", None)
+        annotate(errors, production=bool(settings and settings.production))
+
+
+schema = RegistrySchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+    ],
+)
+
+
+def sdl() -> str:
+    return print_schema(schema) + "\n"

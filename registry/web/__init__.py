@@ -1,0 +1,1 @@
+"""The Starlette application: GraphQL, the verification page and API, keys, QR, health."""

@@ -1,0 +1,202 @@
+"""The web application (Starlette 1.x, served by uvicorn).
+
+Routes (SPEC §4): ``/graphql``; ``GET /v`` the verification page; ``POST /api/verify``;
+``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``; ``/healthz``.
+The lifespan builds the registry off the event loop and closes it on shutdown, so SQLite's
+WAL is checkpointed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..api.schema import schema
+from ..bootstrap import Container, build
+from ..clock import Clock
+from ..config import Settings
+from ..signing import qr_png, qr_svg
+from .graphql import RegistryGraphQL
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def container_of(conn: HTTPConnection) -> Container:
+    container: Container | None = getattr(conn.app.state, "container", None)
+    if container is None:
+        raise RuntimeError("the registry is not started")
+    return container
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit before Starlette reads them (SPEC §8)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"error": f"request body over {self.max_bytes} bytes"}, status_code=413
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def verify_page(request: Request) -> Response:
+    response = FileResponse(STATIC / "verify.html", media_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def api_verify(request: Request) -> Response:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+    if not isinstance(body, dict):
+        return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
+    service = container_of(request).service
+    token, number = body.get("token"), body.get("number")
+    if isinstance(token, str) and token:
+        result = await run_in_threadpool(service.verify_token, token)
+    elif isinstance(number, str) and number:
+        result = await run_in_threadpool(service.verify_number, number)
+    else:
+        return JSONResponse(
+            {"error": 'send {"token": "…"} or {"number": "…"}'}, status_code=400
+        )
+    return JSONResponse(public_verdict(result), headers={"Cache-Control": "no-store"})
+
+
+def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
+    """Only what the printed certificate shows (SPEC §4)."""
+    cert = result["certificate"]
+    shown = None
+    if cert is not None:
+        shown = {k: cert[k] for k in ("number", "fullName", "courseTitle", "credits", "issuedOn")}
+        shown["status"] = cert["status"]
+        shown["supersededBy"] = cert.get("supersededBy")
+    return {"status": result["status"], "certificate": shown, "reason": result["reason"]}
+
+
+async def jwks(request: Request) -> Response:
+    keys = await run_in_threadpool(container_of(request).keys.jwks)
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
+
+
+async def certificate_qr(request: Request) -> Response:
+    container = container_of(request)
+    number = request.path_params["number"]
+    fmt = request.path_params["fmt"]
+    if fmt not in ("png", "svg"):
+        return JSONResponse({"error": "the QR comes as qr.png or qr.svg"}, status_code=404)
+    doc = await run_in_threadpool(container.service.certificate, number)
+    if doc is None or not doc.get("token"):
+        return JSONResponse({"error": "no such certificate"}, status_code=404)
+    url = container.settings.verification_url(doc["token"])
+    if fmt == "png":
+        return Response(await run_in_threadpool(qr_png, url), media_type="image/png")
+    return Response(await run_in_threadpool(qr_svg, url), media_type="image/svg+xml")
+
+
+async def healthz(request: Request) -> Response:
+    container: Container | None = getattr(request.app.state, "container", None)
+    if container is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    return JSONResponse({"status": "ok", "position": container.runner.position})
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    poll_interval: float = 1.0,
+) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        container = await run_in_threadpool(
+            build, settings, clock, poll_interval=poll_interval
+        )
+        app.state.container = container
+        try:
+            yield
+        finally:
+            app.state.container = None
+            await run_in_threadpool(container.close)
+
+    graphql = RegistryGraphQL(
+        container_of,
+        schema=schema,
+        graphql_ide=None if settings.production else "graphiql",
+        multipart_uploads_enabled=True,
+    )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/v", verify_page, methods=["GET"]),
+        Route("/api/verify", api_verify, methods=["POST"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+        Route("/certificates/{number}/qr.{fmt:str}", certificate_qr, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.container = None
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app

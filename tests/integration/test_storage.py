@@ -1,0 +1,241 @@
+"""The registry on each storage back-end: written once, run on SQLite and PostgreSQL.
+
+The PostgreSQL case skips without a server, except in CI (see conftest)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from support import ADMIN, KAZAKH_NAME, certified, enrolled, published_mooc, scored
+
+from registry.application.context import CommandContext
+from registry.application.personal import commitment
+from registry.bootstrap import Container, build
+from registry.clock import FixedClock
+from registry.config import Settings
+from registry.domain.errors import AlreadyExists, Conflict, InvalidTransition
+from registry.domain.moocs import LocalizedText
+
+
+class RegistryStorageCase:
+    """Abstract: subclasses provide ``settings`` for one back-end."""
+
+    @pytest.fixture
+    def settings(self) -> Settings:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def registry(self, settings: Settings, clock: FixedClock) -> Iterator[Container]:
+        container = build(settings, clock, poll_interval=0.05)
+        yield container
+        container.close()
+
+    def stored_events(self, container: Container) -> list[Any]:
+        return list(container.app.recorder.select_notifications(start=1, limit=10_000))
+
+    # -- the spine ------------------------------------------------------------------------
+
+    def test_seed_platforms_are_there_from_the_first_start(self, registry: Container) -> None:
+        platforms = {p["code"]: p for p in registry.service.find("platforms")}
+        assert set(platforms) == {"dl.kaznu.kz", "moocs.kz", "open.kaznu.kz"}
+        assert platforms["open.kaznu.kz"]["ownership"] == "NATIONAL"
+        assert all(p["approved"] for p in platforms.values())
+        assert platforms["moocs.kz"]["url"] == "https://moocs.kz"
+
+    def test_from_draft_to_certificate_reads_its_own_writes(self, registry: Container) -> None:
+        certificate = certified(registry.service)
+        assert certificate["status"] == "ACTIVE"
+        assert certificate["fullName"] == KAZAKH_NAME
+        assert certificate["issuedOn"] == "2026-06-15"
+        enrollment = registry.service.enrollment(uuid.UUID(certificate["enrollmentId"]))
+        assert enrollment is not None
+        assert (enrollment["totalPoints"], enrollment["finalGrade"]) == (
+            240, {"numeric": 83, "letter": "B"})
+        assert enrollment["certificateNumber"] == certificate["number"]
+
+    def test_a_restart_keeps_everything_and_the_signing_key(
+        self, settings: Settings, clock: FixedClock
+    ) -> None:
+        first = build(settings, clock, poll_interval=0.05)
+        certificate = certified(first.service)
+        kid = first.keys.active().kid
+        events = event_count(first)
+        first.close()
+
+        second = build(settings, clock, poll_interval=0.05)
+        try:
+            assert second.keys.active().kid == kid
+            assert event_count(second) == events  # seeding did not repeat
+            assert second.service.certificate(certificate["number"]) == certificate
+            assert second.service.verify_token(certificate["token"])["status"] == "VALID"
+            assert second.runner.catch_up() == 0  # nothing is applied twice
+        finally:
+            second.close()
+
+    def test_the_view_resumes_where_it_stopped(self, settings: Settings,
+                                               clock: FixedClock) -> None:
+        first = build(settings, clock, poll_interval=0.05)
+        first.runner.stop()
+        # Written while no projection runs: the views do not see it yet.
+        first.app.draft_mooc(code="LATE-1", title=LocalizedText(en="Late"), language="en",
+                             credits=3, hours=None, department=None)
+        assert first.service.mooc("LATE-1") is None
+        first.close()
+
+        second = build(settings, clock, poll_interval=0.05)
+        try:
+            second.runner.wait(second.app.last_notification_id())
+            assert second.service.mooc("LATE-1")["status"] == "DRAFT"  # type: ignore[index]
+        finally:
+            second.close()
+
+    def test_two_processes_share_one_store_and_apply_each_event_once(
+        self, settings: Settings, clock: FixedClock
+    ) -> None:
+        one = build(settings, clock, poll_interval=0.05)
+        two = build(settings, clock, poll_interval=0.05)
+        try:
+            certificate = certified(one.service)
+            two.runner.wait(one.app.last_notification_id())
+            assert two.service.certificate(certificate["number"]) == certificate
+            revoked = two.service.revoke_certificate(ADMIN, number=certificate["number"],
+                                                     reason="Issued in error")
+            one.runner.wait(two.app.last_notification_id())
+            assert one.service.certificate(certificate["number"]) == revoked
+            position = one.view.max_tracking_id(one.app.name)
+            assert position == two.view.max_tracking_id(two.app.name)
+            assert position == one.app.last_notification_id()
+        finally:
+            one.close()
+            two.close()
+
+    # -- refusals store nothing -----------------------------------------------------------
+
+    def test_refused_commands_store_no_event(self, registry: Container) -> None:
+        service = registry.service
+        published_mooc(service)
+        before = event_count(registry)
+        with pytest.raises(AlreadyExists):
+            published_mooc(service)
+        with pytest.raises(InvalidTransition):
+            service.submit_mooc_for_review(ADMIN, "KAZLIT-101")
+        assert event_count(registry) == before
+
+    def test_an_iin_is_unique(self, registry: Container) -> None:
+        registry.service.register_learner(ADMIN, full_name="Асқар", email=None,
+                                          iin="900101300007", full_name_latin=None)
+        before = event_count(registry)
+        with pytest.raises(AlreadyExists, match="IIN"):
+            registry.service.register_learner(ADMIN, full_name="Other", email=None,
+                                              iin=" 900101300007 ", full_name_latin=None)
+        assert event_count(registry) == before
+
+    # -- R11: metadata and personal data --------------------------------------------------
+
+    def test_every_event_says_who_caused_it_and_when(self, registry: Container) -> None:
+        actor = CommandContext(actor_name="Гүлнар (INET)", actor_role="inet",
+                               on_behalf_of="Academic Committee")
+        published_mooc(registry.service)
+        registry.service.set_online_proctoring(actor, available=True, system="Examus")
+        last = registry.app.mapper.to_domain_event(self.stored_events(registry)[-1])
+        meta = last.meta  # type: ignore[attr-defined]
+        assert meta["actor_name"] == "Гүлнар (INET)"
+        assert meta["actor_role"] == "inet"
+        assert meta["on_behalf_of"] == "Academic Committee"
+        assert uuid.UUID(meta["correlation_id"]) and uuid.UUID(meta["causation_id"])
+        assert meta["recorded_at"].startswith("2026-06-15T10:00")
+        seeded = registry.app.mapper.to_domain_event(self.stored_events(registry)[0])
+        assert seeded.meta["actor_role"] == "system"  # type: ignore[attr-defined]
+
+    def test_personal_data_is_kept_apart_and_committed_to(self, registry: Container) -> None:
+        certificate = certified(registry.service)
+        stored = self.stored_events(registry)
+        raw = b"".join(n.state for n in stored)
+        assert KAZAKH_NAME.encode() not in raw
+        assert json.dumps(KAZAKH_NAME).encode() not in raw
+        assert certificate["token"].encode() not in raw
+        issued = next(n for n in stored if n.topic.endswith("Certificate.Issued"))
+        state = json.loads(issued.state)
+        record = registry.app.personal_store.get(state["personal_ref"])
+        assert record is not None and len(record.salt) == 16
+        assert json.loads(record.data)["full_name"] == KAZAKH_NAME
+        assert state["personal_commitment"] == commitment(record.salt, record.data)
+
+    def test_erasing_a_personal_part_leaves_the_event_intact(self, registry: Container) -> None:
+        enrollment = enrolled(registry.service, published_mooc(registry.service)["code"])
+        learner_id = uuid.UUID(enrollment["learnerId"])
+        registered = next(n for n in self.stored_events(registry)
+                          if n.topic.endswith("Learner.Registered"))
+        state_before = registered.state
+        assert registry.app.personal_store.erase(json.loads(state_before)["personal_ref"])
+        learner = registry.app.get_learner(learner_id)
+        assert learner.full_name == "[erased]" and learner.iin is None
+        again = next(n for n in self.stored_events(registry)
+                     if n.topic.endswith("Learner.Registered"))
+        assert again.state == state_before
+
+    # -- concurrency ----------------------------------------------------------------------
+
+    def test_concurrent_corrections_are_retried_never_lost(self, registry: Container) -> None:
+        enrollment = scored(registry.service, enrolled(
+            registry.service, published_mooc(registry.service)["code"]))
+        eid = uuid.UUID(enrollment["id"])
+        before = event_count(registry)
+        outcomes: list[str] = []
+
+        def correct(points: int) -> None:
+            try:
+                registry.service.record_score(ADMIN, enrollment_id=eid, component="MIDTERM",
+                                              points=points, reason=f"re-marked to {points}")
+                outcomes.append("ok")
+            except Conflict:
+                outcomes.append("CONFLICT")
+
+        threads = [threading.Thread(target=correct, args=(60 + i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(outcomes) == 6
+        assert event_count(registry) - before == outcomes.count("ok") >= 1
+        # Enrolled + three first scores + one event per correction that succeeded.
+        assert registry.app.get_enrollment(eid).version == 4 + outcomes.count("ok")
+
+    def test_a_lost_race_is_answered_conflict_after_retries(
+        self, registry: Container, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from eventsourcing.persistence import IntegrityError
+
+        published_mooc(registry.service)
+        calls = []
+
+        def always_loses(code: str) -> int:
+            calls.append(code)
+            raise IntegrityError("simulated concurrent write")
+
+        monkeypatch.setattr(registry.app, "submit_mooc_for_review", always_loses)
+        with pytest.raises(Conflict):
+            registry.service.submit_mooc_for_review(ADMIN, "KAZLIT-101")
+        assert len(calls) == registry.service.CONFLICT_ATTEMPTS
+
+
+def event_count(registry: Container) -> int:
+    return len(registry.app.recorder.select_notifications(start=1, limit=1_000_000))
+
+
+class TestSQLite(RegistryStorageCase):
+    @pytest.fixture
+    def settings(self, sqlite_settings: Settings) -> Settings:
+        return sqlite_settings
+
+
+@pytest.mark.postgres
+class TestPostgres(RegistryStorageCase):
+    @pytest.fixture
+    def settings(self, postgres_settings: Settings) -> Settings:
+        return postgres_settings
