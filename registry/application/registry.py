@@ -18,12 +18,14 @@ from eventsourcing.persistence import JSONTranscoder, Mapper
 from eventsourcing.utils import Environment, EnvType
 
 from ..domain.access import ApiToken, Principal, Role
-from ..domain.certificates import Certificate, CertificateStatus, encode_number
-from ..domain.enrollments import Enrollment, ExamMode
+from ..domain.certificates import (
+    Certificate, CertificateStatus, encode_number, revocation_reason,
+)
+from ..domain.enrollments import Enrollment, ExamEntry, ExamMode, ScoreEntry
 from ..domain.errors import AlreadyExists, NotFound
 from ..domain.grading import GradeWeights, ScoreComponent
 from ..domain.learners import IinClaim, Learner
-from ..domain.moocs import LocalizedText, Mooc
+from ..domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc
 from ..domain.platforms import SEED_PLATFORMS, Platform, PlatformKind, PlatformOwnership
 from ..domain.proctoring import Proctoring
 from .mapper import RegistryMapper
@@ -166,13 +168,15 @@ class Registry(Application[UUID]):
     def record_expert_review(
         self, *, code: str, passed: bool, reviewer: str, remarks: str | None
     ) -> int:
+        review = ExpertReview.checked(passed, reviewer, remarks)
         mooc = self.get_mooc(code)
-        mooc.record_expert_review(passed=passed, reviewer=reviewer, remarks=remarks)
+        mooc.record_expert_review(review)
         return self._save(mooc)
 
     def record_approbation(self, *, code: str, passed: bool, remarks: str | None) -> int:
+        approbation = Approbation.checked(passed, remarks)
         mooc = self.get_mooc(code)
-        mooc.record_approbation(passed=passed, remarks=remarks)
+        mooc.record_approbation(approbation)
         return self._save(mooc)
 
     def publish_mooc(self, *, code: str, platform_code: str) -> int:
@@ -227,15 +231,16 @@ class Registry(Application[UUID]):
     def record_score(
         self, *, enrollment_id: UUID, component: ScoreComponent, points: int, reason: str | None
     ) -> int:
+        entry = ScoreEntry.checked(component, points, reason)
         enrollment = self.get_enrollment(enrollment_id)
-        enrollment.record_score(component=component, points=points, reason=reason)
+        enrollment.record_score(entry)
         return self._save(enrollment)
 
     def record_final_exam(self, *, enrollment_id: UUID, points: int, mode: ExamMode) -> int:
+        entry = ExamEntry.checked(points, mode)
         enrollment = self.get_enrollment(enrollment_id)
         enrollment.record_final_exam(
-            points=points,
-            mode=mode,
+            entry,
             online_proctoring_available=self.online_proctoring_available(),
             weights=self.grade_weights,
         )
@@ -276,6 +281,7 @@ class Registry(Application[UUID]):
         return number, self._save(certificate, enrollment)
 
     def revoke_certificate(self, *, number: str, reason: str) -> int:
+        reason = revocation_reason(reason)
         certificate = self.get_certificate(number)
         certificate.revoke(reason=reason)
         return self._save(certificate)

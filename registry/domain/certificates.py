@@ -95,7 +95,7 @@ class Certificate(Aggregate):
         self.superseded_by: str | None = None
 
     def revoke(self, *, reason: str) -> None:
-        reason = clean_text(reason, "reason", max_length=2000)
+        reason = revocation_reason(reason)
         if self.status is not CertificateStatus.ACTIVE:
             raise InvalidTransition(
                 f"Certificate {self.number} is {self.status.value}: only an active certificate "
@@ -108,6 +108,11 @@ class Certificate(Aggregate):
     def _revoked(self, *, personal: Personal | None) -> None:
         self.status = CertificateStatus.REVOKED
         self.revocation_reason = field(personal, "reason", erased=ERASED)
+
+
+def revocation_reason(text: str) -> str:
+    """Kept and shown word for word (trimmed, NFC): employers read it."""
+    return clean_text(text, "reason", max_length=2000)
 
 
 def check_number(text: str) -> str:

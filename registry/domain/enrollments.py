@@ -22,6 +22,32 @@ class ExamMode(StrEnum):
 
 
 @dataclass(frozen=True)
+class ScoreEntry:
+    """A score as typed, checked before anything is loaded (input comes before existence)."""
+
+    component: ScoreComponent
+    points: int
+    reason: str | None
+
+    @classmethod
+    def checked(cls, component: str, points: int, reason: str | None) -> ScoreEntry:
+        component = ScoreComponent(component)
+        grading.check_points(points, grading.COMPONENT_MAX, f"{component.value} points")
+        return cls(component, points, optional_text(reason, "reason", max_length=2000))
+
+
+@dataclass(frozen=True)
+class ExamEntry:
+    points: int
+    mode: ExamMode
+
+    @classmethod
+    def checked(cls, points: int, mode: str) -> ExamEntry:
+        grading.check_points(points, grading.EXAM_MAX, "exam points")
+        return cls(points, ExamMode(mode))
+
+
+@dataclass(frozen=True)
 class Exam:
     points: int
     mode: ExamMode
@@ -51,25 +77,23 @@ class Enrollment(Aggregate):
     def admitted(self) -> bool:
         return grading.is_admitted(self.total_points)
 
-    def record_score(self, *, component: ScoreComponent, points: int, reason: str | None) -> None:
-        component = ScoreComponent(component)
-        grading.check_points(points, grading.COMPONENT_MAX, f"{component.value} points")
-        reason = optional_text(reason, "reason", max_length=2000)
+    def record_score(self, entry: ScoreEntry) -> None:
         if self.exam is not None:  # checked first: no reason could cure it
             raise InvalidTransition(
                 "The final exam is recorded: scores are closed and can no longer change."
             )
-        previous = self.scores.get(component)
-        if previous is not None and reason is None:
+        previous = self.scores.get(entry.component)
+        if previous is not None and entry.reason is None:
             raise InvalidInput(
-                f"{component.value} already has {previous} points: a correction needs a reason.",
+                f"{entry.component.value} already has {previous} points: a correction needs "
+                "a reason.",
                 field="reason",
             )
         self._score_recorded(
-            component=component.value,
-            points=points,
+            component=entry.component.value,
+            points=entry.points,
             previous=previous,
-            personal={"reason": reason} if reason is not None else None,
+            personal={"reason": entry.reason} if entry.reason is not None else None,
         )
 
     @event("ScoreRecorded")
@@ -81,15 +105,8 @@ class Enrollment(Aggregate):
     # -- R7/R9: final attestation and grade -----------------------------------------------------
 
     def record_final_exam(
-        self,
-        *,
-        points: int,
-        mode: ExamMode,
-        online_proctoring_available: bool,
-        weights: GradeWeights,
+        self, entry: ExamEntry, *, online_proctoring_available: bool, weights: GradeWeights
     ) -> None:
-        mode = ExamMode(mode)
-        grading.check_points(points, grading.EXAM_MAX, "exam points")
         if self.exam is not None:
             raise AlreadyExists("The final exam of this enrolment is already recorded.")
         if not self.admitted:
@@ -98,13 +115,13 @@ class Enrollment(Aggregate):
                 f"final control needs at least {grading.ADMISSION_MIN}.",
                 total_points=self.total_points,
             )
-        if mode is ExamMode.ONLINE_PROCTORED and not online_proctoring_available:
+        if entry.mode is ExamMode.ONLINE_PROCTORED and not online_proctoring_available:
             raise ProctoringUnavailable(
                 "No online proctoring system is recorded as available: the exam is sat ON_CAMPUS."
             )
         self._final_exam_recorded(
-            points=points,
-            mode=mode.value,
+            points=entry.points,
+            mode=entry.mode.value,
             admission_weight=weights.admission,
             exam_weight=weights.exam,
         )

@@ -63,6 +63,28 @@ class LocalizedText:
         return {"kk": self.kk, "ru": self.ru, "en": self.en}
 
 
+@dataclass(frozen=True)
+class ExpertReview:
+    passed: bool
+    reviewer: str
+    remarks: str | None
+
+    @classmethod
+    def checked(cls, passed: bool, reviewer: str, remarks: str | None) -> ExpertReview:
+        return cls(passed, clean_text(reviewer, "reviewer", max_length=200),
+                   optional_text(remarks, "remarks", max_length=5000))
+
+
+@dataclass(frozen=True)
+class Approbation:
+    passed: bool
+    remarks: str | None
+
+    @classmethod
+    def checked(cls, passed: bool, remarks: str | None) -> Approbation:
+        return cls(passed, optional_text(remarks, "remarks", max_length=5000))
+
+
 class Mooc(Aggregate):
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -135,21 +157,19 @@ class Mooc(Aggregate):
         self.status = MoocStatus.IN_REVIEW
         self.remarks = None
 
-    def record_expert_review(self, *, passed: bool, reviewer: str, remarks: str | None) -> None:
-        reviewer = clean_text(reviewer, "reviewer", max_length=200)
-        remarks = optional_text(remarks, "remarks", max_length=5000)
+    def record_expert_review(self, review: ExpertReview) -> None:
         self._require(MoocStatus.IN_REVIEW, action="record an expert review")
-        self._expert_reviewed(passed=passed, reviewer=reviewer, remarks=remarks)
+        self._expert_reviewed(passed=review.passed, reviewer=review.reviewer,
+                              remarks=review.remarks)
 
     @event("ExpertReviewed")
     def _expert_reviewed(self, *, passed: bool, reviewer: str, remarks: str | None) -> None:
         self.status = MoocStatus.IN_APPROBATION if passed else MoocStatus.DRAFT
         self.remarks = remarks
 
-    def record_approbation(self, *, passed: bool, remarks: str | None) -> None:
-        remarks = optional_text(remarks, "remarks", max_length=5000)
+    def record_approbation(self, approbation: Approbation) -> None:
         self._require(MoocStatus.IN_APPROBATION, action="record its approbation")
-        self._approbation_recorded(passed=passed, remarks=remarks)
+        self._approbation_recorded(passed=approbation.passed, remarks=approbation.remarks)
 
     @event("ApprobationRecorded")
     def _approbation_recorded(self, *, passed: bool, remarks: str | None) -> None:

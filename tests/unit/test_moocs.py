@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.domain.errors import InvalidInput, InvalidTransition, PlatformNotApproved
-from registry.domain.moocs import LocalizedText, Mooc, MoocStatus
+from registry.domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc, MoocStatus
 from registry.domain.platforms import Platform, PlatformKind, PlatformOwnership
 
 
@@ -22,8 +22,8 @@ def a_platform(kind: PlatformKind, ownership: PlatformOwnership) -> Platform:
 
 def approved(mooc: Mooc) -> Mooc:
     mooc.submit_for_review()
-    mooc.record_expert_review(passed=True, reviewer="Prof. Ахметова", remarks=None)
-    mooc.record_approbation(passed=True, remarks="pilot ok")
+    mooc.record_expert_review(ExpertReview.checked(True, "Prof. Ахметова", None))
+    mooc.record_approbation(Approbation.checked(True, "pilot ok"))
     return mooc
 
 
@@ -36,7 +36,7 @@ def test_the_lifecycle_in_order() -> None:
 def test_failed_review_returns_to_draft_with_remarks() -> None:
     mooc = a_mooc(kk="Қазақ әдебиеті")
     mooc.submit_for_review()
-    mooc.record_expert_review(passed=False, reviewer="Expert", remarks="Add week 3 quiz")
+    mooc.record_expert_review(ExpertReview.checked(False, "Expert", "Add week 3 quiz"))
     assert (mooc.status, mooc.remarks) == (MoocStatus.DRAFT, "Add week 3 quiz")
     mooc.submit_for_review()
     assert mooc.status is MoocStatus.IN_REVIEW
@@ -48,9 +48,9 @@ def test_steps_out_of_order_are_invalid_transitions(step: str) -> None:
     platform = a_platform(PlatformKind.MOOC_PLATFORM, PlatformOwnership.UNIVERSITY)
     with pytest.raises(InvalidTransition, match="DRAFT"):
         if step == "review":
-            mooc.record_expert_review(passed=True, reviewer="x", remarks=None)
+            mooc.record_expert_review(ExpertReview.checked(True, "x", None))
         elif step == "approbation":
-            mooc.record_approbation(passed=True, remarks=None)
+            mooc.record_approbation(Approbation.checked(True, None))
         else:
             mooc.publish(platform)
     assert mooc.version == 1  # no event was triggered
