@@ -26,7 +26,7 @@ def classify(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, DomainError):
         return original.code
-    if error.path is None or isinstance(original, (ValueError, TypeError)) and not error.path:
+    if error.path is None:
         return "INVALID_INPUT"
     return INTERNAL
 

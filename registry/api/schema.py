@@ -7,11 +7,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.printer import print_schema
 from strawberry.types import ExecutionContext
 
 from .errors import annotate
+from .introspection import IntrospectionNeedsToken
 from .mutations import Mutation
 from .queries import Query
 
@@ -31,6 +32,7 @@ schema = RegistrySchema(
     extensions=[
         lambda: QueryDepthLimiter(max_depth=12),
         lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: AddValidationRules([IntrospectionNeedsToken]),
     ],
 )
 

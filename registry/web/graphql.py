@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from ..api.context import Context
+from ..api.introspection import introspection_allowed
 from ..bootstrap import Container
 
 
@@ -41,4 +42,5 @@ class RegistryGraphQL(GraphQL[Context, None]):
         token = bearer_token(request)
         if token:
             context.principal = await context.call(container.service.authenticate, token)
+        introspection_allowed.set(not container.settings.production or context.principal is not None)
         return context

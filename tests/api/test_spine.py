@@ -234,3 +234,25 @@ def test_the_signing_key_file_is_readable_only_by_its_owner(api: Api) -> None:
     keys_dir = Path(api.container.settings.data_dir) / "keys"
     pem = keys_dir / "certificate-signing.pem"
     assert oct(pem.stat().st_mode & 0o777) == "0o600"
+
+
+INTROSPECT = "{ __schema { queryType { name } } }"
+
+
+def test_production_hides_graphiql_and_needs_a_token_for_introspection(
+    sqlite_settings: Settings, clock: FixedClock
+) -> None:
+    import dataclasses
+
+    production = dataclasses.replace(sqlite_settings, production=True)
+    with make_client(production, clock) as client:
+        api = Api(client)
+        assert client.get("/graphql", headers={"accept": "text/html"}).status_code != 200
+        refused = api(INTROSPECT)
+        assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        allowed = api(INTROSPECT, token=api.token("auditor"))
+        assert allowed["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_introspection_works_without_a_token_outside_production(api: Api) -> None:
+    assert api(INTROSPECT)["data"]["__schema"]["queryType"]["name"] == "Query"

@@ -193,7 +193,7 @@ def test_a_superseded_certificate_shows_superseded_and_its_replacement(
 
     assert page.verdict_word() == "SUPERSEDED"
     assert page.reason() == answer["reason"]
-    assert page.field("replacedBy") == registry_server.valid.number
+    assert page.field("supersededBy") == registry_server.valid.number
     page.screenshot("superseded-qr")
     page.assert_clean()
 
