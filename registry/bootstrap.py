@@ -53,7 +53,7 @@ def postgres_env(url: str) -> dict[str, str]:
 def persistence_env(settings: Settings) -> dict[str, str]:
     if settings.database_url:
         return postgres_env(settings.database_url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),

@@ -42,9 +42,10 @@ def _token_create(args: argparse.Namespace) -> int:
             return 2
     container = build(Settings.from_env())
     try:
-        secret = container.service.create_token(
+        secret = container.service.run(
             CommandContext(actor_name="registry-cli", actor_role="operator"),
-            name=args.name, role=Role(args.role), learner_id=learner_id,
+            lambda app: app.create_token(name=args.name, role=Role(args.role),
+                                         learner_id=learner_id),
         )
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)

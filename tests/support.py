@@ -7,6 +7,7 @@ from typing import Any
 
 from registry.application.context import CommandContext
 from registry.application.service import RegistryService
+from registry.domain.access import Role
 from registry.domain.moocs import LocalizedText
 
 ADMIN = CommandContext(actor_name="Test Admin", actor_role="admin")
@@ -14,36 +15,75 @@ KAZAKH_NAME = "Әлия Ғабитқызы Құрманова"
 KAZAKH_TITLE = "Қазақ әдебиетінің тарихы: ң ө ұ ү һ і"
 
 
+def token(service: RegistryService, role: str, name: str = "tester",
+          learner_id: uuid.UUID | None = None) -> str:
+    secret: str = service.run(ADMIN, lambda app: app.create_token(
+        name=name, role=Role(role), learner_id=learner_id))
+    return secret
+
+
 def published_mooc(service: RegistryService, code: str = "KAZLIT-101") -> dict[str, Any]:
-    service.draft_mooc(
-        ADMIN, code=code, title=LocalizedText(kk=KAZAKH_TITLE, en="History of Kazakh literature"),
-        language="kk", credits=5, hours=150, department="Philology",
-    )
-    service.submit_mooc_for_review(ADMIN, code)
-    service.record_expert_review(ADMIN, code=code, passed=True, reviewer="Prof. Ахметова",
-                                 remarks=None)
-    service.record_approbation(ADMIN, code=code, passed=True, remarks="pilot ok")
-    return service.publish_mooc(ADMIN, code=code, platform_code="moocs.kz")
+    title = LocalizedText(kk=KAZAKH_TITLE, en="History of Kazakh literature")
+    service.run(ADMIN, lambda app: app.draft_mooc(
+        code=code, title=title, language="kk", credits=5, hours=150, department="Philology"))
+    service.run(ADMIN, lambda app: app.submit_mooc_for_review(code))
+    service.run(ADMIN, lambda app: app.record_expert_review(
+        code=code, passed=True, reviewer="Prof. Ахметова", remarks=None))
+    service.run(ADMIN, lambda app: app.record_approbation(code=code, passed=True,
+                                                          remarks="pilot ok"))
+    service.run(ADMIN, lambda app: app.publish_mooc(code=code, platform_code="moocs.kz"))
+    return service.doc("moocs", code)
+
+
+def registered(service: RegistryService, name: str = KAZAKH_NAME,
+               iin: str | None = None) -> dict[str, Any]:
+    learner_id = service.run(ADMIN, lambda app: app.register_learner(
+        full_name=name, email="aliya@example.kz", iin=iin, full_name_latin="Aliya Kurmanova"))
+    return service.doc("learners", learner_id)
 
 
 def enrolled(service: RegistryService, mooc_code: str, name: str = KAZAKH_NAME) -> dict[str, Any]:
-    learner = service.register_learner(ADMIN, full_name=name, email="aliya@example.kz",
-                                       iin=None, full_name_latin="Aliya Kurmanova")
-    return service.enroll(ADMIN, learner_id=uuid.UUID(learner["id"]), mooc_code=mooc_code)
+    learner = registered(service, name)
+    key = service.run(ADMIN, lambda app: app.enroll(learner_id=uuid.UUID(learner["id"]),
+                                                    mooc_code=mooc_code))
+    return service.doc("enrollments", key)
+
+
+def record_score(service: RegistryService, enrollment_id: str, component: str, points: int,
+                 reason: str | None = None) -> dict[str, Any]:
+    eid = uuid.UUID(enrollment_id)
+    service.run(ADMIN, lambda app: app.record_score(enrollment_id=eid, component=component,
+                                                    points=points, reason=reason))
+    return service.doc("enrollments", enrollment_id)
 
 
 def scored(service: RegistryService, enrollment: dict[str, Any],
            points: tuple[int, int, int] = (80, 90, 70)) -> dict[str, Any]:
-    eid = uuid.UUID(enrollment["id"])
     for component, value in zip(("RATING_1", "MIDTERM", "RATING_2"), points, strict=True):
-        enrollment = service.record_score(ADMIN, enrollment_id=eid, component=component,
-                                          points=value, reason=None)
+        enrollment = record_score(service, enrollment["id"], component, value)
     return enrollment
+
+
+def examined(service: RegistryService, enrollment: dict[str, Any], points: int = 88,
+             mode: str = "ON_CAMPUS") -> dict[str, Any]:
+    eid = uuid.UUID(enrollment["id"])
+    service.run(ADMIN, lambda app: app.record_final_exam(enrollment_id=eid, points=points,
+                                                         mode=mode))
+    return service.doc("enrollments", enrollment["id"])
+
+
+def issued(service: RegistryService, enrollment: dict[str, Any]) -> dict[str, Any]:
+    eid = uuid.UUID(enrollment["id"])
+    number = service.run(ADMIN, lambda app: app.issue_certificate(enrollment_id=eid,
+                                                                  sign=service.sign))
+    return service.doc("certificates", number)
+
+
+def revoked(service: RegistryService, number: str, reason: str) -> dict[str, Any]:
+    service.run(ADMIN, lambda app: app.revoke_certificate(number=number, reason=reason))
+    return service.doc("certificates", number)
 
 
 def certified(service: RegistryService, code: str = "KAZLIT-101") -> dict[str, Any]:
     published_mooc(service, code)
-    enrollment = scored(service, enrolled(service, code))
-    eid = uuid.UUID(enrollment["id"])
-    service.record_final_exam(ADMIN, enrollment_id=eid, points=88, mode="ON_CAMPUS")
-    return service.issue_certificate(ADMIN, enrollment_id=eid)
+    return issued(service, examined(service, scored(service, enrolled(service, code))))

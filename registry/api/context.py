@@ -7,17 +7,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.types import Info
+from strawberry.types import Info as StrawberryInfo
 
+from ..application.base import Saved
 from ..application.context import CommandContext
+from ..application.registry import Registry
 from ..application.service import RegistryService
 from ..config import Settings
 from ..domain.access import Action, Principal, authorize
+from ..domain.errors import InvalidInput
 
 T = TypeVar("T")
 
@@ -31,22 +34,39 @@ class Context:
     principal: Principal | None = None
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
+    def require(self, action: Action) -> Principal:
+        """Authentication, then permission (SPEC §3's order)."""
+        return authorize(self.principal, action)
+
     def command(self, action: Action) -> CommandContext:
-        """Authenticate and authorise ``action``; the metadata its events will carry."""
-        principal = authorize(self.principal, action)
+        """Authorise ``action``; the metadata its events will carry."""
+        principal = self.require(action)
         return CommandContext(
             actor_name=principal.name,
             actor_role=principal.role.value,
             correlation_id=self.correlation_id,
         )
 
-    def require(self, action: Action) -> Principal:
-        return authorize(self.principal, action)
-
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """eventsourcing has no async API: run ``fn`` in the thread pool."""
         return await run_in_threadpool(partial(fn, *args, **kwargs))
 
+    async def run(self, command: CommandContext, fn: Callable[[Registry], Saved]) -> Any:
+        """Run an authorised command; its value (the key of what it wrote)."""
+        return await self.call(self.service.run, command, fn)
 
-def ctx(info: Info[Context, Any]) -> Context:
-    return info.context
+    async def doc(self, table: str, key: str) -> dict[str, Any]:
+        return await self.call(self.service.doc, table, key)
+
+    async def get(self, table: str, key: str) -> dict[str, Any] | None:
+        return await self.call(self.service.get, table, key)
+
+
+Info: TypeAlias = StrawberryInfo[Context, Any]
+
+
+def parse_id(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a valid {what} id.", field="id") from None

@@ -9,12 +9,22 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.printer import print_schema
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from .errors import annotate
 from .introspection import IntrospectionNeedsToken
-from .mutations import Mutation
-from .queries import Query
+from .certificates import CertificateMutation, CertificateQuery
+from .learners import LearnerMutation, LearnerQuery
+from .moocs import MoocMutation, MoocQuery
+from .platforms import PlatformMutation, PlatformQuery
+
+
+# The root types compose each feature's queries and mutations.
+Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery))
+Mutation = merge_types(
+    "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation)
+)
 
 
 class RegistrySchema(strawberry.Schema):

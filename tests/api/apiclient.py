@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.testclient import TestClient
-from support import ADMIN
+from support import token
 
 from registry.bootstrap import Container
 from registry.clock import FixedClock
 from registry.config import Settings
-from registry.domain.access import Role
 from registry.web.app import create_app
 
 
@@ -30,10 +29,8 @@ class Api:
     def token(self, role: str, name: str | None = None, learner: str | None = None) -> str:
         import uuid
 
-        return self.container.service.create_token(
-            ADMIN, name=name or f"{role} tester", role=Role(role),
-            learner_id=uuid.UUID(learner) if learner else None,
-        )
+        return token(self.container.service, role, name or f"{role} tester",
+                     uuid.UUID(learner) if learner else None)
 
     def __call__(self, query: str, variables: dict[str, Any] | None = None, *,
                  token: str | None = None) -> dict[str, Any]:

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import ADMIN, KAZAKH_NAME, certified, enrolled, published_mooc, scored
+from support import (
+    ADMIN, KAZAKH_NAME, certified, enrolled, published_mooc, record_score, registered, revoked,
+    scored,
+)
 
 from registry.application.context import CommandContext
 from registry.application.personal import commitment
@@ -52,7 +55,7 @@ class RegistryStorageCase:
         assert certificate["status"] == "ACTIVE"
         assert certificate["fullName"] == KAZAKH_NAME
         assert certificate["issuedOn"] == "2026-06-15"
-        enrollment = registry.service.enrollment(uuid.UUID(certificate["enrollmentId"]))
+        enrollment = registry.service.get("enrollments", certificate["enrollmentId"])
         assert enrollment is not None
         assert (enrollment["totalPoints"], enrollment["finalGrade"]) == (
             240, {"numeric": 83, "letter": "B"})
@@ -84,13 +87,13 @@ class RegistryStorageCase:
         # Written while no projection runs: the views do not see it yet.
         first.app.draft_mooc(code="LATE-1", title=LocalizedText(en="Late"), language="en",
                              credits=3, hours=None, department=None)
-        assert first.service.mooc("LATE-1") is None
+        assert first.service.get("moocs", "LATE-1") is None
         first.close()
 
         second = build(settings, clock, poll_interval=0.05)
         try:
             second.runner.wait(second.app.last_notification_id())
-            assert second.service.mooc("LATE-1")["status"] == "DRAFT"  # type: ignore[index]
+            assert second.service.doc("moocs", "LATE-1")["status"] == "DRAFT"
         finally:
             second.close()
 
@@ -103,10 +106,9 @@ class RegistryStorageCase:
             certificate = certified(one.service)
             two.runner.wait(one.app.last_notification_id())
             assert two.service.certificate(certificate["number"]) == certificate
-            revoked = two.service.revoke_certificate(ADMIN, number=certificate["number"],
-                                                     reason="Issued in error")
+            withdrawn = revoked(two.service, certificate["number"], "Issued in error")
             one.runner.wait(two.app.last_notification_id())
-            assert one.service.certificate(certificate["number"]) == revoked
+            assert one.service.certificate(certificate["number"]) == withdrawn
             position = one.view.max_tracking_id(one.app.name)
             assert position == two.view.max_tracking_id(two.app.name)
             assert position == one.app.last_notification_id()
@@ -123,16 +125,14 @@ class RegistryStorageCase:
         with pytest.raises(AlreadyExists):
             published_mooc(service)
         with pytest.raises(InvalidTransition):
-            service.submit_mooc_for_review(ADMIN, "KAZLIT-101")
+            service.run(ADMIN, lambda app: app.submit_mooc_for_review("KAZLIT-101"))
         assert event_count(registry) == before
 
     def test_an_iin_is_unique(self, registry: Container) -> None:
-        registry.service.register_learner(ADMIN, full_name="Асқар", email=None,
-                                          iin="900101300007", full_name_latin=None)
+        registered(registry.service, "Асқар", iin="900101300007")
         before = event_count(registry)
         with pytest.raises(AlreadyExists, match="IIN"):
-            registry.service.register_learner(ADMIN, full_name="Other", email=None,
-                                              iin=" 900101300007 ", full_name_latin=None)
+            registered(registry.service, "Other", iin=" 900101300007 ")
         assert event_count(registry) == before
 
     # -- R11: metadata and personal data --------------------------------------------------
@@ -141,7 +141,8 @@ class RegistryStorageCase:
         actor = CommandContext(actor_name="Гүлнар (INET)", actor_role="inet",
                                on_behalf_of="Academic Committee")
         published_mooc(registry.service)
-        registry.service.set_online_proctoring(actor, available=True, system="Examus")
+        registry.service.run(actor, lambda app: app.set_online_proctoring(available=True,
+                                                                           system="Examus"))
         last = registry.app.mapper.to_domain_event(self.stored_events(registry)[-1])
         meta = last.meta  # type: ignore[attr-defined]
         assert meta["actor_name"] == "Гүлнар (INET)"
@@ -190,8 +191,8 @@ class RegistryStorageCase:
 
         def correct(points: int) -> None:
             try:
-                registry.service.record_score(ADMIN, enrollment_id=eid, component="MIDTERM",
-                                              points=points, reason=f"re-marked to {points}")
+                record_score(registry.service, str(eid), "MIDTERM", points,
+                             reason=f"re-marked to {points}")
                 outcomes.append("ok")
             except Conflict:
                 outcomes.append("CONFLICT")
@@ -214,13 +215,13 @@ class RegistryStorageCase:
         published_mooc(registry.service)
         calls = []
 
-        def always_loses(code: str) -> int:
+        def always_loses(code: str) -> Any:
             calls.append(code)
             raise IntegrityError("simulated concurrent write")
 
         monkeypatch.setattr(registry.app, "submit_mooc_for_review", always_loses)
         with pytest.raises(Conflict):
-            registry.service.submit_mooc_for_review(ADMIN, "KAZLIT-101")
+            registry.service.run(ADMIN, lambda app: app.submit_mooc_for_review("KAZLIT-101"))
         assert len(calls) == registry.service.CONFLICT_ATTEMPTS
 
 

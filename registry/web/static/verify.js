@@ -52,7 +52,8 @@
       SUPERSEDED: "АУЫСТЫРЫЛҒАН",
       SUPERSEDED_desc: "Бұл сертификат жаңасымен ауыстырылды. Ол енді жарамсыз.",
       INVALID: "ЖАРАМСЫЗ",
-      INVALID_desc: "Бұл осы тізілімнің түпнұсқа сертификаты емес немесе оны тексеру мүмкін болмады.",
+      INVALID_desc:
+        "Бұл осы тізілімнің түпнұсқа сертификаты емес немесе оны тексеру мүмкін болмады.",
       MISMATCH: "ҚОЛТАҢБА СӘЙКЕС ЕМЕС",
       MISMATCH_desc:
         "Тізілім «жарамды» деп жауап берді, бірақ қолтаңба осы браузерде расталмады. " +
@@ -77,7 +78,7 @@
       sigBrowser: "Қолтаңба осы браузерде тексерілді",
       sigRegistry: "Қолтаңбаны тек тізілім тексерді",
       sigMismatch: "Қолтаңба сәйкес емес: ол осы браузерде расталмады",
-      lookupHeading: "Басқа сертификатты тексеру",
+      lookupHeading: "Нөмір немесе сілтеме бойынша тексеру",
       lookupLabel: "Сертификат нөмірі немесе QR кодтағы сілтеме",
       lookupHint: "Сертификатта басылғандай 17 таңба; сызықша мен бос орын болуы мүмкін.",
       submit: "Тексеру",
@@ -131,7 +132,7 @@
       sigBrowser: "Подпись проверена в этом браузере",
       sigRegistry: "Подпись проверена только реестром",
       sigMismatch: "Подпись не совпадает: она не подтвердилась в этом браузере",
-      lookupHeading: "Проверить другой сертификат",
+      lookupHeading: "Проверка по номеру или ссылке",
       lookupLabel: "Номер сертификата или ссылка из QR-кода",
       lookupHint: "17 символов, как напечатано на сертификате; дефисы и пробелы допускаются.",
       submit: "Проверить",
@@ -186,7 +187,7 @@
       sigBrowser: "Signature checked in this browser",
       sigRegistry: "Signature checked by the registry only",
       sigMismatch: "Signature mismatch: the signature did not verify in this browser",
-      lookupHeading: "Check another certificate",
+      lookupHeading: "Check by number or link",
       lookupLabel: "Certificate number, or the link from the QR code",
       lookupHint: "17 characters, as printed on the certificate; hyphens and spaces are fine.",
       submit: "Verify",
@@ -437,9 +438,8 @@
     if (!answer || !STATUSES.includes(answer.status)) throw new Error("unexpected answer");
     const reason = typeof answer.reason === "string" && answer.reason ? answer.reason : null;
     let certificate = null;
-    if (answer.status !== "INVALID" && answer.certificate && typeof answer.certificate === "object") {
-      certificate = answer.certificate;
-    }
+    const given = answer.certificate;
+    if (answer.status !== "INVALID" && given && typeof given === "object") certificate = given;
     return { status: answer.status, certificate, reason };
   }
 
@@ -481,9 +481,8 @@
     try {
       const answer = await askRegistry(request);
       let signature = await local;
-      if (signature === "ok" && answer.certificate && !payloadAgrees(parsed.payload, answer.certificate)) {
-        signature = "bad";
-      }
+      const cert = answer.certificate;
+      if (signature === "ok" && cert && !payloadAgrees(parsed.payload, cert)) signature = "bad";
       const kid =
         answer.status !== "INVALID" && parsed && typeof parsed.header.kid === "string" &&
         /^[A-Za-z0-9_-]{1,64}$/.test(parsed.header.kid)
@@ -548,26 +547,41 @@
     return node;
   }
 
-  function formatDate(iso) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso));
-    if (!match) return String(iso);
-    try {
-      const date = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
-      return new Intl.DateTimeFormat(state.lang, { dateStyle: "long", timeZone: "UTC" }).format(date);
-    } catch (_) {
-      return String(iso);
-    }
+  // Dates are spelled out by hand: browsers' locale data for Kazakh is often missing
+  // (Chromium prints "2025 M06 14"), and an employer must read the date at a glance.
+  const MONTHS = {
+    kk: ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
+      "қыркүйек", "қазан", "қараша", "желтоқсан"],
+    ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+      "сентября", "октября", "ноября", "декабря"],
+    en: ["January", "February", "March", "April", "May", "June", "July", "August",
+      "September", "October", "November", "December"],
+  };
+
+  function formatDay(year, month, day) {
+    const name = MONTHS[state.lang][month - 1];
+    if (state.lang === "kk") return `${year} жылғы ${day} ${name}`;
+    if (state.lang === "ru") return `${day} ${name} ${year} г.`;
+    return `${day} ${name} ${year}`;
   }
 
+  function formatDate(iso) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso));
+    const month = match ? Number(match[2]) : 0;
+    if (!match || month < 1 || month > 12) return String(iso);
+    return formatDay(Number(match[1]), month, Number(match[3]));
+  }
+
+  /** The moment of the check in the device's local time, with its UTC offset. */
   function formatMoment(date) {
-    try {
-      return new Intl.DateTimeFormat(state.lang, {
-        year: "numeric", month: "long", day: "numeric",
-        hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
-      }).format(date);
-    } catch (_) {
-      return date.toString();
-    }
+    const pad = (n) => String(n).padStart(2, "0");
+    const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+    const offset = -date.getTimezoneOffset();
+    const hours = pad(Math.floor(Math.abs(offset) / 60));
+    const minutes = pad(Math.abs(offset) % 60);
+    const zone = offset === 0 ? "UTC" : `UTC${offset > 0 ? "+" : "−"}${hours}:${minutes}`;
+    const day = formatDay(date.getFullYear(), date.getMonth() + 1, date.getDate());
+    return `${day}, ${time} (${zone})`;
   }
 
   function render() {
@@ -615,14 +629,17 @@
       rows.push(["credits", cert.credits, null, "credits"]);
       rows.push(["issuedOn", formatDate(cert.issuedOn), null, "issuedOn"]);
       rows.push(["number", cert.number, "field--mono", "number"]);
-      if (cert.supersededBy) rows.push(["replacedBy", cert.supersededBy, "field--mono", "supersededBy"]);
+      if (cert.supersededBy) {
+        rows.push(["replacedBy", cert.supersededBy, "field--mono", "supersededBy"]);
+      }
       rows.push(["issuer", ISSUER[state.lang], null, "issuer"]);
       if (view.kid) rows.push(["kid", view.kid, "field--mono", "kid"]);
     }
     const signatureKey = view.signature === "ok" ? "sigBrowser"
       : view.signature === "bad" ? "sigMismatch" : "sigRegistry";
     if (shown !== "INVALID" || view.signature === "bad") {
-      rows.push(["signature", t(signatureKey), `field--sig field--sig-${view.signature}`, "signature"]);
+      const sigClass = `field--sig field--sig-${view.signature}`;
+      rows.push(["signature", t(signatureKey), sigClass, "signature"]);
     }
     rows.push(["checkedAt", formatMoment(view.checkedAt), null, "checkedAt"]);
 
@@ -681,8 +698,8 @@
     if (reason && shown !== "ERROR") {
       const line = el("p", "verdict__reason");
       line.append(el("span", "verdict__reason-label", `${t("reason")}: `));
-      const text = el("span", "verdict__reason-text", reason); // word for word, as the registry said it
-      line.append(text);
+      // Word for word, as the registry said it.
+      line.append(el("span", "verdict__reason-text", reason));
       body.append(line);
     }
     card.append(body);

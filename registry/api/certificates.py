@@ -1,0 +1,115 @@
+"""Certificates (R10) and their verification in GraphQL."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Optional
+
+import strawberry
+
+from ..domain import certificates
+from ..domain.access import Action
+from ..domain.certificates import check_number
+from .context import Context, Info, parse_id
+
+CertificateStatus = strawberry.enum(certificates.CertificateStatus)
+VerificationStatus = strawberry.enum(certificates.VerificationStatus)
+
+
+@strawberry.type
+class Certificate:
+    number: str
+    token: str
+    verification_url: str
+    status: CertificateStatus
+    full_name: str
+    course_title: str
+    credits: int
+    issued_on: datetime.date
+    revocation_reason: Optional[str]
+    superseded_by_number: strawberry.Private[Optional[str]]
+
+    @strawberry.field
+    async def superseded_by(self, info: Info) -> Optional[Certificate]:
+        if self.superseded_by_number is None:
+            return None
+        return await certificate_by_number(info, self.superseded_by_number)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], context: Context) -> Certificate:
+        token = doc.get("token") or ""
+        return cls(
+            number=doc["number"], token=token,
+            verification_url=context.settings.verification_url(token),
+            status=CertificateStatus(doc["status"]), full_name=doc["fullName"],
+            course_title=doc["courseTitle"], credits=doc["credits"],
+            issued_on=datetime.date.fromisoformat(doc["issuedOn"]),
+            revocation_reason=doc.get("revocationReason"),
+            superseded_by_number=doc.get("supersededBy"),
+        )
+
+
+@strawberry.type
+class Verification:
+    status: VerificationStatus
+    certificate: Optional[Certificate]
+    reason: Optional[str]
+
+    @classmethod
+    def from_result(cls, result: dict[str, Any], context: Context) -> Verification:
+        cert = result["certificate"]
+        return cls(
+            status=VerificationStatus(result["status"]),
+            certificate=Certificate.from_doc(cert, context) if cert else None,
+            reason=result["reason"],
+        )
+
+
+@strawberry.input
+class IssueCertificateInput:
+    enrollment_id: strawberry.ID
+
+
+@strawberry.input
+class RevokeCertificateInput:
+    number: str
+    reason: str
+
+
+async def certificate_by_number(info: Info, number: str) -> Optional[Certificate]:
+    doc = await info.context.call(info.context.service.certificate, number)
+    return Certificate.from_doc(doc, info.context) if doc else None
+
+
+@strawberry.type
+class CertificateQuery:
+    @strawberry.field(description="A certificate by its number (public: what the paper shows).")
+    async def certificate(self, info: Info, number: str) -> Optional[Certificate]:
+        return await certificate_by_number(info, number)
+
+    @strawberry.field(description="Check a certificate's signed token (the QR's fragment).")
+    async def verify_certificate(self, info: Info, token: str) -> Verification:
+        result = await info.context.call(info.context.service.verify_token, token)
+        return Verification.from_result(result, info.context)
+
+
+@strawberry.type
+class CertificateMutation:
+    @strawberry.mutation
+    async def issue_certificate(self, info: Info, input: IssueCertificateInput) -> Certificate:
+        c = info.context
+        command = c.command(Action.ISSUE_CERTIFICATE)
+        enrollment_id = parse_id(input.enrollment_id, "enrollment")
+        sign = c.service.sign
+        number = await c.run(command, lambda app: app.issue_certificate(
+            enrollment_id=enrollment_id, sign=sign))
+        return Certificate.from_doc(await c.doc("certificates", number), c)
+
+    @strawberry.mutation
+    async def revoke_certificate(self, info: Info, input: RevokeCertificateInput) -> Certificate:
+        c = info.context
+        command = c.command(Action.REVOKE_CERTIFICATE)
+        number = check_number(input.number)
+        number = await c.run(command, lambda app: app.revoke_certificate(
+            number=number, reason=input.reason))
+        return Certificate.from_doc(await c.doc("certificates", number), c)

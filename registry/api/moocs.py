@@ -1,0 +1,148 @@
+"""MOOCs (R2) in GraphQL."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import strawberry
+
+from ..domain import moocs
+from ..domain.access import Action
+from .context import Info
+from .platforms import Platform, platform_by_code
+
+MoocStatus = strawberry.enum(moocs.MoocStatus)
+
+
+@strawberry.type
+class LocalizedText:
+    kk: Optional[str]
+    ru: Optional[str]
+    en: Optional[str]
+
+
+@strawberry.input
+class LocalizedTextInput:
+    kk: Optional[str] = None
+    ru: Optional[str] = None
+    en: Optional[str] = None
+
+
+@strawberry.type
+class Mooc:
+    code: str
+    title: LocalizedText
+    language: str
+    credits: int
+    hours: Optional[int]
+    status: MoocStatus
+    department: Optional[str]
+    remarks: Optional[str] = strawberry.field(
+        description="The remarks of the last expert review or approbation."
+    )
+    course_title: str = strawberry.field(
+        description="The title a certificate shows: in the language of instruction, "
+        "else the first of kk, ru, en."
+    )
+    platform_code: strawberry.Private[Optional[str]]
+
+    @strawberry.field
+    async def platform(self, info: Info) -> Optional[Platform]:
+        return await platform_by_code(info, self.platform_code) if self.platform_code else None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Mooc:
+        return cls(
+            code=doc["code"], title=LocalizedText(**doc["title"]), language=doc["language"],
+            credits=doc["credits"], hours=doc.get("hours"), status=MoocStatus(doc["status"]),
+            department=doc.get("department"), remarks=doc.get("remarks"),
+            course_title=doc["courseTitle"], platform_code=doc.get("platformCode"),
+        )
+
+
+@strawberry.input
+class DraftMoocInput:
+    code: str
+    title: LocalizedTextInput
+    language: str
+    credits: int
+    hours: Optional[int] = None
+    department: Optional[str] = None
+
+
+@strawberry.input
+class RecordExpertReviewInput:
+    code: str
+    passed: bool
+    reviewer: str
+    remarks: Optional[str] = None
+
+
+@strawberry.input
+class RecordApprobationInput:
+    code: str
+    passed: bool
+    remarks: Optional[str] = None
+
+
+@strawberry.input
+class PublishMoocInput:
+    code: str
+    platform_code: str
+
+
+async def mooc_by_code(info: Info, code: str) -> Optional[Mooc]:
+    doc = await info.context.get("moocs", code)
+    return Mooc.from_doc(doc) if doc else None
+
+
+@strawberry.type
+class MoocQuery:
+    @strawberry.field
+    async def mooc(self, info: Info, code: str) -> Optional[Mooc]:
+        return await mooc_by_code(info, code)
+
+
+@strawberry.type
+class MoocMutation:
+    @strawberry.mutation
+    async def draft_mooc(self, info: Info, input: DraftMoocInput) -> Mooc:
+        c = info.context
+        command = c.command(Action.DRAFT_MOOC)
+        title = moocs.LocalizedText.checked(input.title.kk, input.title.ru, input.title.en,
+                                            "title")
+        code = await c.run(command, lambda app: app.draft_mooc(
+            code=input.code, title=title, language=input.language, credits=input.credits,
+            hours=input.hours, department=input.department))
+        return Mooc.from_doc(await c.doc("moocs", code))
+
+    @strawberry.mutation
+    async def submit_mooc_for_review(self, info: Info, code: str) -> Mooc:
+        c = info.context
+        code = await c.run(c.command(Action.SUBMIT_MOOC_FOR_REVIEW),
+                           lambda app: app.submit_mooc_for_review(code))
+        return Mooc.from_doc(await c.doc("moocs", code))
+
+    @strawberry.mutation
+    async def record_expert_review(self, info: Info, input: RecordExpertReviewInput) -> Mooc:
+        c = info.context
+        code = await c.run(c.command(Action.RECORD_EXPERT_REVIEW),
+                           lambda app: app.record_expert_review(
+                               code=input.code, passed=input.passed, reviewer=input.reviewer,
+                               remarks=input.remarks))
+        return Mooc.from_doc(await c.doc("moocs", code))
+
+    @strawberry.mutation
+    async def record_approbation(self, info: Info, input: RecordApprobationInput) -> Mooc:
+        c = info.context
+        code = await c.run(c.command(Action.RECORD_APPROBATION),
+                           lambda app: app.record_approbation(
+                               code=input.code, passed=input.passed, remarks=input.remarks))
+        return Mooc.from_doc(await c.doc("moocs", code))
+
+    @strawberry.mutation
+    async def publish_mooc(self, info: Info, input: PublishMoocInput) -> Mooc:
+        c = info.context
+        code = await c.run(c.command(Action.PUBLISH_MOOC), lambda app: app.publish_mooc(
+            code=input.code, platform_code=input.platform_code))
+        return Mooc.from_doc(await c.doc("moocs", code))

@@ -1,0 +1,55 @@
+"""Certificates (R10): issuance (signed by the injected signer) and revocation."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date
+from uuid import UUID
+
+from ..domain.certificates import (
+    Certificate, CertificateStatus, encode_number, revocation_reason,
+)
+from .base import Saved
+from .learners import LearnerCommands
+
+# Signs a certificate: (number, full name, course title, credits, issue date) → (token, kid).
+CertificateSigner = Callable[[str, str, str, int, date], tuple[str, str]]
+
+
+class CertificateCommands(LearnerCommands):
+    def get_certificate(self, number: str) -> Certificate:
+        return self._get(Certificate, Certificate.create_id(number), f"Certificate {number}")
+
+    def issue_certificate(self, *, enrollment_id: UUID, sign: CertificateSigner) -> Saved:
+        enrollment = self.get_enrollment(enrollment_id)
+        active = None
+        if enrollment.certificate_number is not None:
+            latest = self.get_certificate(enrollment.certificate_number)
+            if latest.status is CertificateStatus.ACTIVE:
+                active = latest.number
+        enrollment.check_may_be_certified(active)
+        learner = self.get_learner(enrollment.learner_id)
+        mooc = self.get_mooc(enrollment.mooc_code)
+        number = encode_number(secrets.token_bytes(10))
+        issued_on = self.today()
+        token, kid = sign(number, learner.full_name, mooc.course_title, mooc.credits, issued_on)
+        certificate = Certificate(
+            number=number,
+            enrollment_id=enrollment.id,
+            learner_id=learner.id,
+            mooc_code=mooc.code,
+            course_title=mooc.course_title,
+            credits=mooc.credits,
+            issued_on=issued_on,
+            kid=kid,
+            personal={"full_name": learner.full_name, "token": token},
+        )
+        enrollment.attach_certificate(number=number)
+        return self._save(certificate, enrollment, value=number)
+
+    def revoke_certificate(self, *, number: str, reason: str) -> Saved:
+        reason = revocation_reason(reason)
+        certificate = self.get_certificate(number)
+        certificate.revoke(reason=reason)
+        return self._save(certificate, value=certificate.number)
