@@ -62,11 +62,12 @@ class RegistryView(TrackingRecorder, ABC):
         where: Mapping[str, Any] | None = None,
         *,
         search: str | None = None,
+        order_by: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Documents whose columns equal ``where``, ordered by key; ``search`` is a
-        case-folded substring of the ``search`` column."""
+        """Documents whose columns equal ``where``, ordered by ``order_by`` (a column) then
+        key; ``search`` is a case-folded substring of the ``search`` column."""
 
     @abstractmethod
     def count(

@@ -75,9 +75,12 @@ class DocumentStatements(SqlDialect):
         search: str | None,
         *,
         count: bool = False,
+        order_by: str | None = None,
     ) -> tuple[str, list[Any]]:
         table = TABLES[table_name]
         known = {col for col, _ in table.columns}
+        if order_by is not None and order_by not in known:
+            raise ValueError(f"{table_name} cannot be ordered by {order_by}")
         clauses, params = [], []
         for col, value in (where or {}).items():
             if col not in known:
@@ -90,7 +93,7 @@ class DocumentStatements(SqlDialect):
             params.append(f"%{escaped}%")
         condition = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         what = "COUNT(*) AS n" if count else "doc"
-        order = "" if count else " ORDER BY key"
+        order = "" if count else f" ORDER BY {order_by + ', ' if order_by else ''}key"
         return self.sql(f"SELECT {what} FROM {self.table_name(table)}{condition}{order}"), params
 
     @staticmethod
@@ -156,10 +159,11 @@ class SqlRegistryView(DocumentStatements, RegistryView):
         where: Mapping[str, Any] | None = None,
         *,
         search: str | None = None,
+        order_by: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        statement, params = self.select(table, where, search)
+        statement, params = self.select(table, where, search, order_by=order_by)
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.sql(f"{statement} LIMIT ? OFFSET ?"), [*params, limit, offset])
             return self.docs(c.fetchall())

@@ -1,0 +1,94 @@
+"""Relay-style connections (``first``/``after``, ``totalCount``) over the read-model tables.
+
+Cursors are opaque (base64 of the offset in the view's order); the order is the view's key
+order, or the column a list names.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, Optional, TypeVar
+
+import strawberry
+
+from ..domain.errors import InvalidInput
+from .context import Info
+
+T = TypeVar("T")
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: Optional[str]
+    end_cursor: Optional[str]
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "offset" or not value.isdigit():
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(f"{cursor!r} is not a cursor of this list.", field="after") from None
+
+
+async def paginate(
+    info: Info,
+    table: str,
+    to_node: Callable[[dict[str, Any]], T],
+    *,
+    where: Mapping[str, Any] | None = None,
+    search: str | None = None,
+    order_by: str | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[T]:
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise InvalidInput(f"first must be from 0 to {MAX_PAGE}; got {size}.", field="first")
+    start = decode_cursor(after) + 1 if after else 0
+    service = info.context.service
+    filters = {k: v for k, v in (where or {}).items() if v is not None}
+    docs = await info.context.call(service.find, table, filters, search=search,
+                                   order_by=order_by, limit=size + 1, offset=start)
+    total = await info.context.call(service.count, table, filters, search=search)
+    edges = [Edge(cursor=encode_cursor(start + i), node=to_node(doc))
+             for i, doc in enumerate(docs[:size])]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(docs) > size,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
