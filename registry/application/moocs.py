@@ -52,3 +52,8 @@ class MoocCommands(PlatformCommands):
         platform = self.get_platform(platform_code)
         mooc.publish(platform)
         return self._save(mooc, value=mooc.code)
+
+    def close_mooc(self, code: str) -> Saved:
+        mooc = self.get_mooc(code)
+        mooc.close()
+        return self._save(mooc, value=mooc.code)

@@ -1,4 +1,4 @@
-"""Platforms (R1) and online-proctoring availability (clause 3.8)."""
+"""Platforms (R1), where disciplines teach (3.1), online-proctoring availability (3.8)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from datetime import date
 from eventsourcing.application import AggregateNotFoundError
 
 from ..domain.errors import AlreadyExists
-from ..domain.platforms import SEED_PLATFORMS, Platform, PlatformKind, PlatformOwnership
+from ..domain.platforms import (
+    SEED_PLATFORMS, CommitteeDecision, Platform, PlatformKind, PlatformOwnership,
+)
 from ..domain.proctoring import Proctoring
+from ..domain.teaching import DisciplineTeaching, TeacherStudentAgreement
+from ..domain.text import clean_text
 from .base import RegistryBase, Saved
 
 
@@ -35,9 +39,35 @@ class PlatformCommands(RegistryBase):
         return self._save(platform, value=platform.code)
 
     def approve_platform(self, *, code: str, decision_number: str, decided_on: date) -> Saved:
+        decision = CommitteeDecision.checked(decision_number, decided_on)
         platform = self.get_platform(code)
-        platform.approve(decision_number=decision_number, decided_on=decided_on)
+        platform.approve(decision)
         return self._save(platform, value=platform.code)
+
+    def suspend_platform(self, *, code: str, reason: str) -> Saved:
+        reason = clean_text(reason, "reason", max_length=2000)
+        platform = self.get_platform(code)
+        platform.suspend(reason)
+        return self._save(platform, value=platform.code)
+
+    def resume_platform(self, code: str) -> Saved:
+        platform = self.get_platform(code)
+        platform.resume()
+        return self._save(platform, value=platform.code)
+
+    def use_teaching_platform(
+        self, *, discipline: str, platform_code: str,
+        agreement: TeacherStudentAgreement | None,
+    ) -> Saved:
+        """Record that a DET discipline's day-to-day teaching runs on a platform (3.1)."""
+        platform = self.get_platform(platform_code)
+        try:
+            teaching: DisciplineTeaching = self.repository.get(
+                DisciplineTeaching.create_id(discipline))
+        except AggregateNotFoundError:
+            teaching = DisciplineTeaching.start(discipline)
+        teaching.use_platform(platform, agreement)
+        return self._save(teaching, value=teaching.discipline)
 
     def _proctoring(self) -> Proctoring:
         try:
@@ -46,10 +76,14 @@ class PlatformCommands(RegistryBase):
             proctoring = Proctoring()
         return proctoring
 
-    def online_proctoring_available(self) -> bool:
-        return self._proctoring().available
+    def proctoring_in_force(self, day: date | None = None) -> tuple[bool, str | None]:
+        return self._proctoring().in_force(day or self.today())
 
-    def set_online_proctoring(self, *, available: bool, system: str | None) -> Saved:
+    def set_online_proctoring(
+        self, *, available: bool, system: str | None, effective_from: date | None = None
+    ) -> Saved:
+        """Returns the availability in force today (the change may take effect later)."""
         proctoring = self._proctoring()
-        proctoring.set_availability(available=available, system=system)
-        return self._save(proctoring, value=proctoring.available)
+        proctoring.set_availability(available=available, system=system,
+                                    effective_from=effective_from or self.today())
+        return self._save(proctoring, value=proctoring.in_force(self.today())[0])

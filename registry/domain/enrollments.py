@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -10,9 +11,10 @@ from eventsourcing.domain import Aggregate, event
 
 from . import grading
 from .errors import AlreadyExists, InvalidInput, InvalidTransition, NotAdmitted, NotPassed
-from .errors import ProctoringUnavailable
 from .grading import FinalGrade, GradeWeights, ScoreComponent
+from .learners import Learner
 from .personal import Personal
+from .proctoring import Proctoring
 from .text import optional_text
 
 
@@ -28,23 +30,25 @@ class ScoreEntry:
     component: ScoreComponent
     points: int
     reason: str | None
+    on: date  # the day the score concerns
 
     @classmethod
-    def checked(cls, component: str, points: int, reason: str | None) -> ScoreEntry:
+    def checked(cls, component: str, points: int, reason: str | None, on: date) -> ScoreEntry:
         component = ScoreComponent(component)
         grading.check_points(points, grading.COMPONENT_MAX, f"{component.value} points")
-        return cls(component, points, optional_text(reason, "reason", max_length=2000))
+        return cls(component, points, optional_text(reason, "reason", max_length=2000), on)
 
 
 @dataclass(frozen=True)
 class ExamEntry:
     points: int
     mode: ExamMode
+    held_on: date
 
     @classmethod
-    def checked(cls, points: int, mode: str) -> ExamEntry:
+    def checked(cls, points: int, mode: str, held_on: date) -> ExamEntry:
         grading.check_points(points, grading.EXAM_MAX, "exam points")
-        return cls(points, ExamMode(mode))
+        return cls(points, ExamMode(mode), held_on)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Enrollment(Aggregate):
     def admitted(self) -> bool:
         return grading.is_admitted(self.total_points)
 
-    def record_score(self, entry: ScoreEntry) -> None:
+    def record_score(self, entry: ScoreEntry, learner: Learner) -> None:
         if self.exam is not None:  # checked first: no reason could cure it
             raise InvalidTransition(
                 "The final exam is recorded: scores are closed and can no longer change."
@@ -89,46 +93,52 @@ class Enrollment(Aggregate):
                 "a reason.",
                 field="reason",
             )
+        learner.check_within_study_window(entry.on, f"This {entry.component.value} score")
         self._score_recorded(
             component=entry.component.value,
             points=entry.points,
             previous=previous,
+            on=entry.on,
             personal={"reason": entry.reason} if entry.reason is not None else None,
         )
 
     @event("ScoreRecorded")
     def _score_recorded(
-        self, *, component: str, points: int, previous: int | None, personal: Personal | None
+        self, *, component: str, points: int, previous: int | None, on: date,
+        personal: Personal | None,
     ) -> None:
         self.scores[ScoreComponent(component)] = points
 
     # -- R7/R9: final attestation and grade -----------------------------------------------------
 
     def record_final_exam(
-        self, entry: ExamEntry, *, online_proctoring_available: bool, weights: GradeWeights
+        self, entry: ExamEntry, *, learner: Learner, proctoring: Proctoring,
+        weights: GradeWeights,
     ) -> None:
         if self.exam is not None:
             raise AlreadyExists("The final exam of this enrolment is already recorded.")
         if not self.admitted:
             raise NotAdmitted(
                 f"The learner has {self.total_points} of {grading.TOTAL_MAX} points; admission to "
-                f"final control needs at least {grading.ADMISSION_MIN}.",
+                f"final control needs at least {grading.ADMISSION_MIN} (3.10).",
                 total_points=self.total_points,
             )
-        if entry.mode is ExamMode.ONLINE_PROCTORED and not online_proctoring_available:
-            raise ProctoringUnavailable(
-                "No online proctoring system is recorded as available: the exam is sat ON_CAMPUS."
-            )
+        online = entry.mode is ExamMode.ONLINE_PROCTORED
+        learner.check_within_study_window(entry.held_on, "This exam")
+        learner.check_may_sit_exam(online=online, mooc_code=self.mooc_code)
+        if online:
+            proctoring.check_online_exam(entry.held_on)
         self._final_exam_recorded(
             points=entry.points,
             mode=entry.mode.value,
+            held_on=entry.held_on,
             admission_weight=weights.admission,
             exam_weight=weights.exam,
         )
 
     @event("FinalExamRecorded")
     def _final_exam_recorded(
-        self, *, points: int, mode: str, admission_weight: int, exam_weight: int
+        self, *, points: int, mode: str, held_on: date, admission_weight: int, exam_weight: int
     ) -> None:
         self.exam = Exam(points, ExamMode(mode), GradeWeights(admission_weight, exam_weight))
 

@@ -1,14 +1,27 @@
-"""Learners and listeners: rule R5 (clauses 3.3, 3.5.4)."""
+"""Learners and listeners: identity (R5, clauses 3.3, 3.5.4) and the circumstances that decide
+how they sit final attestation (R7, R8: clauses 3.11–3.13)."""
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from .errors import InvalidInput, InvalidTransition, OutsideStudyWindow, ReturnOrderMissing
+from .errors import StudiesNotRestored
 from .iin import validate_iin
+from .periods import Order, Period
 from .personal import ERASED, Personal, field
 from .text import check_email, clean_text, optional_text
+
+
+class VerificationMethod(StrEnum):
+    UNIVERSITY_SSO = "UNIVERSITY_SSO"
+    EGOV_DIGITAL_SIGNATURE = "EGOV_DIGITAL_SIGNATURE"
+    IN_PERSON = "IN_PERSON"
 
 
 class Learner(Aggregate):
@@ -35,6 +48,136 @@ class Learner(Aggregate):
         self.full_name_latin = field(personal, "full_name_latin")
         self.iin = field(personal, "iin")
         self.email = field(personal, "email")
+        self.identity: dict[str, Any] | None = None
+        self.business_trip: Period | None = None
+        self.restoration: Order | None = None
+        self.abroad: Period | None = None
+        self.return_order: Order | None = None
+        self.directive: Order | None = None
+        self.directive_disciplines: list[str] = []
+        self.internship: Period | None = None
+
+    # -- identity (3.5.4) ------------------------------------------------------------------
+
+    def verify_identity(self, *, method: VerificationMethod, verified_on: date) -> None:
+        self._identity_verified(method=VerificationMethod(method).value, verified_on=verified_on)
+
+    @event("IdentityVerified")
+    def _identity_verified(self, *, method: str, verified_on: date) -> None:
+        self.identity = {"method": VerificationMethod(method), "verified_on": verified_on}
+
+    # -- business trip (3.11) --------------------------------------------------------------
+
+    def record_business_trip(self, period: Period) -> None:
+        self._business_trip_recorded(start=period.start, end=period.end)
+
+    @event("BusinessTripRecorded")
+    def _business_trip_recorded(self, *, start: date, end: date) -> None:
+        self.business_trip = Period(start, end)
+        self.restoration = None  # a new trip needs its own restoration
+
+    def restore_studies(self, order: Order) -> None:
+        if self.business_trip is None:
+            raise InvalidTransition("No business trip is recorded for this learner: there are "
+                                    "no studies to restore.")
+        self._studies_restored(number=order.number, issued_on=order.issued_on)
+
+    @event("StudiesRestored")
+    def _studies_restored(self, *, number: str, issued_on: date) -> None:
+        self.restoration = Order(number, issued_on)
+
+    # -- return from abroad (3.12) ---------------------------------------------------------
+
+    def record_trip_abroad(self, period: Period) -> None:
+        self._trip_abroad_recorded(start=period.start, end=period.end)
+
+    @event("TripAbroadRecorded")
+    def _trip_abroad_recorded(self, *, start: date, end: date) -> None:
+        self.abroad = Period(start, end)
+        self.return_order = None
+        self.directive = None
+        self.directive_disciplines = []
+
+    def record_return_order(self, order: Order, *, application: str) -> None:
+        if self.abroad is None:
+            raise InvalidTransition("No trip abroad is recorded for this learner.")
+        self._return_order_recorded(number=order.number, issued_on=order.issued_on,
+                                    personal={"application": application})
+
+    @event("ReturnOrderRecorded")
+    def _return_order_recorded(
+        self, *, number: str, issued_on: date, personal: Personal | None
+    ) -> None:
+        self.return_order = Order(number, issued_on)
+
+    def record_dean_directive(self, order: Order, *, disciplines: list[str]) -> None:
+        if self.abroad is None:
+            raise InvalidTransition("No trip abroad is recorded for this learner: the dean's "
+                                    "directive on remote disciplines applies after one.")
+        self._dean_directive_recorded(number=order.number, issued_on=order.issued_on,
+                                      disciplines=sorted(set(disciplines)))
+
+    @event("DeanDirectiveRecorded")
+    def _dean_directive_recorded(
+        self, *, number: str, issued_on: date, disciplines: list[str]
+    ) -> None:
+        self.directive = Order(number, issued_on)
+        self.directive_disciplines = list(disciplines)
+
+    # -- internship abroad (3.13) ----------------------------------------------------------
+
+    def record_internship_abroad(self, period: Period) -> None:
+        self._internship_recorded(start=period.start, end=period.end)
+
+    @event("InternshipAbroadRecorded")
+    def _internship_recorded(self, *, start: date, end: date) -> None:
+        self.internship = Period(start, end)
+
+    @property
+    def study_window(self) -> Period | None:
+        """An intern abroad studies theory during the internship; records outside it are
+        refused. ``None``: no individual window."""
+        return self.internship
+
+    # -- the rules these circumstances make --------------------------------------------------
+
+    def check_within_study_window(self, day: date, what: str) -> None:
+        window = self.study_window
+        if window is not None and day not in window:
+            raise OutsideStudyWindow(
+                f"{what} is dated {day}, outside this intern's theoretical-study window "
+                f"{window.start} – {window.end} (3.13).",
+                start=window.start.isoformat(), end=window.end.isoformat(),
+            )
+
+    def check_may_sit_exam(self, *, online: bool, mooc_code: str) -> None:
+        if self.business_trip is not None:
+            if self.restoration is None:
+                raise StudiesNotRestored(
+                    "This learner is on DET because of a business trip: the exam is sat after "
+                    "the restoration of studies is recorded (3.11)."
+                )
+            if online:
+                raise InvalidInput(
+                    "A learner on DET because of a business trip sits the exam ON_CAMPUS (3.11).",
+                    field="mode",
+                )
+        if self.abroad is not None:
+            if self.return_order is None:
+                raise ReturnOrderMissing(
+                    "This learner is back from a trip abroad: record the return order (number, "
+                    "date, from the learner's personal application) before the exam (3.12)."
+                )
+            if self.directive is None:
+                raise ReturnOrderMissing(
+                    "This learner is back from a trip abroad: the exam follows the dean's "
+                    "directive, which is not recorded yet (3.12)."
+                )
+            if self.directive_disciplines and mooc_code not in self.directive_disciplines:
+                raise ReturnOrderMissing(
+                    f"The dean's directive {self.directive.number} does not list {mooc_code} "
+                    "among the disciplines this learner sits (3.12)."
+                )
 
 
 class IinClaim(Aggregate):

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import InvalidInput, InvalidTransition, PlatformNotApproved
+from .errors import InvalidInput, InvalidTransition
 from .platforms import Platform
 from .text import check_code, check_language, clean_text, optional_text
 
@@ -178,22 +178,22 @@ class Mooc(Aggregate):
 
     def publish(self, platform: Platform) -> None:
         self._require(MoocStatus.APPROVED, action="publish it")
-        if not platform.approved:
-            raise PlatformNotApproved(
-                f"Platform {platform.code} may not host MOOCs: "
-                + (
-                    "it is a personal learning environment."
-                    if platform.kind.value == "PERSONAL_ENVIRONMENT"
-                    else "the Academic Committee has not approved it (approvePlatform)."
-                ),
-                platform=platform.code,
-            )
+        platform.check_may_host_moocs()
         self._published(platform_code=platform.code)
 
     @event("Published")
     def _published(self, *, platform_code: str) -> None:
         self.status = MoocStatus.PUBLISHED
         self.platform_code = platform_code
+
+    def close(self) -> None:
+        """No new enrolments; the enrolled finish, and their records stay."""
+        self._require(MoocStatus.PUBLISHED, action="close it")
+        self._closed()
+
+    @event("Closed")
+    def _closed(self) -> None:
+        self.status = MoocStatus.CLOSED
 
     def check_open_for_enrollment(self) -> None:
         if self.status is not MoocStatus.PUBLISHED:

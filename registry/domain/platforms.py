@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidTransition, PlatformNotApproved
 from .text import check_code, check_url, clean_text
 
 
@@ -47,6 +47,18 @@ SEED_PLATFORMS: tuple[SeedPlatform, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class CommitteeDecision:
+    """The Academic Committee's decision approving an external platform [3.2]."""
+
+    number: str
+    decided_on: date
+
+    @classmethod
+    def checked(cls, number: str, decided_on: date) -> CommitteeDecision:
+        return cls(clean_text(number, "decisionNumber", max_length=100), decided_on)
+
+
 class Platform(Aggregate):
     @staticmethod
     def create_id(code: str) -> UUID:
@@ -75,30 +87,67 @@ class Platform(Aggregate):
         self.ownership = PlatformOwnership(ownership)
         self.decision_number: str | None = None
         self.decided_on: date | None = None
+        self.suspension: str | None = None  # the reason, while suspended
+
+    @property
+    def personal(self) -> bool:
+        return self.kind is PlatformKind.PERSONAL_ENVIRONMENT
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspension is not None
 
     @property
     def approved(self) -> bool:
-        """May it host MOOCs? [3.2]: university and national DLS/MOOC platforms may;
-        an external one once the Academic Committee approved it; a personal environment never."""
-        if self.kind is PlatformKind.PERSONAL_ENVIRONMENT:
+        """May it host MOOCs? [3.2]: university and national DLS/MOOC platforms may; an
+        external one once the Academic Committee approved it; a personal environment never;
+        none while INET has suspended it."""
+        if self.personal or self.suspended:
             return False
         if self.ownership is PlatformOwnership.EXTERNAL:
             return self.decision_number is not None
         return True
 
-    def approve(self, *, decision_number: str, decided_on: date) -> None:
-        if self.kind is PlatformKind.PERSONAL_ENVIRONMENT:
+    def check_may_host_moocs(self) -> None:
+        if self.approved:
+            return
+        if self.personal:
+            why = "it is a personal learning environment (day-to-day teaching only)."
+        elif self.suspended:
+            why = f"INET has suspended it ({self.suspension}); resume it first."
+        else:
+            why = "the Academic Committee has not approved it (approvePlatform)."
+        raise PlatformNotApproved(f"Platform {self.code} may not host MOOCs: {why}",
+                                  platform=self.code)
+
+    def approve(self, decision: CommitteeDecision) -> None:
+        if self.personal:
             raise InvalidInput(
                 f"{self.code} is a personal learning environment: it may host day-to-day teaching "
                 "by teacher–student agreement, but never MOOCs, so it cannot be approved.",
                 field="code",
             )
-        self._approved(
-            decision_number=clean_text(decision_number, "decisionNumber", max_length=100),
-            decided_on=decided_on,
-        )
+        self._approved(decision_number=decision.number, decided_on=decision.decided_on)
 
     @event("Approved")
     def _approved(self, *, decision_number: str, decided_on: date) -> None:
         self.decision_number = decision_number
         self.decided_on = decided_on
+
+    def suspend(self, reason: str) -> None:
+        if self.suspended:
+            raise InvalidTransition(f"Platform {self.code} is already suspended.")
+        self._suspended(reason=reason)
+
+    @event("Suspended")
+    def _suspended(self, *, reason: str) -> None:
+        self.suspension = reason
+
+    def resume(self) -> None:
+        if not self.suspended:
+            raise InvalidTransition(f"Platform {self.code} is not suspended.")
+        self._resumed()
+
+    @event("Resumed")
+    def _resumed(self) -> None:
+        self.suspension = None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from registry.domain.errors import InvalidInput, InvalidTransition, PlatformNotApproved
 from registry.domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc, MoocStatus
-from registry.domain.platforms import Platform, PlatformKind, PlatformOwnership
+from registry.domain.platforms import (
+    CommitteeDecision, Platform, PlatformKind, PlatformOwnership,
+)
 
 
 def a_mooc(language: str = "kk", **title: str) -> Mooc:
@@ -94,4 +98,4 @@ def test_a_title_needs_at_least_one_language() -> None:
 def test_a_personal_environment_cannot_be_approved() -> None:
     teams = a_platform(PlatformKind.PERSONAL_ENVIRONMENT, PlatformOwnership.EXTERNAL)
     with pytest.raises(InvalidInput, match="personal learning environment"):
-        teams.approve(decision_number="AC-7", decided_on=__import__("datetime").date(2026, 1, 5))
+        teams.approve(CommitteeDecision.checked("AC-7", date(2026, 1, 5)))
