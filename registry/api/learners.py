@@ -2,19 +2,64 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from typing import Any, Optional
+from uuid import UUID
 
 import strawberry
 
-from ..domain import enrollments, grading
+from ..application.base import Saved
+from ..application.registry import Registry
+from ..domain import enrollments, grading, learners
 from ..domain.access import Action
 from ..domain.errors import Forbidden
 from .certificates import Certificate, certificate_by_number
 from .context import Context, Info, parse_id
+from .history import HistoryEntry, history_of
 from .moocs import Mooc, mooc_by_code
+from .relay import Connection, paginate
 
 ScoreComponent = strawberry.enum(grading.ScoreComponent)
 ExamMode = strawberry.enum(enrollments.ExamMode)
+VerificationMethod = strawberry.enum(learners.VerificationMethod)
+
+
+@strawberry.type
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, str] | None) -> Optional[Period]:
+        if not doc:
+            return None
+        return cls(start=_date(doc["start"]), end=_date(doc["end"]))
+
+
+@strawberry.type
+class OrderRecord:
+    number: str
+    issued_on: datetime.date
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, str] | None) -> Optional[OrderRecord]:
+        return None if not doc else cls(number=doc["number"], issued_on=_date(doc["issued_on"]))
+
+
+@strawberry.type
+class DeanDirective:
+    number: str
+    issued_on: datetime.date
+    disciplines: list[str] = strawberry.field(
+        description="The MOOC codes the learner sits; empty: all studied remotely."
+    )
+
+
+@strawberry.type
+class IdentityVerification:
+    method: VerificationMethod
+    verified_on: datetime.date
 
 
 @strawberry.type
@@ -23,11 +68,52 @@ class Learner:
     full_name: str
     full_name_latin: Optional[str]
     email: Optional[str]
+    identity_verification: Optional[IdentityVerification]
+    business_trip: Optional[Period] = strawberry.field(
+        description="On DET because of a business trip (3.11).")
+    studies_restoration: Optional[OrderRecord]
+    trip_abroad: Optional[Period] = strawberry.field(description="Away abroad (3.12).")
+    return_order: Optional[OrderRecord]
+    dean_directive: Optional[DeanDirective]
+    internship_abroad: Optional[Period] = strawberry.field(description="3.13")
+    study_window: Optional[Period] = strawberry.field(
+        description="The individual theoretical-study window; records outside it are refused.")
+
+    @strawberry.field(description="Its events, with who caused them and when (staff only).")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, parse_id(self.id, "learner"))
+
+    @strawberry.field(description="The learner's enrolments.")
+    async def enrollments(self, info: Info, first: Optional[int] = None,
+                          after: Optional[str] = None) -> Connection[Enrollment]:
+        check_owner(info.context, str(self.id), Action.READ_ENROLLMENTS)
+        return await paginate(info, "enrollments", Enrollment.from_doc,
+                              where={"learner_id": str(self.id)}, first=first, after=after)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Learner:
-        return cls(id=strawberry.ID(doc["id"]), full_name=doc["fullName"],
-                   full_name_latin=doc.get("fullNameLatin"), email=doc.get("email"))
+        identity = doc.get("identity")
+        directive = doc.get("directive")
+        return cls(
+            id=strawberry.ID(doc["id"]), full_name=doc["fullName"],
+            full_name_latin=doc.get("fullNameLatin"), email=doc.get("email"),
+            identity_verification=None if not identity else IdentityVerification(
+                method=VerificationMethod(identity["method"]),
+                verified_on=_date(identity["verifiedOn"])),
+            business_trip=Period.from_doc(doc.get("businessTrip")),
+            studies_restoration=OrderRecord.from_doc(doc.get("restoration")),
+            trip_abroad=Period.from_doc(doc.get("abroad")),
+            return_order=OrderRecord.from_doc(doc.get("returnOrder")),
+            dean_directive=None if not directive else DeanDirective(
+                number=directive["number"], issued_on=_date(directive["issued_on"]),
+                disciplines=directive["disciplines"]),
+            internship_abroad=Period.from_doc(doc.get("internship")),
+            study_window=Period.from_doc(doc.get("studyWindow")),
+        )
+
+
+def _date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
 
 
 @strawberry.type
@@ -46,6 +132,7 @@ class Score:
 class Exam:
     points: int
     mode: ExamMode
+    held_on: Optional[datetime.date]
 
 
 @strawberry.type
@@ -77,6 +164,11 @@ class Enrollment:
             return None
         return await certificate_by_number(info, self.certificate_number)
 
+    @strawberry.field(description="Scores, corrections (with reasons) and the exam, with who "
+                                  "and when (staff only).")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, parse_id(self.id, "enrollment"))
+
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Enrollment:
         grade = doc.get("finalGrade")
@@ -87,7 +179,9 @@ class Enrollment:
             final_grade=FinalGrade(**grade) if grade else None,
             scores=[Score(component=ScoreComponent(c), points=p)
                     for c, p in doc["scores"].items()],
-            exam=Exam(points=exam["points"], mode=ExamMode(exam["mode"])) if exam else None,
+            exam=Exam(points=exam["points"], mode=ExamMode(exam["mode"]),
+                      held_on=_date(exam["heldOn"]) if exam.get("heldOn") else None)
+            if exam else None,
             learner_id=doc["learnerId"], mooc_code=doc["moocCode"],
             certificate_number=doc.get("certificateNumber"),
         )
@@ -113,6 +207,8 @@ class RecordScoreInput:
     component: ScoreComponent
     points: int
     reason: Optional[str] = None
+    date: Optional[datetime.date] = strawberry.field(
+        default=None, description="The day the score concerns; default today.")
 
 
 @strawberry.input
@@ -120,6 +216,53 @@ class RecordFinalExamInput:
     enrollment_id: strawberry.ID
     points: int
     mode: ExamMode
+    date: Optional[datetime.date] = strawberry.field(
+        default=None, description="The day the exam was held; default today.")
+
+
+@strawberry.input
+class VerifyLearnerIdentityInput:
+    learner_id: strawberry.ID
+    method: VerificationMethod
+    verified_on: Optional[datetime.date] = None
+
+
+@strawberry.input
+class LearnerPeriodInput:
+    learner_id: strawberry.ID
+    start: datetime.date
+    end: datetime.date
+
+
+@strawberry.input
+class RestoreStudiesInput:
+    learner_id: strawberry.ID
+    order_number: str
+    ordered_on: datetime.date
+
+
+@strawberry.input
+class RecordReturnOrderInput:
+    learner_id: strawberry.ID
+    order_number: str
+    ordered_on: datetime.date
+    application: str = strawberry.field(
+        description="The learner's personal application it was issued on (number and date).")
+
+
+@strawberry.input
+class RecordDeanDirectiveInput:
+    learner_id: strawberry.ID
+    directive_number: str
+    issued_on: datetime.date
+    disciplines: Optional[list[str]] = strawberry.field(
+        default=None, description="MOOC codes the learner sits; none: all.")
+
+
+def staff_only(context: Context, action: Action) -> None:
+    principal = context.require(action)
+    if principal.role.value == "learner":
+        raise Forbidden("A learner token reads only its own learner record and enrolments.")
 
 
 def check_owner(context: Context, learner_id: str, action: Action) -> None:
@@ -139,6 +282,30 @@ class LearnerQuery:
             return None
         check_owner(info.context, doc["id"], Action.READ_LEARNERS)
         return Learner.from_doc(doc)
+
+    @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
+                                  "letters included, and matches the Latin spelling too.")
+    async def learners(
+        self, info: Info, search: Optional[str] = None,
+        first: Optional[int] = None, after: Optional[str] = None,
+    ) -> Connection[Learner]:
+        staff_only(info.context, Action.READ_LEARNERS)
+        return await paginate(info, "learners", Learner.from_doc, search=search or None,
+                              order_by="search", first=first, after=after)
+
+    @strawberry.field(description="Enrolments, optionally by MOOC, learner, admission, pass.")
+    async def enrollments(
+        self, info: Info, mooc_code: Optional[str] = None,
+        learner_id: Optional[strawberry.ID] = None, admitted: Optional[bool] = None,
+        passed: Optional[bool] = None, first: Optional[int] = None, after: Optional[str] = None,
+    ) -> Connection[Enrollment]:
+        principal = info.context.require(Action.READ_ENROLLMENTS)
+        if principal.role.value == "learner":
+            learner_id = strawberry.ID(str(principal.learner_id))
+        where = {"mooc_code": mooc_code, "admitted": admitted, "passed": passed,
+                 "learner_id": str(parse_id(learner_id, "learner")) if learner_id else None}
+        return await paginate(info, "enrollments", Enrollment.from_doc, where=where,
+                              first=first, after=after)
 
     @strawberry.field
     async def enrollment(self, info: Info, id: strawberry.ID) -> Optional[Enrollment]:
@@ -177,7 +344,7 @@ class LearnerMutation:
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
         key = await c.run(command, lambda app: app.record_score(
             enrollment_id=enrollment_id, component=input.component, points=input.points,
-            reason=input.reason))
+            reason=input.reason, on=input.date))
         return Enrollment.from_doc(await c.doc("enrollments", key))
 
     @strawberry.mutation
@@ -186,5 +353,68 @@ class LearnerMutation:
         command = c.command(Action.RECORD_FINAL_EXAM)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
         key = await c.run(command, lambda app: app.record_final_exam(
-            enrollment_id=enrollment_id, points=input.points, mode=input.mode))
+            enrollment_id=enrollment_id, points=input.points, mode=input.mode,
+            held_on=input.date))
         return Enrollment.from_doc(await c.doc("enrollments", key))
+
+    @strawberry.mutation(description="Record how the learner's identity was verified (3.5.4).")
+    async def verify_learner_identity(self, info: Info, input: VerifyLearnerIdentityInput
+                                      ) -> Learner:
+        return await _learner_command(info, Action.VERIFY_IDENTITY, input.learner_id,
+                                      lambda app, lid: app.verify_identity(
+                                          learner_id=lid, method=input.method,
+                                          verified_on=input.verified_on))
+
+    @strawberry.mutation(description="The learner is on DET because of a business trip (3.11).")
+    async def record_business_trip(self, info: Info, input: LearnerPeriodInput) -> Learner:
+        return await _learner_command(info, Action.RECORD_BUSINESS_TRIP, input.learner_id,
+                                      lambda app, lid: app.record_business_trip(
+                                          learner_id=lid, start=input.start, end=input.end))
+
+    @strawberry.mutation(description="The dean's order restoring studies after a trip (3.11).")
+    async def restore_studies(self, info: Info, input: RestoreStudiesInput) -> Learner:
+        return await _learner_command(info, Action.RESTORE_STUDIES, input.learner_id,
+                                      lambda app, lid: app.restore_studies(
+                                          learner_id=lid, order_number=input.order_number,
+                                          ordered_on=input.ordered_on))
+
+    @strawberry.mutation(description="The learner's trip abroad (3.12).")
+    async def record_trip_abroad(self, info: Info, input: LearnerPeriodInput) -> Learner:
+        return await _learner_command(info, Action.RECORD_TRIP_ABROAD, input.learner_id,
+                                      lambda app, lid: app.record_trip_abroad(
+                                          learner_id=lid, start=input.start, end=input.end))
+
+    @strawberry.mutation(description="The order on the learner's return from abroad (3.12).")
+    async def record_return_order(self, info: Info, input: RecordReturnOrderInput) -> Learner:
+        return await _learner_command(info, Action.RECORD_RETURN_ORDER, input.learner_id,
+                                      lambda app, lid: app.record_return_order(
+                                          learner_id=lid, order_number=input.order_number,
+                                          ordered_on=input.ordered_on,
+                                          application=input.application))
+
+    @strawberry.mutation(description="The dean's directive on the disciplines sat (3.12).")
+    async def record_dean_directive(self, info: Info, input: RecordDeanDirectiveInput
+                                    ) -> Learner:
+        return await _learner_command(info, Action.RECORD_DEAN_DIRECTIVE, input.learner_id,
+                                      lambda app, lid: app.record_dean_directive(
+                                          learner_id=lid, directive_number=input.directive_number,
+                                          issued_on=input.issued_on,
+                                          disciplines=input.disciplines or []))
+
+    @strawberry.mutation(description="An internship abroad: its period is the learner's "
+                                     "theoretical-study window (3.13).")
+    async def record_internship_abroad(self, info: Info, input: LearnerPeriodInput) -> Learner:
+        return await _learner_command(info, Action.RECORD_INTERNSHIP, input.learner_id,
+                                      lambda app, lid: app.record_internship_abroad(
+                                          learner_id=lid, start=input.start, end=input.end))
+
+
+async def _learner_command(
+    info: Info, action: Action, learner_id: strawberry.ID,
+    command: Callable[[Registry, UUID], Saved],
+) -> Learner:
+    c = info.context
+    ctx = c.command(action)
+    lid = parse_id(learner_id, "learner")
+    key = await c.run(ctx, lambda app: command(app, lid))
+    return Learner.from_doc(await c.doc("learners", key))

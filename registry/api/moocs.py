@@ -9,7 +9,9 @@ import strawberry
 from ..domain import moocs
 from ..domain.access import Action
 from .context import Info
+from .history import HistoryEntry, history_of
 from .platforms import Platform, platform_by_code
+from .relay import Connection, paginate
 
 MoocStatus = strawberry.enum(moocs.MoocStatus)
 
@@ -49,6 +51,11 @@ class Mooc:
     @strawberry.field
     async def platform(self, info: Info) -> Optional[Platform]:
         return await platform_by_code(info, self.platform_code) if self.platform_code else None
+
+    @strawberry.field(description="Drafts, reviews, pilots and publication, with who and when "
+                                  "(staff only).")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, moocs.Mooc.create_id(self.code))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Mooc:
@@ -102,6 +109,15 @@ class MoocQuery:
     async def mooc(self, info: Info, code: str) -> Optional[Mooc]:
         return await mooc_by_code(info, code)
 
+    @strawberry.field(description="MOOCs by code, optionally in one status.")
+    async def moocs(
+        self, info: Info, status: Optional[MoocStatus] = None,
+        first: Optional[int] = None, after: Optional[str] = None,
+    ) -> Connection[Mooc]:
+        return await paginate(info, "moocs", Mooc.from_doc,
+                              where={"status": status.value if status else None},
+                              first=first, after=after)
+
 
 @strawberry.type
 class MoocMutation:
@@ -145,4 +161,10 @@ class MoocMutation:
         c = info.context
         code = await c.run(c.command(Action.PUBLISH_MOOC), lambda app: app.publish_mooc(
             code=input.code, platform_code=input.platform_code))
+        return Mooc.from_doc(await c.doc("moocs", code))
+
+    @strawberry.mutation(description="Close a published MOOC: no new enrolments.")
+    async def close_mooc(self, info: Info, code: str) -> Mooc:
+        c = info.context
+        code = await c.run(c.command(Action.CLOSE_MOOC), lambda app: app.close_mooc(code))
         return Mooc.from_doc(await c.doc("moocs", code))

@@ -1,4 +1,4 @@
-"""Platforms (R1) and online proctoring (3.8) in GraphQL."""
+"""Platforms (R1), where disciplines teach (3.1) and online proctoring (3.8) in GraphQL."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any, Optional
 
 import strawberry
 
-from ..domain import platforms
+from ..domain import platforms, proctoring, teaching
 from ..domain.access import Action
 from .context import Info
+from .history import HistoryEntry, history_of
+from .relay import Connection, paginate
 
 PlatformKind = strawberry.enum(platforms.PlatformKind)
 PlatformOwnership = strawberry.enum(platforms.PlatformOwnership)
@@ -27,6 +29,12 @@ class Platform:
         description="The Academic Committee's decision that approved an external platform."
     )
     decided_on: Optional[datetime.date]
+    suspended: bool
+    suspension_reason: Optional[str]
+
+    @strawberry.field(description="Its events, with who caused them and when (staff only).")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, platforms.Platform.create_id(self.code))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Platform:
@@ -36,7 +44,42 @@ class Platform:
             decision_number=doc.get("decisionNumber"),
             decided_on=datetime.date.fromisoformat(doc["decidedOn"])
             if doc.get("decidedOn") else None,
+            suspended=doc.get("suspended", False),
+            suspension_reason=doc.get("suspensionReason"),
         )
+
+
+@strawberry.type
+class ProctoringChange:
+    effective_from: datetime.date
+    available: bool
+    system: Optional[str]
+
+
+@strawberry.type
+class OnlineProctoring:
+    available: bool = strawberry.field(description="In force today (registry time zone).")
+    system: Optional[str]
+    changes: list[ProctoringChange]
+
+
+@strawberry.type
+class TeacherStudentAgreement:
+    teacher: str
+    group: str
+    agreed_on: datetime.date
+
+
+@strawberry.type
+class TeachingPlatformUse:
+    platform: Platform
+    agreement: Optional[TeacherStudentAgreement]
+
+
+@strawberry.type
+class DisciplineTeaching:
+    discipline: str
+    platforms: list[TeachingPlatformUse]
 
 
 @strawberry.input
@@ -59,6 +102,31 @@ class ApprovePlatformInput:
 class SetOnlineProctoringInput:
     available: bool
     system: Optional[str] = None
+    effective_from: Optional[datetime.date] = strawberry.field(
+        default=None, description="The day it takes effect; default today."
+    )
+
+
+@strawberry.input
+class SuspendPlatformInput:
+    code: str
+    reason: str
+
+
+@strawberry.input
+class TeacherStudentAgreementInput:
+    teacher: str
+    group: str
+    agreed_on: datetime.date
+
+
+@strawberry.input
+class UseTeachingPlatformInput:
+    discipline: str
+    platform_code: str
+    agreement: Optional[TeacherStudentAgreementInput] = strawberry.field(
+        default=None, description="Needed for a personal learning environment (3.1)."
+    )
 
 
 async def platform_by_code(info: Info, code: str) -> Optional[Platform]:
@@ -71,6 +139,48 @@ class PlatformQuery:
     @strawberry.field
     async def platform(self, info: Info, code: str) -> Optional[Platform]:
         return await platform_by_code(info, code)
+
+    @strawberry.field(description="Platforms by code, optionally by kind or approval.")
+    async def platforms(
+        self, info: Info, kind: Optional[PlatformKind] = None, approved: Optional[bool] = None,
+        first: Optional[int] = None, after: Optional[str] = None,
+    ) -> Connection[Platform]:
+        return await paginate(info, "platforms", Platform.from_doc,
+                              where={"kind": kind.value if kind else None, "approved": approved},
+                              first=first, after=after)
+
+    @strawberry.field(description="Online proctoring: what is in force today, and every change.")
+    async def online_proctoring(self, info: Info) -> OnlineProctoring:
+        doc = await info.context.get("settings", "proctoring") or {"changes": []}
+        changes = [(datetime.date.fromisoformat(c["effectiveFrom"]), c["available"], c["system"])
+                   for c in doc["changes"]]
+        available, system = proctoring.in_force(changes, info.context.service.app.today())
+        return OnlineProctoring(
+            available=available, system=system,
+            changes=[ProctoringChange(effective_from=day, available=a, system=sys)
+                     for day, a, sys in changes],
+        )
+
+    @strawberry.field(description="Where a DET discipline's day-to-day teaching runs (3.1).")
+    async def discipline_teaching(self, info: Info, discipline: str
+                                  ) -> Optional[DisciplineTeaching]:
+        doc = await info.context.get("teaching", discipline)
+        return None if doc is None else await _teaching(info, doc)
+
+
+async def _teaching(info: Info, doc: dict[str, Any]) -> DisciplineTeaching:
+    uses = []
+    for use in doc["platforms"]:
+        platform = await platform_by_code(info, use["platformCode"])
+        assert platform is not None
+        agreement = use["agreement"]
+        uses.append(TeachingPlatformUse(platform=platform, agreement=None if not agreement else
+                                        TeacherStudentAgreement(
+                                            teacher=agreement["teacher"],
+                                            group=agreement["group"],
+                                            agreed_on=datetime.date.fromisoformat(
+                                                agreement["agreed_on"]))))
+    return DisciplineTeaching(discipline=doc["discipline"], platforms=uses)
 
 
 @strawberry.type
@@ -97,5 +207,32 @@ class PlatformMutation:
         available: bool = await c.run(
             c.command(Action.SET_ONLINE_PROCTORING),
             lambda app: app.set_online_proctoring(available=input.available,
-                                                  system=input.system))
+                                                  system=input.system,
+                                                  effective_from=input.effective_from))
         return available
+
+    @strawberry.mutation(description="Suspend a platform: it may not host MOOCs meanwhile.")
+    async def suspend_platform(self, info: Info, input: SuspendPlatformInput) -> Platform:
+        c = info.context
+        code = await c.run(c.command(Action.SUSPEND_PLATFORM), lambda app: app.suspend_platform(
+            code=input.code, reason=input.reason))
+        return Platform.from_doc(await c.doc("platforms", code))
+
+    @strawberry.mutation(description="End a platform's suspension.")
+    async def resume_platform(self, info: Info, code: str) -> Platform:
+        c = info.context
+        code = await c.run(c.command(Action.SUSPEND_PLATFORM),
+                           lambda app: app.resume_platform(code))
+        return Platform.from_doc(await c.doc("platforms", code))
+
+    @strawberry.mutation(description="Record that a DET discipline teaches on a platform (3.1).")
+    async def use_teaching_platform(self, info: Info, input: UseTeachingPlatformInput
+                                    ) -> DisciplineTeaching:
+        c = info.context
+        command = c.command(Action.USE_TEACHING_PLATFORM)
+        agreement = None if input.agreement is None else teaching.TeacherStudentAgreement.checked(
+            input.agreement.teacher, input.agreement.group, input.agreement.agreed_on)
+        discipline = await c.run(command, lambda app: app.use_teaching_platform(
+            discipline=input.discipline, platform_code=input.platform_code,
+            agreement=agreement))
+        return await _teaching(info, await c.doc("teaching", discipline))

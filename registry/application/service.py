@@ -11,8 +11,10 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
@@ -32,6 +34,41 @@ Doc = dict[str, Any]
 # Signs certificates and checks tokens; implemented by registry.signing, injected by bootstrap.
 Signer = Callable[[str, str, str, int, date], tuple[str, str]]
 TokenVerifier = Callable[[str], tuple[str, str]]  # token → (number, kid); raises ValueError
+
+
+_INTERNAL_KEYS = {"originator_id", "originator_version", "originator_topic", "timestamp", "meta",
+                  "personal", "personal_ref", "personal_commitment"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def history_entry(event: Any) -> Doc:
+    state = vars(event)
+    meta = state.get("meta") or {}
+    return {
+        "version": event.originator_version,
+        "type": type(event).__name__,
+        "recordedAt": meta.get("recorded_at") or event.timestamp.isoformat(),
+        "actorName": meta.get("actor_name"),
+        "actorRole": meta.get("actor_role"),
+        "onBehalfOf": meta.get("on_behalf_of"),
+        "correlationId": meta.get("correlation_id"),
+        "causationId": meta.get("causation_id"),
+        "data": _plain({k: v for k, v in state.items() if k not in _INTERNAL_KEYS}),
+        "personal": state.get("personal"),
+    }
 
 
 class RegistryService:
@@ -98,6 +135,10 @@ class RegistryService:
     def certificate(self, number: str) -> Doc | None:
         canonical = normalize_number(number)
         return self.view.get("certificates", canonical) if canonical else None
+
+    def history(self, aggregate_id: UUID) -> list[Doc]:
+        """Every event of one aggregate, oldest first, with who caused it and when (R11)."""
+        return [history_entry(event) for event in self.app.events.get(aggregate_id)]
 
     def authenticate(self, secret: str) -> Principal | None:
         return self.app.principal_for(secret)

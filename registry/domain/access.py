@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from .errors import Forbidden, InvalidInput, Unauthenticated
+from .text import optional_text
 
 
 class Role(StrEnum):
@@ -38,10 +39,30 @@ class Action(StrEnum):
     ISSUE_CERTIFICATE = "issueCertificate"
     REVOKE_CERTIFICATE = "revokeCertificate"
     REISSUE_CERTIFICATE = "reissueCertificate"
+    SUSPEND_PLATFORM = "suspendPlatform"
+    USE_TEACHING_PLATFORM = "useTeachingPlatform"
+    CLOSE_MOOC = "closeMooc"
+    VERIFY_IDENTITY = "verifyLearnerIdentity"
+    RECORD_BUSINESS_TRIP = "recordBusinessTrip"
+    RESTORE_STUDIES = "restoreStudies"
+    RECORD_TRIP_ABROAD = "recordTripAbroad"
+    RECORD_RETURN_ORDER = "recordReturnOrder"
+    RECORD_DEAN_DIRECTIVE = "recordDeanDirective"
+    RECORD_INTERNSHIP = "recordInternshipAbroad"
     # reads that are not public
+    READ_HISTORY = "readHistory"
     READ_LEARNERS = "readLearners"
     READ_ENROLLMENTS = "readEnrollments"
     READ_AUDIT_LOG = "readAuditLog"
+    # programme packages (R3) and teaching materials (R4)
+    CREATE_PROGRAM_SUBMISSION = "createProgramSubmission"
+    ATTACH_DOCUMENT = "attachDocument"
+    SUBMIT_PROGRAM = "submitProgram"
+    ACCEPT_PROGRAM = "acceptProgram"
+    RETURN_PROGRAM = "returnProgram"
+    READ_PROGRAMS = "readProgramSubmissions"
+    RECORD_TEACHING_MATERIALS = "recordTeachingMaterials"
+    READ_TEACHING_MATERIALS = "readTeachingMaterials"
 
 
 _STAFF_READERS = frozenset({Role.INET, Role.AUDITOR, Role.TEACHER, Role.DEAN})
@@ -63,10 +84,30 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ISSUE_CERTIFICATE: frozenset({Role.INET}),
     Action.REVOKE_CERTIFICATE: frozenset({Role.INET}),
     Action.REISSUE_CERTIFICATE: frozenset({Role.INET}),
+    Action.SUSPEND_PLATFORM: frozenset({Role.INET}),
+    Action.USE_TEACHING_PLATFORM: frozenset({Role.INET, Role.TEACHER}),
+    Action.CLOSE_MOOC: frozenset({Role.INET}),
+    Action.VERIFY_IDENTITY: frozenset({Role.INET}),
+    Action.RECORD_BUSINESS_TRIP: frozenset({Role.INET, Role.DEAN}),
+    Action.RESTORE_STUDIES: frozenset({Role.DEAN}),
+    Action.RECORD_TRIP_ABROAD: frozenset({Role.INET, Role.DEAN}),
+    Action.RECORD_RETURN_ORDER: frozenset({Role.DEAN}),
+    Action.RECORD_DEAN_DIRECTIVE: frozenset({Role.DEAN}),
+    Action.RECORD_INTERNSHIP: frozenset({Role.INET, Role.DEAN}),
+    Action.READ_HISTORY: _STAFF_READERS | {Role.COMMITTEE},
     # A learner reads only their own learner record and enrolments (checked per object).
     Action.READ_LEARNERS: _STAFF_READERS | {Role.LEARNER},
     Action.READ_ENROLLMENTS: _STAFF_READERS | {Role.LEARNER},
     Action.READ_AUDIT_LOG: frozenset({Role.AUDITOR}),
+    # A faculty token acts on, and reads, only its own faculty's packages (domain/programmes.py).
+    Action.CREATE_PROGRAM_SUBMISSION: frozenset({Role.FACULTY}),
+    Action.ATTACH_DOCUMENT: frozenset({Role.FACULTY}),
+    Action.SUBMIT_PROGRAM: frozenset({Role.FACULTY}),
+    Action.ACCEPT_PROGRAM: frozenset({Role.INET}),
+    Action.RETURN_PROGRAM: frozenset({Role.INET}),
+    Action.READ_PROGRAMS: frozenset({Role.INET, Role.AUDITOR, Role.FACULTY}),
+    Action.RECORD_TEACHING_MATERIALS: frozenset({Role.INET, Role.TEACHER}),
+    Action.READ_TEACHING_MATERIALS: _STAFF_READERS,
 }
 
 
@@ -77,6 +118,7 @@ class Principal:
     name: str
     role: Role
     learner_id: UUID | None = None
+    faculty: str | None = None  # the faculty a faculty token acts for
 
     def may(self, action: Action) -> bool:
         return self.role is Role.ADMIN or self.role in PERMISSIONS[action]
@@ -108,7 +150,8 @@ class ApiToken(Aggregate):
 
     @classmethod
     def create(
-        cls, *, token_sha256: str, name: str, role: Role, learner_id: UUID | None
+        cls, *, token_sha256: str, name: str, role: Role, learner_id: UUID | None,
+        faculty: str | None = None,
     ) -> ApiToken:
         role = Role(role)
         if role is Role.LEARNER and learner_id is None:
@@ -117,8 +160,14 @@ class ApiToken(Aggregate):
             raise InvalidInput("Only a learner token is tied to a learner.")
         if not name.strip():
             raise InvalidInput("A token needs a name (who holds it).")
-        return cls(token_sha256=token_sha256, name=name.strip(), role=role.value,
-                   learner_id=learner_id)
+        faculty = optional_text(faculty, "faculty", max_length=200)
+        if faculty is not None and role is not Role.FACULTY:
+            raise InvalidInput("Only a faculty token is tied to a faculty (--faculty NAME).")
+        token = cls(token_sha256=token_sha256, name=name.strip(), role=role.value,
+                    learner_id=learner_id)
+        if faculty is not None:
+            token._tied_to_faculty(faculty=faculty)
+        return token
 
     @event("Created")
     def __init__(
@@ -129,6 +178,14 @@ class ApiToken(Aggregate):
         self.learner_id = learner_id
         self.revoked = False
 
+    # A separate event, so that tokens without a faculty keep the Created event they had.
+    @event("TiedToFaculty")
+    def _tied_to_faculty(self, *, faculty: str) -> None:
+        self.faculty = faculty
+
+    faculty: str | None = None
+
     @property
     def principal(self) -> Principal:
-        return Principal(name=self.name, role=self.role, learner_id=self.learner_id)
+        return Principal(name=self.name, role=self.role, learner_id=self.learner_id,
+                         faculty=self.faculty)

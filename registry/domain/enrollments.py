@@ -55,6 +55,7 @@ class ExamEntry:
 class Exam:
     points: int
     mode: ExamMode
+    held_on: date
     weights: GradeWeights
 
 
@@ -140,7 +141,8 @@ class Enrollment(Aggregate):
     def _final_exam_recorded(
         self, *, points: int, mode: str, held_on: date, admission_weight: int, exam_weight: int
     ) -> None:
-        self.exam = Exam(points, ExamMode(mode), GradeWeights(admission_weight, exam_weight))
+        self.exam = Exam(points, ExamMode(mode), held_on,
+                         GradeWeights(admission_weight, exam_weight))
 
     @property
     def final_grade(self) -> FinalGrade | None:

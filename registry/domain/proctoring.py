@@ -12,6 +12,19 @@ from .errors import ProctoringUnavailable
 from .text import optional_text
 
 
+Change = tuple[date, bool, "str | None"]
+
+
+def in_force(changes: list[Change], day: date) -> tuple[bool, str | None]:
+    """(available, system) on ``day``: the last change effective by then (none: unavailable).
+    ``changes`` are in effective-date order."""
+    state: tuple[bool, str | None] = (False, None)
+    for effective_from, available, system in changes:
+        if effective_from <= day:
+            state = (available, system)
+    return state
+
+
 class Proctoring(Aggregate):
     """One per registry: every change of availability, each from its effective date."""
 
@@ -23,7 +36,7 @@ class Proctoring(Aggregate):
 
     @event("Created")
     def __init__(self) -> None:
-        self.changes: list[tuple[date, bool, str | None]] = []
+        self.changes: list[Change] = []
 
     def set_availability(self, *, available: bool, system: str | None, effective_from: date
                          ) -> None:
@@ -38,12 +51,7 @@ class Proctoring(Aggregate):
         self.changes.sort(key=lambda change: change[0])  # stable: later records win a tie
 
     def in_force(self, day: date) -> tuple[bool, str | None]:
-        """(available, system) on ``day``: the last change effective by then."""
-        state: tuple[bool, str | None] = (False, None)
-        for effective_from, available, system in self.changes:
-            if effective_from <= day:
-                state = (available, system)
-        return state
+        return in_force(self.changes, day)
 
     def check_online_exam(self, day: date) -> None:
         available, _ = self.in_force(day)

@@ -15,7 +15,10 @@ from ..domain.certificates import Certificate
 from ..domain.enrollments import Enrollment
 from ..domain.learners import Learner
 from ..domain.moocs import Mooc
+from ..domain.periods import Order, Period
 from ..domain.platforms import Platform
+from ..domain.proctoring import Proctoring
+from ..domain.teaching import DisciplineTeaching
 from .view import Row
 
 
@@ -32,6 +35,7 @@ def _platform(p: Platform) -> list[Row]:
         "ownership": p.ownership.value, "approved": p.approved,
         "decisionNumber": p.decision_number,
         "decidedOn": p.decided_on.isoformat() if p.decided_on else None,
+        "suspended": p.suspended, "suspensionReason": p.suspension,
     }
     return [Row("platforms", p.code, doc, {"kind": p.kind.value, "approved": p.approved})]
 
@@ -49,9 +53,27 @@ def _mooc(m: Mooc) -> list[Row]:
 
 @rows_for.register
 def _learner(learner: Learner) -> list[Row]:
+    def period(p: Period | None) -> dict[str, str] | None:
+        return None if p is None else p.as_dict()
+
+    def order(o: Order | None) -> dict[str, str] | None:
+        return None if o is None else o.as_dict()
+
+    identity = learner.identity
     doc = {
         "id": str(learner.id), "fullName": learner.full_name,
         "fullNameLatin": learner.full_name_latin, "email": learner.email,
+        "identity": None if identity is None else {
+            "method": identity["method"].value,
+            "verifiedOn": identity["verified_on"].isoformat()},
+        "businessTrip": period(learner.business_trip),
+        "restoration": order(learner.restoration),
+        "abroad": period(learner.abroad),
+        "returnOrder": order(learner.return_order),
+        "directive": None if learner.directive is None else {
+            **learner.directive.as_dict(), "disciplines": learner.directive_disciplines},
+        "internship": period(learner.internship),
+        "studyWindow": period(learner.study_window),
     }
     search = " ".join(filter(None, [learner.full_name, learner.full_name_latin])).casefold()
     return [Row("learners", str(learner.id), doc, {"search": search})]
@@ -64,7 +86,8 @@ def _enrollment(e: Enrollment) -> list[Row]:
         "id": str(e.id), "learnerId": str(e.learner_id), "moocCode": e.mooc_code,
         "scores": {component.value: points for component, points in e.scores.items()},
         "totalPoints": e.total_points, "admitted": e.admitted,
-        "exam": None if e.exam is None else {"points": e.exam.points, "mode": e.exam.mode.value},
+        "exam": None if e.exam is None else {"points": e.exam.points, "mode": e.exam.mode.value,
+                                             "heldOn": e.exam.held_on.isoformat()},
         "finalGrade": None if grade is None else {"numeric": grade.numeric, "letter": grade.letter},
         "passed": e.passed, "certificateNumber": e.certificate_number,
     }
@@ -89,3 +112,18 @@ def _certificate(c: Certificate) -> list[Row]:
         "status": c.status.value,
     }
     return [Row("certificates", c.number, doc, columns)]
+
+
+@rows_for.register
+def _proctoring(p: Proctoring) -> list[Row]:
+    changes = [{"effectiveFrom": day.isoformat(), "available": available, "system": system}
+               for day, available, system in p.changes]
+    return [Row("settings", "proctoring", {"changes": changes})]
+
+
+@rows_for.register
+def _teaching(t: DisciplineTeaching) -> list[Row]:
+    doc = {"discipline": t.discipline,
+           "platforms": [{"platformCode": code, "agreement": agreement}
+                         for code, agreement in sorted(t.platforms.items())]}
+    return [Row("teaching", t.discipline, doc)]

@@ -40,6 +40,8 @@ TABLES: dict[str, Table] = {
                                     ("admitted", "INTEGER"), ("passed", "INTEGER"))),
         Table("certificates", "number", (("enrollment_id", "TEXT"), ("learner_id", "TEXT"),
                                          ("status", "TEXT"))),
+        Table("settings", "name"),
+        Table("teaching", "discipline"),
     )
 }
 

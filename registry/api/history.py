@@ -1,0 +1,51 @@
+"""Each aggregate's history on its GraphQL type: its events, with who caused them and when."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Optional
+from uuid import UUID
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ..domain.access import Action
+from .context import Info
+
+
+@strawberry.type
+class Actor:
+    name: Optional[str]
+    role: Optional[str]
+
+
+@strawberry.type
+class HistoryEntry:
+    version: int
+    type: str = strawberry.field(description="The event's name, e.g. ExpertReviewed.")
+    recorded_at: datetime.datetime
+    actor: Actor
+    on_behalf_of: Optional[str]
+    correlation_id: Optional[str]
+    causation_id: Optional[str]
+    data: JSON = strawberry.field(description="The event's data, personal data apart.")
+    personal: Optional[JSON] = strawberry.field(
+        description="The event's personal part (names, reasons…); null if none or erased."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> HistoryEntry:
+        return cls(
+            version=doc["version"], type=doc["type"],
+            recorded_at=datetime.datetime.fromisoformat(doc["recordedAt"]),
+            actor=Actor(name=doc["actorName"], role=doc["actorRole"]),
+            on_behalf_of=doc["onBehalfOf"], correlation_id=doc["correlationId"],
+            causation_id=doc["causationId"], data=doc["data"], personal=doc["personal"],
+        )
+
+
+async def history_of(info: Info, aggregate_id: UUID) -> list[HistoryEntry]:
+    """Staff and auditors read histories (they name staff and hold personal data)."""
+    info.context.require(Action.READ_HISTORY)
+    docs = await info.context.call(info.context.service.history, aggregate_id)
+    return [HistoryEntry.from_doc(doc) for doc in docs]
