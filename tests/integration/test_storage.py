@@ -116,6 +116,25 @@ class RegistryStorageCase:
             one.close()
             two.close()
 
+    def test_lists_search_and_new_read_models_on_this_back_end(self, registry: Container) -> None:
+        for name in ("Әсел Қасымова", "ӘСЕМ Нұрова", "Aidos Serikuly"):
+            registered(registry.service, name)
+        service = registry.service
+        assert {d["fullName"] for d in service.find("learners", search="әс")} == {
+            "Әсел Қасымова", "ӘСЕМ Нұрова"}
+        assert service.count("learners", search="%") == 0  # LIKE wildcards are escaped
+        ordered = [d["fullName"] for d in service.find("learners", order_by="search")]
+        assert ordered == sorted(ordered, key=str.casefold)
+        assert [d["fullName"] for d in service.find("learners", order_by="search", limit=1,
+                                                     offset=1)] == ordered[1:2]
+        service.run(ADMIN, lambda app: app.set_online_proctoring(
+            available=True, system="Examus", effective_from=None))
+        assert service.doc("settings", "proctoring")["changes"][0]["system"] == "Examus"
+        service.run(ADMIN, lambda app: app.use_teaching_platform(
+            discipline="MBA-1", platform_code="dl.kaznu.kz", agreement=None))
+        assert service.doc("teaching", "MBA-1")["platforms"] == [
+            {"platformCode": "dl.kaznu.kz", "agreement": None}]
+
     # -- refusals store nothing -----------------------------------------------------------
 
     def test_refused_commands_store_no_event(self, registry: Container) -> None:
