@@ -33,6 +33,7 @@ class Context:
     settings: Settings
     principal: Principal | None = None
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    on_behalf_of: str | None = None
 
     def require(self, action: Action) -> Principal:
         """Authentication, then permission (SPEC §3's order)."""
@@ -44,6 +45,7 @@ class Context:
         return CommandContext(
             actor_name=principal.name,
             actor_role=principal.role.value,
+            on_behalf_of=self.on_behalf_of,
             correlation_id=self.correlation_id,
         )
 

@@ -39,6 +39,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
         correlation = request.headers.get("x-request-id")
         if correlation:
             context.correlation_id = correlation[:100]
+        on_behalf_of = request.headers.get("x-on-behalf-of", "").strip()
+        if on_behalf_of:
+            context.on_behalf_of = on_behalf_of[:200]
         token = bearer_token(request)
         if token:
             context.principal = await context.call(container.service.authenticate, token)

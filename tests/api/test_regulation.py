@@ -360,3 +360,23 @@ def test_a_learner_lists_only_their_own_enrolments(api: Api, admin: str) -> None
     assert listed["totalCount"] == 1
     assert listed["nodes"][0]["learner"]["fullName"] == "Менікі"
     assert api(LEARNERS, {}, token=token)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_events_record_on_whose_behalf_and_the_request_id(api: Api, admin: str) -> None:
+    committee_clerk = api.token("committee", "Committee secretary")
+    platform = {"code": "edx.org", "name": "edX", "url": "https://edx.org",
+                "kind": "MOOC_PLATFORM", "ownership": "EXTERNAL"}
+    ok(api(REGISTER_PLATFORM, {"input": platform}, token=admin), "registerPlatform")
+    response = api.client.post(
+        "/graphql",
+        json={"query": """mutation { approvePlatform(input: {code: "edx.org",
+              decisionNumber: "AC-9", decidedOn: "2026-06-10"}) { approved } }"""},
+        headers={"Authorization": f"Bearer {committee_clerk}",
+                 "X-On-Behalf-Of": "Academic Committee", "X-Request-ID": "req-42"},
+    )
+    assert response.json()["data"]["approvePlatform"]["approved"] is True
+    history = ok(api("""{ platform(code: "edx.org") { history { type onBehalfOf correlationId
+                 actor { name role } } } }""", token=admin), "platform")["history"]
+    assert history[-1] == {"type": "Approved", "onBehalfOf": "Academic Committee",
+                           "correlationId": "req-42",
+                           "actor": {"name": "Committee secretary", "role": "committee"}}
