@@ -380,3 +380,28 @@ def test_events_record_on_whose_behalf_and_the_request_id(api: Api, admin: str) 
     assert history[-1] == {"type": "Approved", "onBehalfOf": "Academic Committee",
                            "correlationId": "req-42",
                            "actor": {"name": "Committee secretary", "role": "committee"}}
+
+
+def test_grade_weights_are_configurable_and_recorded_with_the_exam(
+    sqlite_settings: Any, clock: Any
+) -> None:
+    import dataclasses
+
+    from apiclient import make_client
+
+    from registry.domain.grading import GradeWeights
+
+    halves = dataclasses.replace(sqlite_settings, grade_weights=GradeWeights(50, 50))
+    with make_client(halves, clock) as client:
+        api = Api(client)
+        admin = api.token("admin")
+        walk_to_published(api, admin, "W-1")
+        enrollment = enroll_scored(api, admin, "W-1", (70, 70, 70))  # rating 70
+        graded = ok(api(EXAM, {"input": {"enrollmentId": enrollment["id"], "points": 81,
+                                         "mode": "ON_CAMPUS"}}, token=admin), "recordFinalExam")
+        assert graded["finalGrade"] == {"numeric": 76, "letter": "B-"}  # 0.5*70 + 0.5*81 = 75.5
+    with make_client(sqlite_settings, clock) as client:  # default 60/40 now
+        api = Api(client)
+        again = ok(api("""query($id: ID!) { enrollment(id: $id) { finalGrade { numeric } } }""",
+                       {"id": enrollment["id"]}, token=api.token("auditor")), "enrollment")
+        assert again["finalGrade"]["numeric"] == 76  # the weights in force at the exam
