@@ -85,6 +85,17 @@ def _personal_store(app: Any) -> Any:
     return SQLitePersonalStore(datastore)
 
 
+def _document_store(app: Any) -> Any:
+    """Programme documents live in the database on both back-ends (README: documents)."""
+    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        from .storage.documents import PostgresDocumentStore
+
+        return PostgresDocumentStore(app.factory.datastore)
+    from .storage.documents import SQLiteDocumentStore
+
+    return SQLiteDocumentStore(app.factory.datastore)
+
+
 def _view(app: Registry) -> RegistryView:
     if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         from .storage.postgres import PostgresRegistryView
@@ -131,6 +142,8 @@ def build(
         iin_key=read_or_create_secret(secrets_dir / "iin-index.key"),
         grade_weights=settings.grade_weights,
     )
+    app.documents = _document_store(app)
+    app.documents.create_table()
     view = _view(app)
     runner = CatchUpRunner(app, RegistryProjection(app, view), poll_interval=poll_interval)
     keys = KeyStore(secrets_dir)

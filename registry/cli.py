@@ -45,7 +45,7 @@ def _token_create(args: argparse.Namespace) -> int:
         secret = container.service.run(
             CommandContext(actor_name="registry-cli", actor_role="operator"),
             lambda app: app.create_token(name=args.name, role=Role(args.role),
-                                         learner_id=learner_id),
+                                         learner_id=learner_id, faculty=args.faculty),
         )
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)
@@ -87,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--name", required=True, help="who holds it (recorded in events)")
     create.add_argument("--learner", help="the learner id a learner token is tied to")
+    create.add_argument("--faculty", help="the faculty a faculty token acts for (its packages)")
     create.set_defaults(func=_token_create)
 
     keys = sub.add_parser("keys", help="certificate-signing keys").add_subparsers(

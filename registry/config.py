@@ -15,6 +15,21 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+def _upload_limit(value: str | None) -> dict[str, int]:
+    """``REGISTRY_MAX_UPLOAD_BYTES``: bytes, or with a ``KB``/``MB`` suffix."""
+    if value is None or not value.strip():
+        return {}
+    text = value.strip().upper().removesuffix("B")
+    scale = {"K": 1024, "M": 1024 * 1024}.get(text[-1:], 1)
+    number = text[:-1] if scale > 1 else text
+    if not number.strip().isdigit() or int(number) * scale <= 0:
+        raise ValueError(f"REGISTRY_MAX_UPLOAD_BYTES must be a positive size; got {value!r}")
+    return {"max_upload_bytes": int(number) * scale}
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -28,6 +43,7 @@ class Settings:
     production: bool = False
     grade_weights: GradeWeights = field(default_factory=GradeWeights)
     max_request_bytes: int = 25 * 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -35,6 +51,12 @@ class Settings:
             "en": "Al-Farabi Kazakh National University",
         }
     )
+
+    def __post_init__(self) -> None:
+        # The request must admit an upload at the limit plus the multipart request around it.
+        needed = self.max_upload_bytes + MULTIPART_OVERHEAD
+        if self.max_request_bytes < needed:
+            object.__setattr__(self, "max_request_bytes", needed)
 
     @classmethod
     def from_env(
@@ -54,6 +76,7 @@ class Settings:
             timezone=env.get("REGISTRY_TIMEZONE") or "Asia/Almaty",
             production=_flag(env.get("REGISTRY_PRODUCTION")),
             grade_weights=GradeWeights.parse(weights) if weights else GradeWeights(),
+            **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
         )
         settings.tz  # fail early on an unknown zone
         return settings

@@ -16,14 +16,18 @@ from .errors import annotate
 from .introspection import IntrospectionNeedsToken
 from .certificates import CertificateMutation, CertificateQuery
 from .learners import LearnerMutation, LearnerQuery
+from .materials import MaterialsMutation, MaterialsQuery
 from .moocs import MoocMutation, MoocQuery
 from .platforms import PlatformMutation, PlatformQuery
+from .programmes import ProgrammeMutation, ProgrammeQuery
 
 
 # The root types compose each feature's queries and mutations.
-Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery))
+Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery,
+                              ProgrammeQuery, MaterialsQuery))
 Mutation = merge_types(
-    "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation)
+    "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,
+                 ProgrammeMutation, MaterialsMutation)
 )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .certificates import CertificateCommands
+from .programmes import ProgrammeCommands
 from .tokens import TokenCommands
 
 
-class Registry(CertificateCommands, TokenCommands):
+class Registry(CertificateCommands, TokenCommands, ProgrammeCommands):
     name = "Registry"

@@ -127,3 +127,57 @@ def _teaching(t: DisciplineTeaching) -> list[Row]:
            "platforms": [{"platformCode": code, "agreement": agreement}
                          for code, agreement in sorted(t.platforms.items())]}
     return [Row("teaching", t.discipline, doc)]
+
+
+# -- programme packages (R3) and teaching materials (R4) -------------------------------------
+
+from ..domain.materials import DisciplineMaterials  # noqa: E402
+from ..domain.programmes import DocumentVersion, ProgramSubmission, faculty_key  # noqa: E402
+
+
+def _document_version(v: DocumentVersion) -> dict[str, Any]:
+    return {
+        "kind": v.kind.value, "discipline": v.discipline, "filename": v.filename,
+        "sha256": v.sha256, "size": v.size, "version": v.version, "mediaType": v.media_type,
+        "hasDistanceLearningPart": v.has_distance_learning_part,
+        "registrationNumber": v.registration_number, "uploadedOn": v.uploaded_on.isoformat(),
+    }
+
+
+@rows_for.register
+def _program_submission(p: ProgramSubmission) -> list[Row]:
+    key = str(p.id)
+    doc = {
+        "id": key, "title": p.title, "type": p.program_type.value, "faculty": p.faculty,
+        "startDate": p.start_date.isoformat(), "disciplines": list(p.disciplines),
+        "status": p.status.value, "lastSubmissionDay": p.last_submission_day.isoformat(),
+        "documents": [_document_version(v) for v in p.documents],
+        "versions": [_document_version(v) for v in p.versions],
+        "missing": p.missing, "returnReason": p.return_reason,
+        "history": [{"status": s.status.value, "on": s.on.isoformat(), "reason": s.reason}
+                    for s in p.steps],
+        "version": p.version,
+    }
+    faculty = faculty_key(p.faculty)
+    rows = [Row("program_submissions", key, doc, {
+        "faculty": faculty, "status": p.status.value,
+        "start_date": p.start_date.isoformat(), "start_month": p.start_date.isoformat()[:7]})]
+    # Who may download a stored file: one row per (file, package) that holds it.
+    for v in {v.sha256: v for v in p.versions}.values():
+        rows.append(Row("program_documents", f"{v.sha256}:{key}", {
+            "sha256": v.sha256, "submissionId": key, "faculty": p.faculty,
+            "filename": v.filename, "mediaType": v.media_type, "size": v.size,
+        }, {"sha256": v.sha256, "faculty": faculty}))
+    return rows
+
+
+@rows_for.register
+def _discipline_materials(m: DisciplineMaterials) -> list[Row]:
+    doc = {
+        "code": m.code, "title": m.title, "moodleCourseUrl": m.moodle_course_url,
+        "syllabusComplexUploaded": m.syllabus_complex_uploaded, "derUploaded": m.der_uploaded,
+        "missing": m.missing, "complete": m.complete,
+        "updatedOn": m.updated_on.isoformat() if m.updated_on else None,
+    }
+    return [Row("teaching_materials", m.code, doc, {"complete": m.complete})]
+

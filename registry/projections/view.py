@@ -42,6 +42,10 @@ TABLES: dict[str, Table] = {
                                          ("status", "TEXT"))),
         Table("settings", "name"),
         Table("teaching", "discipline"),
+        Table("program_submissions", "id", (("faculty", "TEXT"), ("status", "TEXT"),
+                                            ("start_date", "TEXT"), ("start_month", "TEXT"))),
+        Table("program_documents", "key", (("sha256", "TEXT"), ("faculty", "TEXT"))),
+        Table("teaching_materials", "code", (("complete", "INTEGER"),)),
     )
 }
 

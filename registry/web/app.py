@@ -28,6 +28,7 @@ from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
+from . import documents
 from .graphql import RegistryGraphQL
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ def create_app(
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/certificates/{number}/qr.{fmt:str}", certificate_qr, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *documents.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,259 @@
+"""Commercial programme packages (R3) in GraphQL: created, filled with uploaded documents
+(the GraphQL multipart request), submitted, accepted or returned. Resolvers translate; the
+domain decides (``registry/domain/programmes.py``)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Optional
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from ..application.context import CommandContext
+from ..application.documents import stage_upload
+from ..domain import programmes
+from ..domain.access import Action, Principal
+from ..domain.errors import InvalidInput
+from ..domain.programmes import Attachment, check_faculty_scope
+from .context import Context, Info, parse_id
+from .history import HistoryEntry, history_of
+from .relay import Connection, paginate
+
+ProgramType = strawberry.enum(programmes.ProgramType)
+DocumentKind = strawberry.enum(programmes.DocumentKind)
+SubmissionStatus = strawberry.enum(programmes.SubmissionStatus)
+
+
+@strawberry.type(description="One version of an uploaded document; its bytes are at downloadUrl.")
+class Document:
+    kind: DocumentKind
+    discipline: Optional[str]
+    filename: str
+    sha256: str
+    size: int
+    version: int
+    media_type: str = strawberry.field(description="The type read from the file's content.")
+    has_distance_learning_part: Optional[bool] = strawberry.field(
+        description="A syllabus: whether it shows its distance-learning part.")
+    registration_number: Optional[str] = strawberry.field(
+        description="The vice-rector's order: its Directum registration number.")
+    uploaded_on: datetime.date
+
+    @strawberry.field(description="GET it with a bearer token that may see the package.")
+    def download_url(self, info: Info) -> str:
+        return f"{info.context.settings.public_url}/documents/{self.sha256}"
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Document:
+        return cls(
+            kind=DocumentKind(doc["kind"]), discipline=doc.get("discipline"),
+            filename=doc["filename"], sha256=doc["sha256"], size=doc["size"],
+            version=doc["version"], media_type=doc["mediaType"],
+            has_distance_learning_part=doc.get("hasDistanceLearningPart"),
+            registration_number=doc.get("registrationNumber"),
+            uploaded_on=datetime.date.fromisoformat(doc["uploadedOn"]),
+        )
+
+
+@strawberry.type(description="A step of the package's way: created (DRAFT), submitted, "
+                             "accepted or returned (with the reason).")
+class SubmissionStep:
+    status: SubmissionStatus
+    on: datetime.date
+    reason: Optional[str]
+
+
+@strawberry.type
+class ProgramSubmission:
+    id: strawberry.ID
+    title: str
+    type: ProgramType
+    faculty: str
+    start_date: datetime.date
+    disciplines: list[str]
+    status: SubmissionStatus
+    last_submission_day: datetime.date = strawberry.field(
+        description="The start date minus one calendar month, clamped to the month's end.")
+    documents: list[Document] = strawberry.field(
+        description="The latest version of each document (of each discipline's syllabus).")
+    missing: list[str] = strawberry.field(
+        description="What still blocks submission: absent kinds, SYLLABUS:<discipline>, "
+                    "SYLLABUS_DISTANCE_PART:<discipline>, VICE_RECTOR_ORDER_REGISTRATION.")
+    return_reason: Optional[str]
+    versions: list[Document] = strawberry.field(
+        description="Every version of every document, in upload order.")
+    steps: list[SubmissionStep]
+
+    @strawberry.field(description="The package's events, with who caused them and when.")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, parse_id(self.id, "package"))
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> ProgramSubmission:
+        return cls(
+            id=strawberry.ID(doc["id"]), title=doc["title"], type=ProgramType(doc["type"]),
+            faculty=doc["faculty"], start_date=datetime.date.fromisoformat(doc["startDate"]),
+            disciplines=list(doc["disciplines"]), status=SubmissionStatus(doc["status"]),
+            last_submission_day=datetime.date.fromisoformat(doc["lastSubmissionDay"]),
+            documents=[Document.from_doc(d) for d in doc["documents"]],
+            missing=list(doc["missing"]), return_reason=doc.get("returnReason"),
+            versions=[Document.from_doc(d) for d in doc["versions"]],
+            steps=[SubmissionStep(status=SubmissionStatus(s["status"]),
+                                  on=datetime.date.fromisoformat(s["on"]),
+                                  reason=s.get("reason")) for s in doc["history"]],
+        )
+
+
+@strawberry.input
+class CreateProgramSubmissionInput:
+    title: str
+    type: ProgramType
+    faculty: str
+    start_date: datetime.date
+    disciplines: list[str]
+
+
+@strawberry.input
+class AttachDocumentInput:
+    submission_id: strawberry.ID
+    kind: DocumentKind
+    file: Upload
+    discipline: Optional[str] = None
+    has_distance_learning_part: Optional[bool] = None
+    registration_number: Optional[str] = None
+
+
+@strawberry.input
+class ReturnProgramInput:
+    id: strawberry.ID
+    reason: str
+
+
+def _reader(context: Context, faculty: str | None = None) -> Principal:
+    principal = context.require(Action.READ_PROGRAMS)
+    if faculty is not None:
+        check_faculty_scope(principal, faculty)
+    return principal
+
+
+def _acting(context: Context, action: Action) -> tuple[Principal, CommandContext]:
+    """The caller (the domain checks which faculty it acts for) and its command context."""
+    return context.require(action), context.command(action)
+
+
+async def _package(info: Info, key: str) -> ProgramSubmission:
+    return ProgramSubmission.from_doc(await info.context.doc("program_submissions", key))
+
+
+@strawberry.type
+class ProgrammeQuery:
+    @strawberry.field
+    async def program_submission(self, info: Info, id: strawberry.ID
+                                 ) -> Optional[ProgramSubmission]:
+        _reader(info.context)
+        doc = await info.context.get("program_submissions",
+                                     str(parse_id(id, "programme package")))
+        if doc is None:
+            return None
+        _reader(info.context, doc["faculty"])
+        return ProgramSubmission.from_doc(doc)
+
+    @strawberry.field(description="Packages by faculty, status, start date or start month "
+                                  "(YYYY-MM), soonest start first. A faculty token sees its own.")
+    async def program_submissions(
+        self, info: Info, faculty: Optional[str] = None,
+        status: Optional[SubmissionStatus] = None,
+        start_date: Optional[datetime.date] = None, start_month: Optional[str] = None,
+        first: Optional[int] = None, after: Optional[str] = None,
+    ) -> Connection[ProgramSubmission]:
+        return await _packages(info, faculty=faculty, status=status, start_date=start_date,
+                               start_month=start_month, first=first, after=after)
+
+    @strawberry.field(description="Submitted packages waiting for INET's decision, soonest "
+                                  "start first.")
+    async def program_submissions_awaiting_inet(
+        self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+    ) -> Connection[ProgramSubmission]:
+        return await _packages(info, status=programmes.SubmissionStatus.SUBMITTED,
+                               first=first, after=after)
+
+
+async def _packages(
+    info: Info, *, faculty: str | None = None, status: programmes.SubmissionStatus | None = None,
+    start_date: datetime.date | None = None, start_month: str | None = None,
+    first: int | None = None, after: str | None = None,
+) -> Connection[ProgramSubmission]:
+    principal = _reader(info.context)
+    if principal.role.value == "faculty":
+        faculty = faculty or principal.faculty or ""
+        check_faculty_scope(principal, faculty)
+    where = {
+        "faculty": programmes.faculty_key(faculty) if faculty else None,
+        "status": status.value if status else None,
+        "start_date": start_date.isoformat() if start_date else None,
+        "start_month": start_month,
+    }
+    return await paginate(info, "program_submissions", ProgramSubmission.from_doc,
+                          where=where, order_by="start_date", first=first, after=after)
+
+
+@strawberry.type
+class ProgrammeMutation:
+    @strawberry.mutation
+    async def create_program_submission(self, info: Info, input: CreateProgramSubmissionInput
+                                        ) -> ProgramSubmission:
+        c = info.context
+        actor, command = _acting(c, Action.CREATE_PROGRAM_SUBMISSION)
+        key = await c.run(command, lambda app: app.create_program_submission(
+            actor=actor, title=input.title, program_type=input.type.value,
+            faculty=input.faculty, start_date=input.start_date,
+            disciplines=list(input.disciplines)))
+        return await _package(info, key)
+
+    @strawberry.mutation(description="Upload a document (GraphQL multipart request): a new "
+                                     "version; an omitted mark or number keeps the previous.")
+    async def attach_document(self, info: Info, input: AttachDocumentInput
+                              ) -> ProgramSubmission:
+        c = info.context
+        actor, command = _acting(c, Action.ATTACH_DOCUMENT)
+        attachment = Attachment.checked(
+            kind=input.kind.value, discipline=input.discipline,
+            has_distance_learning_part=input.has_distance_learning_part,
+            registration_number=input.registration_number)
+        submission_id = parse_id(input.submission_id, "programme package")
+        source = getattr(input.file, "file", None)
+        if source is None:
+            raise InvalidInput("file must be a file part of a GraphQL multipart request.",
+                               field="file")
+        staged = await c.call(stage_upload, source, getattr(input.file, "filename", None),
+                              max_bytes=c.settings.max_upload_bytes)
+        key = await c.run(command, lambda app: app.attach_document(
+            actor=actor, submission_id=submission_id, attachment=attachment, staged=staged))
+        return await _package(info, key)
+
+    @strawberry.mutation
+    async def submit_program(self, info: Info, id: strawberry.ID) -> ProgramSubmission:
+        c = info.context
+        actor, command = _acting(c, Action.SUBMIT_PROGRAM)
+        submission_id = parse_id(id, "programme package")
+        key = await c.run(command, lambda app: app.submit_program(
+            actor=actor, submission_id=submission_id))
+        return await _package(info, key)
+
+    @strawberry.mutation
+    async def accept_program(self, info: Info, id: strawberry.ID) -> ProgramSubmission:
+        c = info.context
+        command = c.command(Action.ACCEPT_PROGRAM)
+        submission_id = parse_id(id, "programme package")
+        key = await c.run(command, lambda app: app.accept_program(submission_id=submission_id))
+        return await _package(info, key)
+
+    @strawberry.mutation
+    async def return_program(self, info: Info, input: ReturnProgramInput) -> ProgramSubmission:
+        c = info.context
+        command = c.command(Action.RETURN_PROGRAM)
+        submission_id = parse_id(input.id, "programme package")
+        key = await c.run(command, lambda app: app.return_program(
+            submission_id=submission_id, reason=input.reason))
+        return await _package(info, key)
