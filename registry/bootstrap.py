@@ -21,6 +21,8 @@ from .projections.projection import RegistryProjection
 from .projections.runner import CatchUpRunner
 from .projections.view import RegistryView
 from .signing import CertificateClaims, InvalidToken, KeyStore, sign_certificate, verify_token
+from .audit.log import Checkpointer, LogProjection, TransparencyLog
+from .audit.note import load_or_create_signer
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,24 @@ def _view(app: Registry) -> RegistryView:
     return app.factory.tracking_recorder(SQLiteRegistryView)  # type: ignore[no-any-return]
 
 
+def _audit(settings: Settings, clock: Clock, app: Registry, keys_dir: Any,
+           poll_interval: float) -> tuple[TransparencyLog, CatchUpRunner, Checkpointer]:
+    """The transparency log (SPEC §6): its view, its own key, its runner, its checkpointer."""
+    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        from .storage.audit_postgres import PostgresAuditLogView as view_class
+    else:
+        from .storage.audit_sqlite import SQLiteAuditLogView as view_class  # type: ignore[assignment]
+    view = app.factory.tracking_recorder(view_class)
+    signer = load_or_create_signer(keys_dir, f"{settings.public_authority}/log")
+    audit = TransparencyLog(app, view, signer, now=clock.now)
+    checkpointer = Checkpointer(audit, every=settings.checkpoint_every,
+                                seconds=settings.checkpoint_seconds)
+    runner = CatchUpRunner(app, LogProjection(app, view, on_append=checkpointer.prompt),  # type: ignore[arg-type]
+                           poll_interval=poll_interval, batch_size=1000,
+                           tracking_name=f"{app.name}.audit-log", stored_batches=True)
+    return audit, runner, checkpointer
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -115,8 +135,13 @@ class Container:
     runner: CatchUpRunner
     keys: KeyStore
     service: RegistryService
+    audit: TransparencyLog
+    audit_runner: CatchUpRunner
+    checkpointer: Checkpointer
 
     def close(self) -> None:
+        self.checkpointer.stop()
+        self.audit_runner.stop()
         self.runner.stop()
         self.app.close()
 
@@ -164,8 +189,12 @@ def build(
         return claims.number, kid
 
     service = RegistryService(app, view, runner, sign=sign, verify_token=verify)
-    container = Container(settings, clock, app, view, runner, keys, service)
+    audit, audit_runner, checkpointer = _audit(settings, clock, app, secrets_dir, poll_interval)
+    container = Container(settings, clock, app, view, runner, keys, service,
+                          audit, audit_runner, checkpointer)
     runner.start()
+    audit_runner.start()
+    checkpointer.start()
     if seed:
         service.seed()
     return container

@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 
+from .audit.cli import register as register_audit_commands
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .domain.access import Role
 from .domain.errors import DomainError
@@ -94,6 +95,8 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True)
     generate = keys.add_parser("generate", help="create the signing key before first start")
     generate.set_defaults(func=_keys_generate)
+
+    register_audit_commands(sub)
 
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(func=_schema)

@@ -43,6 +43,8 @@ class Settings:
     production: bool = False
     grade_weights: GradeWeights = field(default_factory=GradeWeights)
     max_request_bytes: int = 25 * 1024 * 1024
+    checkpoint_every: int = 10  # the transparency log signs a checkpoint every N events …
+    checkpoint_seconds: float = 5.0  # … or every S seconds while an event is unsigned
     max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
     university_name: dict[str, str] = field(
         default_factory=lambda: {
@@ -76,6 +78,8 @@ class Settings:
             timezone=env.get("REGISTRY_TIMEZONE") or "Asia/Almaty",
             production=_flag(env.get("REGISTRY_PRODUCTION")),
             grade_weights=GradeWeights.parse(weights) if weights else GradeWeights(),
+            checkpoint_every=int(env.get("REGISTRY_CHECKPOINT_EVERY") or 10),
+            checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
         )
         settings.tz  # fail early on an unknown zone

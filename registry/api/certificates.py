@@ -55,6 +55,16 @@ class Verification:
     certificate: Optional[Certificate]
     reason: Optional[str]
 
+    @strawberry.field(description="The audit-log index of the certificate's issuance event "
+                      "(check it with /log/proof/inclusion); null until it is logged.")
+    async def log_index(self, info: Info) -> Optional[int]:
+        audit = info.context.audit
+        if self.certificate is None or audit is None:
+            return None
+        index: Optional[int] = await info.context.call(audit.certificate_log_index,
+                                                       self.certificate.number)
+        return index
+
     @classmethod
     def from_result(cls, result: dict[str, Any], context: Context) -> Verification:
         cert = result["certificate"]

@@ -33,6 +33,7 @@ class Context:
     settings: Settings
     principal: Principal | None = None
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    audit: Any = None  # the transparency log (registry.audit.log.TransparencyLog)
     on_behalf_of: str | None = None
 
     def require(self, action: Action) -> Principal:

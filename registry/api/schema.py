@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from .errors import annotate
 from .introspection import IntrospectionNeedsToken
+from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
 from .learners import LearnerMutation, LearnerQuery
 from .materials import MaterialsMutation, MaterialsQuery
@@ -23,7 +24,7 @@ from .programmes import ProgrammeMutation, ProgrammeQuery
 
 
 # The root types compose each feature's queries and mutations.
-Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery,
+Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery, AuditQuery,
                               ProgrammeQuery, MaterialsQuery))
 Mutation = merge_types(
     "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,

@@ -28,16 +28,24 @@ class CatchUpRunner:
         *,
         poll_interval: float = 1.0,
         batch_size: int = 200,
+        tracking_name: str | None = None,
+        stored_batches: bool = False,
     ) -> None:
+        """``tracking_name`` (default: the application's name) keeps this runner's position
+        apart from other views sharing the tracking table. With ``stored_batches`` the
+        projection's ``process_notifications(notifications, tracking)`` gets each batch of
+        stored notifications as they are (no decoding), with the batch's last position."""
         self.app = app
         self.projection = projection
         self.view = projection.view
         self.poll_interval = poll_interval
         self.batch_size = batch_size
+        self.tracking_name = tracking_name or app.name
+        self.stored_batches = stored_batches
         self._prompted = threading.Event()
         self._stopping = threading.Event()
         self._progress = threading.Condition()
-        self._position = self.view.max_tracking_id(app.name) or 0
+        self._position = self.view.max_tracking_id(self.tracking_name) or 0
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -86,21 +94,39 @@ class CatchUpRunner:
             )
             if not notifications:
                 return applied
+            if self.stored_batches:
+                applied += self._apply_batch(notifications)
+                continue
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 try:
                     self.projection.process_event(
-                        event, Tracking(self.app.name, notification.id)
+                        event, Tracking(self.tracking_name, notification.id)
                     )
                     applied += 1
                 except IntegrityError:
                     # Another process applied it first: continue from where the view is.
-                    recorded = self.view.max_tracking_id(self.app.name) or 0
+                    recorded = self.view.max_tracking_id(self.tracking_name) or 0
                     if recorded < notification.id:
                         raise
                     self._advance(recorded)
                     break
                 self._advance(notification.id)
+
+    def _apply_batch(self, notifications: Any) -> int:
+        last = notifications[-1].id
+        try:
+            self.projection.process_notifications(  # type: ignore[attr-defined]
+                notifications, Tracking(self.tracking_name, last))
+        except IntegrityError:
+            # Another process applied (some of) them first: continue from where it stopped.
+            recorded = self.view.max_tracking_id(self.tracking_name) or 0
+            if recorded < notifications[0].id:
+                raise
+            self._advance(recorded)
+            return 0
+        self._advance(last)
+        return len(notifications)
 
     def _advance(self, position: int) -> None:
         with self._progress:

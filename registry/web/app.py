@@ -29,6 +29,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
 from . import documents
+from . import audit
 from .graphql import RegistryGraphQL
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,9 @@ async def api_verify(request: Request) -> Response:
         return JSONResponse(
             {"error": 'send {"token": "…"} or {"number": "…"}'}, status_code=400
         )
-    return JSONResponse(public_verdict(result), headers={"Cache-Control": "no-store"})
+    verdict = public_verdict(result)
+    verdict["log_index"] = await audit.certificate_log_index(request, result)
+    return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
 
 
 def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +197,7 @@ def create_app(
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/certificates/{number}/qr.{fmt:str}", certificate_qr, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *audit.routes(),
         *documents.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -35,6 +35,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             response=response if isinstance(response, Response) else None,
             service=container.service,
             settings=container.settings,
+            audit=container.audit,
         )
         correlation = request.headers.get("x-request-id")
         if correlation:

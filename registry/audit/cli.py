@@ -1,0 +1,192 @@
+"""``registry audit …`` and ``registry events …``: the auditor's commands.
+
+``audit export`` and ``audit checkpoint``/``vkey`` work on the local database directly (no
+token: they are for the registry's operators); ``audit verify`` needs no registry at all.
+Machine output (envelopes, notes, keys) goes alone to stdout; progress and verdicts to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+EXIT_BAD = 1
+EXIT_USAGE = 2
+
+
+def register(sub: Any) -> None:
+    """Add ``audit`` and ``events`` to the ``registry`` command's subparsers."""
+    audit = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
+        dest="action", required=True)
+
+    export = audit.add_parser(
+        "export", help="write every envelope's exact bytes, one a line, to stdout or --out")
+    export.add_argument("--from", dest="start", type=int, default=0, metavar="INDEX",
+                        help="first leaf index (default 0)")
+    export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--personal", metavar="FILE",
+                        help="also write each entry's personal part and salt (JSON lines)")
+    export.set_defaults(func=_export)
+
+    verify = audit.add_parser("verify", help="check an export against a signed checkpoint, "
+                              "offline; names the first bad entry")
+    verify.add_argument("file", help="the export (- for stdin)")
+    verify.add_argument("--checkpoint", required=True, metavar="NOTE",
+                        help="the signed checkpoint note (a file, from /log/checkpoint)")
+    verify.add_argument("--vkey", required=True, metavar="VKEY",
+                        help="the log's verifier key (a file, from /log/vkey, or the key)")
+    verify.add_argument("--personal", metavar="FILE",
+                        help="check the personal parts against their commitments")
+    verify.set_defaults(func=_verify)
+
+    checkpoint = audit.add_parser("checkpoint", help="print the latest signed checkpoint "
+                                  "(signing one for every entry logged so far)")
+    checkpoint.set_defaults(func=_checkpoint)
+    vkey = audit.add_parser("vkey", help="print the log's verifier key")
+    vkey.set_defaults(func=_vkey)
+
+    events = sub.add_parser("events", help="the event catalog (events/)").add_subparsers(
+        dest="action", required=True)
+    catalog = events.add_parser("export", help="write one JSON Schema per event type and "
+                                "version into events/ (generated from the code)")
+    catalog.add_argument("--dir", default="events", help="target folder (default: events)")
+    catalog.set_defaults(func=_events_export)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@contextmanager
+def _caught_up_log() -> Iterator[Any]:
+    """The local registry's log, with every stored event logged and a checkpoint signed."""
+    from ..bootstrap import build
+    from ..config import Settings
+    from .log import LogInconsistent
+
+    container = build(Settings.from_env(), seed=False)
+    try:
+        container.checkpointer.stop()
+        container.audit_runner.stop()
+        container.audit_runner.catch_up()
+        try:
+            container.audit.sign()
+        except LogInconsistent as problem:
+            _err(f"WARNING: the log refuses to sign a new checkpoint: {problem}")
+        yield container.audit
+    finally:
+        container.close()
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.start < 0:
+        _err("registry: --from must be ≥ 0")
+        return EXIT_USAGE
+    with _caught_up_log() as log, _output(args.out) as out, _output(args.personal) as personal:
+        latest = log.view.latest_checkpoint()
+        total = log.size()
+        written, started, shown = 0, time.monotonic(), 0.0
+        for page in log.iter_entries(args.start):
+            out.write(b"".join(leaf.envelope + b"\n" for leaf in page))
+            if args.personal:
+                for index, record in log.personal_parts(page):
+                    personal.write(json.dumps({
+                        "index": index,
+                        "salt": base64.b64encode(record.salt).decode("ascii"),
+                        "personal": json.loads(record.data),
+                    }, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+            written += len(page)
+            if sys.stderr.isatty() and time.monotonic() - shown > 0.5:
+                shown = time.monotonic()
+                print(f"\r{written}/{total - args.start} entries", end="", file=sys.stderr)
+    _err(f"\rexported {written} entries from index {args.start} in "
+         f"{time.monotonic() - started:.1f}s; the latest checkpoint covers "
+         f"{latest.size if latest else 0} (get it with 'registry audit checkpoint')")
+    return 0
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[BinaryIO]:
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with open(path, "wb") as file:
+        yield file
+
+
+def _text_or_file(value: str) -> str:
+    path = Path(value)
+    return path.read_text(encoding="utf-8") if path.is_file() else value
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .note import NoteError, Verifier, read_checkpoint
+    from .verify import VerificationFailed, read_personal, verify_export
+
+    try:
+        verifier = Verifier.parse(_text_or_file(args.vkey))
+        checkpoint = read_checkpoint(Path(args.checkpoint).read_text(encoding="utf-8"),
+                                     verifier)
+    except (NoteError, OSError, UnicodeDecodeError) as error:
+        _err(f"FAILED: the checkpoint does not verify with this key: {error}")
+        return EXIT_BAD
+    started = time.monotonic()
+    try:
+        personal = None
+        if args.personal:
+            with open(args.personal, "rb") as file:
+                personal = read_personal(file)
+        if args.file == "-":
+            report = verify_export(sys.stdin.buffer, checkpoint, personal)
+        else:
+            with open(args.file, "rb") as file:
+                report = verify_export(file, checkpoint, personal)
+    except VerificationFailed as failure:
+        first = f" (first bad index: {failure.index})" if failure.index is not None else ""
+        _err(f"FAILED{first}: {failure}")
+        return EXIT_BAD
+    except OSError as error:
+        _err(f"registry: {error}")
+        return EXIT_USAGE
+    _err(f"OK: {report.checkpoint_size} entries match the checkpoint of {checkpoint.origin} "
+         f"(root {base64.b64encode(checkpoint.root).decode()}), signed by {verifier.name}"
+         + (f"; {report.personal_checked} personal parts match their commitments"
+            if personal is not None else "")
+         + (f"; {report.beyond_checkpoint} later entries are not covered by this checkpoint"
+            if report.beyond_checkpoint else "")
+         + f" [{time.monotonic() - started:.1f}s]")
+    return 0
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    with _caught_up_log() as log:
+        note = log.checkpoint().note
+    sys.stdout.write(note)
+    return 0
+
+
+def _vkey(args: argparse.Namespace) -> int:
+    from ..config import Settings
+    from .note import load_or_create_signer
+
+    settings = Settings.from_env()
+    signer = load_or_create_signer(settings.data_dir / "keys", f"{settings.public_authority}/log")
+    print(signer.verifier.vkey)
+    return 0
+
+
+def _events_export(args: argparse.Namespace) -> int:
+    from .catalog import write_catalog
+
+    written, removed = write_catalog(Path(args.dir))
+    _err(f"events catalog: {len(written)} schemas in {args.dir}/"
+         + (f"; removed {', '.join(removed)}" if removed else ""))
+    return 0

@@ -1,0 +1,198 @@
+"""C2SP signed notes (``signed-note``) and ``tlog-checkpoint`` v1.0.0 bodies, Ed25519 only.
+
+A note is UTF-8 text: the body (ending in a newline), a blank line, then one line per
+signature, ``— <key name> base64(keyID ‖ signature)``, with an em dash (U+2014). For Ed25519,
+keyID = SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]. The verifier key is
+``name+hex(keyID)+base64(0x01 ‖ public key)``; the signer key, kept in the data directory,
+uses the same format as Go's ``golang.org/x/mod/sumdb/note``:
+``PRIVATE+KEY+name+hex(keyID)+base64(0x01 ‖ private seed)``.
+
+A checkpoint's body is ``origin\\n<tree size>\\n<base64 root hash>\\n``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..files import create_exclusive
+
+ED25519 = 0x01
+EM_DASH = "\u2014"
+LOG_KEY_FILE = "transparency-log.key"
+
+
+class NoteError(ValueError):
+    """A malformed note or key, or a signature that does not verify."""
+
+
+def key_id(name: str, public_key: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+
+
+def _check_name(name: str) -> str:
+    if not name or any(c.isspace() or c == "+" for c in name):
+        raise NoteError(f"a key name has no spaces and no '+': {name!r}")
+    return name
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+@dataclass(frozen=True)
+class Verifier:
+    name: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        encoded = base64.b64encode(bytes([ED25519]) + self.public_key).decode("ascii")
+        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def parse(cls, vkey: str) -> Verifier:
+        parts = vkey.strip().split("+", 2)
+        if len(parts) != 3:
+            raise NoteError("a verifier key is name+keyid+key")
+        name, hex_id, encoded = parts
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+            wanted_id = bytes.fromhex(hex_id)
+        except (binascii.Error, ValueError):
+            raise NoteError("the verifier key is not hex and base64") from None
+        if len(raw) != 33 or raw[0] != ED25519:
+            raise NoteError("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported")
+        verifier = cls(_check_name(name), raw[1:])
+        if verifier.key_id != wanted_id:
+            raise NoteError("the verifier key's id does not match its name and key")
+        return verifier
+
+    def verify(self, body: bytes, signature: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, body)
+        except InvalidSignature:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Signer:
+    name: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def verifier(self) -> Verifier:
+        return Verifier(self.name, _raw_public(self.private_key.public_key()))
+
+    def sign(self, body: str) -> str:
+        """``body`` (ending in a newline) as a signed note."""
+        if not body.endswith("\n"):
+            raise NoteError("a note body ends with a newline")
+        signature = self.private_key.sign(body.encode())
+        encoded = base64.b64encode(self.verifier.key_id + signature).decode("ascii")
+        return f"{body}\n{EM_DASH} {self.name} {encoded}\n"
+
+    def skey(self) -> str:
+        seed = self.private_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.NoEncryption())
+        encoded = base64.b64encode(bytes([ED25519]) + seed).decode("ascii")
+        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def parse(cls, skey: str) -> Signer:
+        parts = skey.strip().split("+", 4)
+        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+            raise NoteError("a signer key is PRIVATE+KEY+name+keyid+key")
+        try:
+            raw = base64.b64decode(parts[4], validate=True)
+        except binascii.Error:
+            raise NoteError("the signer key is not base64") from None
+        if len(raw) != 33 or raw[0] != ED25519:
+            raise NoteError("only Ed25519 signer keys are supported")
+        signer = cls(_check_name(parts[2]), Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        if signer.verifier.key_id.hex() != parts[3]:
+            raise NoteError("the signer key's id does not match its name and key")
+        return signer
+
+    @classmethod
+    def generate(cls, name: str) -> Signer:
+        return cls(_check_name(name), Ed25519PrivateKey.generate())
+
+
+def open_note(text: str, verifier: Verifier) -> str:
+    """The body of ``text`` when ``verifier`` signed it; :class:`NoteError` otherwise."""
+    body, sep, signatures = text.rpartition("\n\n")
+    if not sep or not signatures.endswith("\n"):
+        raise NoteError("a signed note is a body, a blank line and signature lines")
+    body += "\n"
+    for line in signatures[:-1].split("\n"):
+        dash, _, rest = line.partition(" ")
+        name, _, encoded = rest.partition(" ")
+        if dash != EM_DASH or not name or not encoded or " " in encoded:
+            raise NoteError(f"malformed signature line {line!r}")
+        if name != verifier.name:
+            continue
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise NoteError(f"signature of {name} is not base64") from None
+        if raw[:4] == verifier.key_id and verifier.verify(body.encode(), raw[4:]):
+            return body
+    raise NoteError(f"no valid signature by {verifier.name} ({verifier.key_id.hex()})")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+
+    def body(self) -> str:
+        return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode('ascii')}\n"
+
+    @classmethod
+    def parse(cls, body: str) -> Checkpoint:
+        lines = body.split("\n")
+        if len(lines) < 4 or lines[-1] != "":
+            raise NoteError("a checkpoint body is origin, size and root hash, one a line")
+        origin, size, encoded = lines[:3]
+        if not size.isdigit() or (size != "0" and size.startswith("0")):
+            raise NoteError(f"the tree size {size!r} is not a decimal number")
+        try:
+            root = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise NoteError("the root hash is not base64") from None
+        if not origin or len(root) != 32:
+            raise NoteError("a checkpoint needs an origin and a 32-byte root hash")
+        return cls(origin, int(size), root)
+
+
+def read_checkpoint(text: str, verifier: Verifier) -> Checkpoint:
+    """Verify a signed checkpoint note and parse its body."""
+    checkpoint = Checkpoint.parse(open_note(text, verifier))
+    if checkpoint.origin != verifier.name:
+        raise NoteError(f"the checkpoint's origin {checkpoint.origin!r} is not the key's "
+                        f"name {verifier.name!r}")
+    return checkpoint
+
+
+def load_or_create_signer(keys_dir: Path, name: str) -> Signer:
+    """The log's own key, made on first start (atomically: first writer wins). Its name is
+    fixed then; a later change of ``REGISTRY_PUBLIC_URL`` does not rename the log."""
+    path = keys_dir / LOG_KEY_FILE
+    if not path.exists():
+        create_exclusive(path, (Signer.generate(name).skey() + "\n").encode())
+    return Signer.parse(path.read_text())

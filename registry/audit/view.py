@@ -1,0 +1,65 @@
+"""The log's storage contract: leaves (with their envelope bytes and notification id), the
+Merkle nodes, the signed checkpoints, and tracking — one abstract class, one concrete class per
+back-end (``registry/storage/audit_*.py``)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from .merkle import Node
+
+
+@dataclass(frozen=True)
+class Leaf:
+    index: int
+    notification_id: int
+    envelope: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    signed_at: str
+
+
+# (stored notification, leaf index, previous leaf hash) → the envelope's canonical bytes
+EnvelopeMaker = Callable[[Any, int, "bytes | None"], bytes]
+
+
+class AuditLogView(TrackingRecorder, ABC):
+    @abstractmethod
+    def append(self, notifications: Sequence[Any], tracking: Tracking,
+               make_envelope: EnvelopeMaker) -> int:
+        """Give each notification the next leaf index, store its envelope, leaf hash and the
+        Merkle nodes it completes, and the tracking record — all in one transaction. A
+        notification or index already logged raises ``IntegrityError`` and writes nothing.
+        Returns the new tree size."""
+
+    @abstractmethod
+    def size(self) -> int: ...
+
+    @abstractmethod
+    def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]: ...
+
+    @abstractmethod
+    def leaves(self, start: int, limit: int) -> list[Leaf]: ...
+
+    @abstractmethod
+    def leaf_index(self, event_id: str) -> int | None: ...
+
+    @abstractmethod
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+
+    @abstractmethod
+    def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]: ...
+
+    @abstractmethod
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        """Keep a signed checkpoint; ``False`` when one of that size is already kept."""

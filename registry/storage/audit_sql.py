@@ -1,0 +1,177 @@
+"""SQL for the audit log, shared by both back-ends (same pattern as ``sql.py``: written once
+with ``?`` placeholders, dialect differences by subclass).
+
+Tables: ``audit_leaves`` (dense leaf index → notification id, event id, envelope bytes),
+``audit_nodes`` (every complete Merkle subtree, level 0 being the leaf hashes) and
+``audit_checkpoints`` (every signed checkpoint note)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from ..audit import merkle
+from ..audit.envelope import event_id
+from ..audit.merkle import CompactRange, Node
+from ..audit.view import AuditLogView, EnvelopeMaker, Leaf, StoredCheckpoint
+from .sql import SqlDialect
+
+
+class AuditStatements(SqlDialect):
+    index_type = "BIGINT"
+
+    def leaves_table(self) -> str:
+        return self.qualify("audit_leaves")
+
+    def nodes_table(self) -> str:
+        return self.qualify("audit_nodes")
+
+    def checkpoints_table(self) -> str:
+        return self.qualify("audit_checkpoints")
+
+    def create_audit_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.leaves_table()} ("
+            f"leaf_index {self.index_type} PRIMARY KEY, "
+            f"notification_id {self.index_type} NOT NULL UNIQUE, "
+            f"event_id TEXT NOT NULL UNIQUE, envelope {self.blob_type} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.nodes_table()} ("
+            f"level INTEGER NOT NULL, idx {self.index_type} NOT NULL, "
+            f"hash {self.blob_type} NOT NULL, PRIMARY KEY (level, idx))",
+            f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table()} ("
+            f"tree_size {self.index_type} PRIMARY KEY, root {self.blob_type} NOT NULL, "
+            f"note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+        ]
+
+    def select_size(self) -> str:
+        return f"SELECT MAX(leaf_index) AS last FROM {self.leaves_table()}"
+
+    def select_nodes(self, keys: Sequence[Node]) -> tuple[str, list[Any]]:
+        condition = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
+        params = [value for key in keys for value in key]
+        return self.sql(f"SELECT level, idx, hash FROM {self.nodes_table()} "
+                        f"WHERE {condition}"), params
+
+    def insert_leaf(self) -> str:
+        return self.sql(f"INSERT INTO {self.leaves_table()} "
+                        "(leaf_index, notification_id, event_id, envelope) VALUES (?, ?, ?, ?)")
+
+    def insert_node(self) -> str:
+        return self.sql(f"INSERT INTO {self.nodes_table()} (level, idx, hash) VALUES (?, ?, ?)")
+
+    def select_leaves(self) -> str:
+        return self.sql(f"SELECT leaf_index, notification_id, envelope FROM "
+                        f"{self.leaves_table()} WHERE leaf_index >= ? "
+                        "ORDER BY leaf_index LIMIT ?")
+
+    def select_leaf_by_event(self) -> str:
+        return self.sql(f"SELECT leaf_index FROM {self.leaves_table()} WHERE event_id = ?")
+
+    def select_checkpoints(self, latest: bool) -> str:
+        columns = f"SELECT tree_size, root, note, signed_at FROM {self.checkpoints_table()}"
+        if latest:
+            return f"{columns} ORDER BY tree_size DESC LIMIT 1"
+        return self.sql(f"{columns} WHERE tree_size >= ? ORDER BY tree_size LIMIT ?")
+
+    def insert_checkpoint(self) -> str:
+        return self.sql(f"INSERT INTO {self.checkpoints_table()} "
+                        "(tree_size, root, note, signed_at) VALUES (?, ?, ?, ?)")
+
+
+# The largest number of node keys fetched in one statement (SQLite's parameter limit is 32766).
+NODE_BATCH = 400
+
+
+class SqlAuditLogView(AuditStatements, AuditLogView):
+    """The log view for any eventsourcing tracking recorder whose datastore has
+    ``transaction(commit=…)`` and DB-API-like cursors with rows readable by column name."""
+
+    datastore: Any
+
+    def append(self, notifications: Sequence[Any], tracking: Tracking,
+               make_envelope: EnvelopeMaker) -> int:
+        with self.datastore.transaction(commit=True) as c:
+            # Tracking first: a write takes the write lock before anything is read (SQLite
+            # would otherwise refuse to upgrade a stale read snapshot), and a second process
+            # applying the same batch waits here, then fails, having written nothing.
+            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+            size = self._size(c)
+            edge = merkle.frontier(size)
+            last_leaf = [(0, size - 1)] if size else []
+            found = self._nodes(c, [*edge, *last_leaf])
+            compact = CompactRange(size, [found[n] for n in edge])
+            previous = found[last_leaf[0]] if last_leaf else None
+            leaves, nodes = [], []
+            for notification in notifications:
+                index = compact.size
+                envelope = make_envelope(notification, index, previous)
+                made = compact.append(merkle.leaf_hash(envelope))
+                previous = made[0][2]
+                leaves.append((index, notification.id,
+                               event_id(notification.originator_id,
+                                        notification.originator_version), envelope))
+                nodes.extend(made)
+            c.executemany(self.insert_leaf(), leaves)
+            c.executemany(self.insert_node(), nodes)
+        return compact.size
+
+    def _size(self, c: Any) -> int:
+        c.execute(self.select_size())
+        last = c.fetchone()["last"]
+        return 0 if last is None else int(last) + 1
+
+    def _nodes(self, c: Any, keys: Iterable[Node]) -> dict[Node, bytes]:
+        wanted = sorted(set(keys))
+        found: dict[Node, bytes] = {}
+        for start in range(0, len(wanted), NODE_BATCH):
+            c.execute(*self.select_nodes(wanted[start:start + NODE_BATCH]))
+            for row in c.fetchall():
+                found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
+        return found
+
+    def size(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            return self._size(c)
+
+    def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._nodes(c, keys)
+
+    def leaves(self, start: int, limit: int) -> list[Leaf]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_leaves(), [start, limit])
+            return [Leaf(int(r["leaf_index"]), int(r["notification_id"]), bytes(r["envelope"]))
+                    for r in c.fetchall()]
+
+    def leaf_index(self, event_id: str) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_leaf_by_event(), [event_id])
+            row = c.fetchone()
+        return None if row is None else int(row["leaf_index"])
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_checkpoints(latest=True))
+            rows = c.fetchall()
+        return self._checkpoint(rows[0]) if rows else None
+
+    def checkpoints(self, start_size: int = 0, limit: int = 1000) -> list[StoredCheckpoint]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_checkpoints(latest=False), [start_size, limit])
+            return [self._checkpoint(r) for r in c.fetchall()]
+
+    @staticmethod
+    def _checkpoint(row: Any) -> StoredCheckpoint:
+        return StoredCheckpoint(int(row["tree_size"]), bytes(row["root"]), row["note"],
+                                row["signed_at"])
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        try:
+            with self.datastore.transaction(commit=True) as c:
+                c.execute(self.insert_checkpoint(), [checkpoint.size, checkpoint.root,
+                                                     checkpoint.note, checkpoint.signed_at])
+        except IntegrityError:
+            return False
+        return True

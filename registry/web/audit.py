@@ -1,0 +1,128 @@
+"""The transparency log over HTTP (SPEC §6).
+
+``GET /log/checkpoint`` (the latest signed C2SP checkpoint), ``GET /log/vkey`` (the log's
+verifier key), ``GET /log/proof/inclusion?index=I&size=N``,
+``GET /log/proof/consistency?old=M&new=N`` — public; ``GET /log/entries?start=S&limit=L`` —
+the canonical envelope bytes, one a line, for ``auditor`` and ``admin`` tokens only.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..audit.log import TransparencyLog
+from ..audit.merkle import ProofError
+from ..domain.access import Action, authorize
+from ..domain.errors import DomainError, Unauthenticated
+from .graphql import bearer_token
+
+MAX_ENTRIES = 1000
+PROOF_CACHE = "public, max-age=86400"  # a proof between two sizes never changes
+
+
+def _log(request: Request) -> TransparencyLog:
+    from .app import container_of
+
+    return container_of(request).audit
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _bad(message: str, status: int = 400) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _ints(request: Request, *names: str, defaults: dict[str, int] | None = None) -> list[int]:
+    values = []
+    for name in names:
+        raw = request.query_params.get(name)
+        if raw is None and defaults and name in defaults:
+            values.append(defaults[name])
+            continue
+        if raw is None or not raw.isdigit():
+            raise ValueError(f"'{name}' must be a whole number ≥ 0")
+        values.append(int(raw))
+    return values
+
+
+async def checkpoint(request: Request) -> Response:
+    latest = await run_in_threadpool(_log(request).checkpoint)
+    return Response(latest.note, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-cache"})
+
+
+async def vkey(request: Request) -> Response:
+    return Response(_log(request).verifier.vkey + "\n", media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def inclusion(request: Request) -> Response:
+    try:
+        index, size = _ints(request, "index", "size")
+        leaf, hashes = await run_in_threadpool(_log(request).inclusion, index, size)
+    except (ValueError, ProofError) as error:
+        return _bad(str(error))
+    return JSONResponse({"leaf_hash": _b64(leaf), "hashes": [_b64(h) for h in hashes]},
+                        headers={"Cache-Control": PROOF_CACHE})
+
+
+async def consistency(request: Request) -> Response:
+    try:
+        old, new = _ints(request, "old", "new")
+        hashes = await run_in_threadpool(_log(request).consistency, old, new)
+    except (ValueError, ProofError) as error:
+        return _bad(str(error))
+    return JSONResponse({"hashes": [_b64(h) for h in hashes]},
+                        headers={"Cache-Control": PROOF_CACHE})
+
+
+async def entries(request: Request) -> Response:
+    from .app import container_of
+
+    container = container_of(request)
+    token = bearer_token(request)
+    principal: Any = None
+    if token:
+        principal = await run_in_threadpool(container.service.authenticate, token)
+    try:
+        authorize(principal, Action.READ_AUDIT_LOG)
+    except DomainError as refusal:
+        status = 401 if isinstance(refusal, Unauthenticated) else 403
+        return JSONResponse({"error": refusal.message, "code": refusal.code},
+                            status_code=status,
+                            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+    try:
+        start, limit = _ints(request, "start", "limit", defaults={"start": 0, "limit": 100})
+    except ValueError as error:
+        return _bad(str(error))
+    leaves = await run_in_threadpool(container.audit.entries, start, min(limit, MAX_ENTRIES))
+    body = b"".join(leaf.envelope + b"\n" for leaf in leaves)
+    return Response(body, media_type="application/x-ndjson; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/log/checkpoint", checkpoint, methods=["GET"]),
+        Route("/log/vkey", vkey, methods=["GET"]),
+        Route("/log/proof/inclusion", inclusion, methods=["GET"]),
+        Route("/log/proof/consistency", consistency, methods=["GET"]),
+        Route("/log/entries", entries, methods=["GET"]),
+    ]
+
+
+async def certificate_log_index(request: Request, result: dict[str, Any]) -> int | None:
+    """The leaf index of a verified certificate's issuance event (``None`` until it is
+    logged, and for an INVALID verdict)."""
+    certificate = result.get("certificate")
+    if not certificate:
+        return None
+    return await run_in_threadpool(_log(request).certificate_log_index, certificate["number"])
