@@ -551,3 +551,31 @@ def test_teachers_record_materials_and_inet_sees_what_is_incomplete(api: Api) ->
     assert api.event_count() == before
     body = api(INCOMPLETE, token=faculty_token(api, name="another"))
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+# -- the README's multipart example ------------------------------------------------------------
+
+
+def test_the_readme_curl_upload_works_as_written(api: Api) -> None:
+    import json
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    operations = re.search(r"-F operations='(.*?)' \\\n", readme)
+    mapping = re.search(r"-F map='(.*?)' \\\n", readme)
+    part = re.search(r"-F (\w+)=@(\S+)\n", readme)
+    assert operations and mapping and part
+    dean = faculty_token(api)
+    pid = create(api, dean)["id"]
+    response = api.client.post(
+        "/graphql",
+        data={"operations": operations.group(1).replace("<package id>", pid),
+              "map": mapping.group(1)},
+        files={part.group(1): (part.group(2), filesamples.pdf(), "application/pdf")},
+        headers={"Authorization": f"Bearer {dean}"},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    assert "VICE_RECTOR_ORDER" not in body["data"]["attachDocument"]["missing"]
+    assert "VICE_RECTOR_ORDER_REGISTRATION" not in body["data"]["attachDocument"]["missing"]
+    assert json.loads(mapping.group(1)) == {"0": ["variables.input.file"]}
