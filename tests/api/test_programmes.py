@@ -579,3 +579,25 @@ def test_the_readme_curl_upload_works_as_written(api: Api) -> None:
     assert "VICE_RECTOR_ORDER" not in body["data"]["attachDocument"]["missing"]
     assert "VICE_RECTOR_ORDER_REGISTRATION" not in body["data"]["attachDocument"]["missing"]
     assert json.loads(mapping.group(1)) == {"0": ["variables.input.file"]}
+
+
+def test_a_file_variable_that_is_not_a_file_part_is_invalid_input(api: Api,
+                                                                   packages: Packages) -> None:
+    before = api.event_count()
+    body = api("""mutation($input: AttachDocumentInput!) { attachDocument(input: $input) { id } }""",
+               {"input": {"submissionId": packages.draft, "kind": "CURRICULUM",
+                          "file": "JVBERi0xLjQK"}}, token=packages.tokens["faculty"])
+    assert refused(body)["extensions"]["code"] == "INVALID_INPUT"
+    assert api.event_count() == before
+
+
+def test_staff_read_the_packages_event_history(api: Api, packages: Packages) -> None:
+    query = """query($id: ID!) { programSubmission(id: $id) {
+      history { type actor { role } data } } }"""
+    history = ok(api(query, {"id": packages.accepted}, token=packages.tokens["inet"]),
+                 "programSubmission")["history"]
+    types = [entry["type"] for entry in history]
+    assert types[0] == "Created" and types[-2:] == ["Submitted", "Accepted"]
+    attached = [entry for entry in history if entry["type"] == "DocumentAttached"]
+    assert len(attached) == 8 and {e["actor"]["role"] for e in attached} == {"faculty"}
+    assert {"sha256", "filename", "size", "version", "media_type"} <= set(attached[0]["data"])
