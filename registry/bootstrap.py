@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .application.context import SYSTEM
 from .application.registry import Registry
 from .application.service import RegistryService
 from .clock import Clock
@@ -20,7 +21,9 @@ from .files import read_or_create_secret
 from .projections.projection import RegistryProjection
 from .projections.runner import CatchUpRunner
 from .projections.view import RegistryView
-from .signing import CertificateClaims, InvalidToken, KeyStore, sign_certificate, verify_token
+from .signing import (
+    CertificateClaims, InvalidToken, KeyStore, KeyStoreError, sign_certificate, verify_token,
+)
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
 from .audit.note import load_or_create_signer
 
@@ -171,24 +174,27 @@ def build(
     app.documents.create_table()
     view = _view(app)
     runner = CatchUpRunner(app, RegistryProjection(app, view), poll_interval=poll_interval)
-    keys = KeyStore(secrets_dir)
-    keys.ensure_key()
+    keys = KeyStore(secrets_dir, password=settings.key_passphrase)
+    first_key = keys.ensure_key()
 
     def sign(number: str, full_name: str, title: str, credits: int, issued_on: date
              ) -> tuple[str, str]:
-        key = keys.active()
+        active = app.key_ring().active
+        if active is None:
+            raise KeyStoreError("no active certificate-signing key: run 'registry keys rotate'")
+        key = keys.get(active.kid)
         claims = CertificateClaims(number=number, full_name=full_name, course_title=title,
                                    credits=credits, issued_on=issued_on)
         return sign_certificate(key, claims), key.kid
 
-    def verify(token: str) -> tuple[str, str]:
+    def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date]:
         try:
-            claims, kid = verify_token(token, keys.jwks())
+            claims, kid = verify_token(token, jwks)
         except InvalidToken as invalid:
             raise ValueError(str(invalid)) from None
-        return claims.number, kid
+        return claims.number, kid, claims.issued_on
 
-    service = RegistryService(app, view, runner, sign=sign, verify_token=verify)
+    service = RegistryService(app, view, runner, sign=sign, check_signature=check_signature)
     audit, audit_runner, checkpointer = _audit(settings, clock, app, secrets_dir, poll_interval)
     container = Container(settings, clock, app, view, runner, keys, service,
                           audit, audit_runner, checkpointer)
@@ -197,4 +203,6 @@ def build(
     checkpointer.start()
     if seed:
         service.seed()
+        service.run(SYSTEM, lambda app: app.ensure_key_recorded(first_key.kid,
+                                                                 first_key.public_jwk))
     return container

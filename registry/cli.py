@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 
+from . import keys_cli, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .domain.access import Role
@@ -57,15 +58,6 @@ def _token_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys_generate(args: argparse.Namespace) -> int:
-    from .signing import KeyStore
-
-    settings = Settings.from_env()
-    key = KeyStore(settings.data_dir / "keys").ensure_key()
-    print(f"certificate-signing key {key.kid} in {settings.data_dir / 'keys'}", file=sys.stderr)
-    return 0
-
-
 def _schema(args: argparse.Namespace) -> int:
     from .api.schema import sdl
 
@@ -91,10 +83,8 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--faculty", help="the faculty a faculty token acts for (its packages)")
     create.set_defaults(func=_token_create)
 
-    keys = sub.add_parser("keys", help="certificate-signing keys").add_subparsers(
-        dest="action", required=True)
-    generate = keys.add_parser("generate", help="create the signing key before first start")
-    generate.set_defaults(func=_keys_generate)
+    keys_cli.register(sub)
+    verify_cli.register(sub)
 
     register_audit_commands(sub)
 

@@ -28,6 +28,13 @@ class Certificate:
     issued_on: datetime.date
     revocation_reason: Optional[str]
     superseded_by_number: strawberry.Private[Optional[str]]
+    supersedes_number: strawberry.Private[Optional[str]]
+
+    @strawberry.field(description="The certificate this one corrected, if it is a reissue.")
+    async def supersedes(self, info: Info) -> Optional[Certificate]:
+        if self.supersedes_number is None:
+            return None
+        return await certificate_by_number(info, self.supersedes_number)
 
     @strawberry.field
     async def superseded_by(self, info: Info) -> Optional[Certificate]:
@@ -46,6 +53,7 @@ class Certificate:
             issued_on=datetime.date.fromisoformat(doc["issuedOn"]),
             revocation_reason=doc.get("revocationReason"),
             superseded_by_number=doc.get("supersededBy"),
+            supersedes_number=doc.get("supersedes"),
         )
 
 
@@ -54,6 +62,8 @@ class Verification:
     status: VerificationStatus
     certificate: Optional[Certificate]
     reason: Optional[str]
+    kid: Optional[str] = strawberry.field(
+        description="The signing key, for a certificate this registry issued.")
 
     @strawberry.field(description="The audit-log index of the certificate's issuance event "
                       "(check it with /log/proof/inclusion); null until it is logged.")
@@ -72,6 +82,7 @@ class Verification:
             status=VerificationStatus(result["status"]),
             certificate=Certificate.from_doc(cert, context) if cert else None,
             reason=result["reason"],
+            kid=result.get("kid"),
         )
 
 
@@ -83,6 +94,14 @@ class IssueCertificateInput:
 @strawberry.input
 class RevokeCertificateInput:
     number: str
+    reason: str
+
+
+@strawberry.input
+class ReissueCertificateInput:
+    number: str
+    full_name: Optional[str] = strawberry.field(
+        default=None, description="The corrected name; omitted: the name stays.")
     reason: str
 
 
@@ -123,3 +142,15 @@ class CertificateMutation:
         number = await c.run(command, lambda app: app.revoke_certificate(
             number=number, reason=input.reason))
         return Certificate.from_doc(await c.doc("certificates", number), c)
+
+    @strawberry.mutation(description="Reissue a certificate (a correction): the new one "
+                                     "supersedes the old, which then points to it.")
+    async def reissue_certificate(self, info: Info, input: ReissueCertificateInput
+                                  ) -> Certificate:
+        c = info.context
+        command = c.command(Action.REISSUE_CERTIFICATE)
+        number = check_number(input.number)
+        sign = c.service.sign
+        new_number = await c.run(command, lambda app: app.reissue_certificate(
+            number=number, full_name=input.full_name, reason=input.reason, sign=sign))
+        return Certificate.from_doc(await c.doc("certificates", new_number), c)

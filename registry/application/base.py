@@ -84,6 +84,15 @@ class RegistryBase(Application[UUID]):
             raise NotFound(f"{what} does not exist.")
         return aggregate
 
+    def _singleton(self, cls: type[A], aggregate_id: UUID) -> A:
+        """A registry-wide aggregate (proctoring, the key ring), new if never saved."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return cls()
+        assert isinstance(aggregate, cls)
+        return aggregate
+
     def _exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from ..domain.certificates import (
     Certificate, CertificateStatus, encode_number, revocation_reason,
 )
+from ..domain.text import optional_text
 from .base import Saved
 from .learners import LearnerCommands
 
@@ -44,9 +45,43 @@ class CertificateCommands(LearnerCommands):
             issued_on=issued_on,
             kid=kid,
             personal={"full_name": learner.full_name, "token": token},
+            supersedes=None,
         )
         enrollment.attach_certificate(number=number)
         return self._save(certificate, enrollment, value=number)
+
+    def reissue_certificate(
+        self, *, number: str, full_name: str | None, reason: str, sign: CertificateSigner
+    ) -> Saved:
+        """A correction: a new certificate (new number, today's date) supersedes the old one,
+        which then points to it. A new ``full_name`` corrects the learner's record too."""
+        reason = revocation_reason(reason)
+        corrected = optional_text(full_name, "fullName", max_length=200)
+        old = self.get_certificate(number)
+        old.check_reissuable()
+        enrollment = self.get_enrollment(old.enrollment_id)
+        learner = self.get_learner(old.learner_id)
+        if corrected is not None:
+            learner.correct_name(full_name=corrected, reason=reason)
+        new_number = encode_number(secrets.token_bytes(10))
+        issued_on = self.today()
+        token, kid = sign(new_number, learner.full_name, old.course_title, old.credits,
+                          issued_on)
+        new = Certificate(
+            number=new_number,
+            enrollment_id=old.enrollment_id,
+            learner_id=old.learner_id,
+            mooc_code=old.mooc_code,
+            course_title=old.course_title,  # frozen at the first issuance
+            credits=old.credits,
+            issued_on=issued_on,
+            kid=kid,
+            personal={"full_name": learner.full_name, "token": token},
+            supersedes=old.number,
+        )
+        old.supersede(by=new_number, reason=reason)
+        enrollment.attach_certificate(number=new_number)
+        return self._save(new, old, enrollment, learner, value=new_number)
 
     def revoke_certificate(self, *, number: str, reason: str) -> Saved:
         reason = revocation_reason(reason)

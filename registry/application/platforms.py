@@ -70,11 +70,7 @@ class PlatformCommands(RegistryBase):
         return self._save(teaching, value=teaching.discipline)
 
     def _proctoring(self) -> Proctoring:
-        try:
-            proctoring: Proctoring = self.repository.get(Proctoring.ID)
-        except AggregateNotFoundError:
-            proctoring = Proctoring()
-        return proctoring
+        return self._singleton(Proctoring, Proctoring.ID)
 
     def proctoring_in_force(self, day: date | None = None) -> tuple[bool, str | None]:
         return self._proctoring().in_force(day or self.today())

@@ -19,7 +19,10 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from ..domain.access import Principal
-from ..domain.certificates import VerificationStatus, normalize_number, verdict_for
+from ..domain.certificates import (
+    CertificateStatus, VerificationStatus, judge, normalize_number,
+)
+from ..domain.keys import KeyWindow
 from ..domain.errors import Conflict, NotFound
 from ..projections.runner import CatchUpRunner
 from ..projections.view import RegistryView
@@ -33,7 +36,8 @@ Doc = dict[str, Any]
 
 # Signs certificates and checks tokens; implemented by registry.signing, injected by bootstrap.
 Signer = Callable[[str, str, str, int, date], tuple[str, str]]
-TokenVerifier = Callable[[str], tuple[str, str]]  # token → (number, kid); raises ValueError
+# (token, JWKS) → (number, kid, issue date) of a well-signed token; ValueError otherwise.
+SignatureCheck = Callable[[str, Doc], tuple[str, str, date]]
 
 
 _INTERNAL_KEYS = {"originator_id", "originator_version", "originator_topic", "timestamp", "meta",
@@ -81,13 +85,13 @@ class RegistryService:
         runner: CatchUpRunner,
         *,
         sign: Signer,
-        verify_token: TokenVerifier,
+        check_signature: SignatureCheck,
     ) -> None:
         self.app = app
         self.view = view
         self.runner = runner
         self.sign = sign
-        self._verify_token = verify_token
+        self._check_signature = check_signature
 
     # -- commands ------------------------------------------------------------------------
 
@@ -143,35 +147,74 @@ class RegistryService:
     def authenticate(self, secret: str) -> Principal | None:
         return self.app.principal_for(secret)
 
-    # -- verification (public) -------------------------------------------------------------
+    # -- keys and verification (public) ----------------------------------------------------
+
+    def key_windows(self) -> dict[str, KeyWindow]:
+        return {doc["kid"]: key_window(doc) for doc in self.view.find("keys", limit=10_000)}
+
+    def jwks(self) -> Doc:
+        """Every certificate key ever used, retired ones included, with its active window
+        (dates in the registry's time zone, both ends inclusive) and any compromise date."""
+        keys = []
+        for doc in self.view.find("keys", limit=10_000):
+            jwk = dict(doc["jwk"])
+            jwk["active_from"] = doc["activeFrom"]
+            jwk["active_until"] = doc["activeUntil"]
+            if doc["compromisedSince"]:
+                jwk["compromised_since"] = doc["compromisedSince"]
+            keys.append(jwk)
+        return {"keys": keys}
 
     def verify_token(self, token: str) -> Doc:
         try:
-            number, _kid = self._verify_token(token)
+            number, kid, issued_on = self._check_signature(token, self.jwks())
         except ValueError as invalid:
-            return self._invalid(str(invalid))
-        return self._verdict(number)
+            return self._verdict(VerificationStatus.INVALID, str(invalid), None, None)
+        result = self._judge(number, kid, issued_on)
+        issued = result["certificate"]
+        if issued is not None and issued.get("token") and issued["token"] != token:
+            return self._verdict(
+                VerificationStatus.INVALID,
+                "The token is well signed but is not the one this registry issued for this "
+                "number: its key may have been misused.", None, None)
+        return result
 
     def verify_number(self, number: str) -> Doc:
         canonical = normalize_number(number)
-        if canonical is None:
-            return self._invalid(
-                "This is not a certificate number: check it against the printed certificate."
-            )
-        return self._verdict(canonical)
+        cert = self.view.get("certificates", canonical) if canonical else None
+        if cert is None:
+            return self._verdict(
+                VerificationStatus.INVALID,
+                "This registry has not issued a certificate with this number: check it against "
+                "the printed certificate.", None, None)
+        return self._judge(cert["number"], cert["kid"], date.fromisoformat(cert["issuedOn"]))
 
-    def _verdict(self, number: str) -> Doc:
-        doc = self.view.get("certificates", number)
-        if doc is None:
-            return self._invalid("This registry has not issued a certificate with this number.")
-        status = verdict_for(doc["status"])
-        reason = None
-        if status is VerificationStatus.REVOKED:
-            reason = doc.get("revocationReason")
-        elif status is VerificationStatus.SUPERSEDED:
-            reason = f"Superseded by certificate {doc.get('supersededBy')}."
-        return {"status": status.value, "certificate": doc, "reason": reason}
+    def _judge(self, number: str, kid: str, issued_on: date) -> Doc:
+        key_doc = self.view.get("keys", kid)
+        cert = self.view.get("certificates", number)
+        status, reason = judge(
+            key=key_window(key_doc) if key_doc else None,
+            issued_on=issued_on,
+            status=CertificateStatus(cert["status"]) if cert else None,
+            revocation_reason=cert.get("revocationReason") if cert else None,
+            superseded_by=cert.get("supersededBy") if cert else None,
+        )
+        return self._verdict(status, reason, cert, kid)
 
     @staticmethod
-    def _invalid(reason: str) -> Doc:
-        return {"status": VerificationStatus.INVALID.value, "certificate": None, "reason": reason}
+    def _verdict(status: VerificationStatus, reason: str | None, cert: Doc | None,
+                 kid: str | None) -> Doc:
+        shown = None if status is VerificationStatus.INVALID else cert
+        return {"status": status.value, "certificate": shown, "reason": reason,
+                "kid": kid if shown else None}
+
+
+def key_window(doc: Doc) -> KeyWindow:
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    return KeyWindow(
+        kid=doc["kid"], public_jwk=doc["jwk"], active_from=date.fromisoformat(doc["activeFrom"]),
+        active_until=day(doc["activeUntil"]), compromised_since=day(doc["compromisedSince"]),
+        compromise_reason=doc["compromiseReason"],
+    )

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from .errors import InvalidInput, InvalidTransition
+from .keys import KeyWindow
 from .personal import ERASED, Personal, field
 from .text import clean_text
 
@@ -79,8 +80,10 @@ class Certificate(Aggregate):
         issued_on: date,
         kid: str,
         personal: Personal | None,
+        supersedes: str | None = None,
     ) -> None:
         self.number = number
+        self.supersedes = supersedes
         self.enrollment_id = enrollment_id
         self.learner_id = learner_id
         self.mooc_code = mooc_code
@@ -108,6 +111,23 @@ class Certificate(Aggregate):
     def _revoked(self, *, personal: Personal | None) -> None:
         self.status = CertificateStatus.REVOKED
         self.revocation_reason = field(personal, "reason", erased=ERASED)
+
+    def check_reissuable(self) -> None:
+        if self.status is not CertificateStatus.ACTIVE:
+            raise InvalidTransition(
+                f"Certificate {self.number} is {self.status.value}: only an active certificate "
+                "is reissued.",
+                status=self.status.value,
+            )
+
+    def supersede(self, *, by: str, reason: str) -> None:
+        self.check_reissuable()
+        self._superseded(by=by, personal={"reason": reason})
+
+    @event("Superseded")
+    def _superseded(self, *, by: str, personal: Personal | None) -> None:
+        self.status = CertificateStatus.SUPERSEDED
+        self.superseded_by = by
 
 
 def revocation_reason(text: str) -> str:
@@ -140,3 +160,38 @@ def verdict_for(status: CertificateStatus) -> VerificationStatus:
         CertificateStatus.REVOKED: VerificationStatus.REVOKED,
         CertificateStatus.SUPERSEDED: VerificationStatus.SUPERSEDED,
     }[CertificateStatus(status)]
+
+
+def judge(
+    *,
+    key: KeyWindow | None,
+    issued_on: date,
+    status: CertificateStatus | None,
+    revocation_reason: str | None,
+    superseded_by: str | None,
+) -> tuple[VerificationStatus, str | None]:
+    """The verdict on a token whose signature verified under ``key``'s public half.
+
+    The signature alone is not enough: the key must have been active on the issue date, the
+    number must be one this registry issued, and a compromised key revokes what it signed
+    from the compromise date on."""
+    if key is None:
+        return VerificationStatus.INVALID, "The token names a key this registry never used."
+    if not key.covers(issued_on):
+        until = key.active_until.isoformat() if key.active_until else "today"
+        return VerificationStatus.INVALID, (
+            f"The token is dated {issued_on}, outside the active window of its key {key.kid} "
+            f"({key.active_from} – {until}).")
+    if status is None:
+        return VerificationStatus.INVALID, (
+            "This registry has not issued a certificate with this number.")
+    if key.compromised_for(issued_on):
+        return VerificationStatus.REVOKED, (
+            f"Signed with key {key.kid}, compromised since {key.compromised_since}"
+            + (f" ({key.compromise_reason})" if key.compromise_reason else "") + ".")
+    verdict = verdict_for(status)
+    if verdict is VerificationStatus.REVOKED:
+        return verdict, revocation_reason
+    if verdict is VerificationStatus.SUPERSEDED:
+        return verdict, f"Superseded by certificate {superseded_by}."
+    return verdict, None

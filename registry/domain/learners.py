@@ -57,6 +57,16 @@ class Learner(Aggregate):
         self.directive_disciplines: list[str] = []
         self.internship: Period | None = None
 
+    def correct_name(self, *, full_name: str, reason: str) -> None:
+        """A name correction (e.g. before a certificate is reissued); history keeps both."""
+        full_name = clean_text(full_name, "fullName", max_length=200)
+        if full_name != self.full_name:
+            self._name_corrected(personal={"full_name": full_name, "reason": reason})
+
+    @event("NameCorrected")
+    def _name_corrected(self, *, personal: Personal | None) -> None:
+        self.full_name = field(personal, "full_name", erased=ERASED) or ERASED
+
     # -- identity (3.5.4) ------------------------------------------------------------------
 
     def verify_identity(self, *, method: VerificationMethod, verified_on: date) -> None:

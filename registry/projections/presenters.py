@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from ..domain.certificates import Certificate
 from ..domain.enrollments import Enrollment
+from ..domain.keys import KeyRing
 from ..domain.learners import Learner
 from ..domain.moocs import Mooc
 from ..domain.periods import Order, Period
@@ -105,7 +106,8 @@ def _certificate(c: Certificate) -> list[Row]:
         "fullName": c.full_name, "courseTitle": c.course_title, "credits": c.credits,
         "issuedOn": c.issued_on.isoformat(), "kid": c.kid, "moocCode": c.mooc_code,
         "enrollmentId": str(c.enrollment_id), "learnerId": str(c.learner_id),
-        "supersededBy": c.superseded_by, "revocationReason": c.revocation_reason,
+        "supersededBy": c.superseded_by, "supersedes": c.supersedes,
+        "revocationReason": c.revocation_reason,
     }
     columns = {
         "enrollment_id": str(c.enrollment_id), "learner_id": str(c.learner_id),
@@ -181,3 +183,17 @@ def _discipline_materials(m: DisciplineMaterials) -> list[Row]:
     }
     return [Row("teaching_materials", m.code, doc, {"complete": m.complete})]
 
+
+@rows_for.register
+def _key_ring(ring: KeyRing) -> list[Row]:
+    def iso(day: Any) -> str | None:
+        return day.isoformat() if day else None
+
+    return [
+        Row("keys", key.kid, {
+            "kid": key.kid, "jwk": key.public_jwk, "activeFrom": iso(key.active_from),
+            "activeUntil": iso(key.active_until), "compromisedSince": iso(key.compromised_since),
+            "compromiseReason": key.compromise_reason,
+        }, {"active": key.active})
+        for key in ring.keys.values()
+    ]

@@ -41,6 +41,7 @@ TABLES: dict[str, Table] = {
         Table("certificates", "number", (("enrollment_id", "TEXT"), ("learner_id", "TEXT"),
                                          ("status", "TEXT"))),
         Table("settings", "name"),
+        Table("keys", "kid", (("active", "INTEGER"),)),
         Table("teaching", "discipline"),
         Table("program_submissions", "id", (("faculty", "TEXT"), ("status", "TEXT"),
                                             ("start_date", "TEXT"), ("start_month", "TEXT"))),

@@ -1,8 +1,8 @@
 """Certificate signing: Ed25519 keys, the compact-JWS certificate token and its QR code.
 
-See SPEC §5. Nothing here knows about events or HTTP; the application signs with
-``KeyStore.active()`` and the web layer publishes ``KeyStore.jwks()`` and calls
-``verify_token``.
+See SPEC §5. Nothing here knows about events or HTTP: the registry records which key is active
+and when (``registry.domain.keys``), signs with ``KeyStore.get(kid)``, publishes the public keys
+with their windows, and checks tokens with ``verify_token``.
 """
 
 from .keys import KeyStore, KeyStoreError, SigningKey, key_id

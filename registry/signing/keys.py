@@ -122,10 +122,13 @@ class SigningKey:
 
 
 class KeyStore:
-    """The certificate-signing keys kept in one directory.
+    """The private halves of the certificate-signing keys, one PEM file each, in one directory.
 
-    Today there is one key, ``certificate-signing.pem``; ``active()`` signs and ``jwks()``
-    publishes every key the store knows, which is what rotation will extend.
+    The first key has a fixed name, ``certificate-signing.pem``, so that processes starting
+    together on a fresh data directory create exactly one (``ensure_key``); keys made by a
+    rotation are named by their ``kid`` (``certificate-signing-<kid>.pem``). Which key is
+    active, and when each one was, is recorded by the registry (``registry.domain.keys``), not
+    here.
     """
 
     def __init__(self, directory: Path, *, password: bytes | None = None) -> None:
@@ -133,53 +136,64 @@ class KeyStore:
         self._password = password
         self._lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
-        self._active_kid: str | None = None
 
     @property
-    def active_key_path(self) -> Path:
+    def first_key_path(self) -> Path:
         return self.directory / ACTIVE_KEY_FILE
 
     def ensure_key(self) -> SigningKey:
-        """Load the active key, creating it first if no process has yet.
-
-        Safe to call from several threads and processes at once: all of them end up with the
-        same key.
-        """
+        """The first key, created if no process has yet. Safe to call from several threads
+        and processes at once: all of them end up with the same key."""
         with self._lock:
-            return self._ensure_key_locked()
+            path = self.first_key_path
+            try:
+                key = self._load(path)
+            except FileNotFoundError:
+                key = self._create(path)
+            self._keys[key.kid] = key
+            return key
 
-    def active(self) -> SigningKey:
-        """The key new certificates are signed with (loaded or created once, then cached)."""
+    def create_key(self) -> SigningKey:
+        """A new key in its own file (for a rotation)."""
+        key = SigningKey.from_private_key(Ed25519PrivateKey.generate())
+        path = self.directory / f"{ACTIVE_KEY_FILE.removesuffix('.pem')}-{key.kid}.pem"
+        if not create_exclusive(path, key.private_pem(self._password)):
+            raise KeyStoreError(f"{path} exists already")
         with self._lock:
-            if self._active_kid is not None:
-                return self._keys[self._active_kid]
-            return self._ensure_key_locked()
+            self._keys[key.kid] = key
+        log.info("created certificate-signing key %s at %s", key.kid, path)
+        return key
+
+    def get(self, kid: str) -> SigningKey:
+        """The key named ``kid``; :class:`KeyStoreError` if no file here holds it."""
+        key = self.find(kid)
+        if key is None:
+            raise KeyStoreError(f"no private key {kid} in {self.directory}: copy its file "
+                                "from the host that made it")
+        return key
 
     def find(self, kid: str) -> SigningKey | None:
-        """The key named ``kid``, or ``None`` if this store does not hold it."""
-        self.active()
-        return self._keys.get(kid)
+        with self._lock:
+            if kid not in self._keys:
+                self._load_all()
+            return self._keys.get(kid)
 
     def keys(self) -> list[SigningKey]:
-        """Every key the store holds, the active one first."""
-        active = self.active()
-        return [active, *(k for k in self._keys.values() if k.kid != active.kid)]
+        """Every key this directory holds."""
+        with self._lock:
+            self._load_all()
+            return list(self._keys.values())
 
     def jwks(self) -> dict[str, Any]:
-        """The public JWK Set: ``{"keys": [public_jwk, ...]}``."""
+        """The public JWK Set of every key held here: ``{"keys": [public_jwk, ...]}``."""
         return {"keys": [key.public_jwk for key in self.keys()]}
 
     # -- internals -------------------------------------------------------------------------
 
-    def _ensure_key_locked(self) -> SigningKey:
-        path = self.active_key_path
-        try:
+    def _load_all(self) -> None:
+        for path in sorted(self.directory.glob(f"{ACTIVE_KEY_FILE.removesuffix('.pem')}*.pem")):
             key = self._load(path)
-        except FileNotFoundError:
-            key = self._create(path)
-        self._keys[key.kid] = key
-        self._active_kid = key.kid
-        return key
+            self._keys.setdefault(key.kid, key)
 
     def _load(self, path: Path) -> SigningKey:
         """Load a key file; ``FileNotFoundError`` when there is none yet."""

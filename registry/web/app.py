@@ -133,11 +133,12 @@ def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
         shown = {k: cert[k] for k in ("number", "fullName", "courseTitle", "credits", "issuedOn")}
         shown["status"] = cert["status"]
         shown["supersededBy"] = cert.get("supersededBy")
-    return {"status": result["status"], "certificate": shown, "reason": result["reason"]}
+    return {"status": result["status"], "certificate": shown, "reason": result["reason"],
+            "kid": result.get("kid")}
 
 
 async def jwks(request: Request) -> Response:
-    keys = await run_in_threadpool(container_of(request).keys.jwks)
+    keys = await run_in_threadpool(container_of(request).service.jwks)
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -93,6 +93,8 @@ def test_the_whole_path_over_graphql(api: Api, admin: str) -> None:
 
     verdict = api.client.post("/api/verify", json={"token": certificate["token"]}).json()
     verdict.pop("log_index")  # the issuance's audit-log index: tests/api/test_audit_api.py
+    header = json.loads(base64.urlsafe_b64decode(certificate["token"].split(".")[0] + "=="))
+    assert verdict.pop("kid") == header["kid"]
     assert verdict == {"status": "VALID", "reason": None, "certificate": {
         "number": certificate["number"], "fullName": NAME, "courseTitle": TITLE["kk"],
         "credits": 5, "issuedOn": "2026-06-15", "status": "ACTIVE", "supersededBy": None}}

@@ -17,11 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -90,14 +91,15 @@ class Issued:
 
 class Recorder:
     """ASGI wrapper around the real app: records every request line the server sees, and can
-    stage answers the real registry cannot give yet (a SUPERSEDED certificate) or a tampered
-    key set (to show the page does not trust the registry's verdict blindly)."""
+    stage a registry that is down (503) or one that publishes a key set not matching its
+    verdicts (to show the page trusts neither side blindly)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.requests: list[tuple[str, str, str]] = []
         self.jwks_override: dict[str, Any] | None = None
-        self.staged: dict[str, dict[str, Any]] = {}  # token or number → /api/verify answer
+        # token or number → the /api/verify answer to give instead (None: answer 503)
+        self.staged: dict[str, dict[str, Any] | None] = {}
 
     def reset(self) -> None:
         self.jwks_override = None
@@ -122,7 +124,11 @@ class Recorder:
             asked = json.loads(body)
             key = asked.get("token") or asked.get("number")
             if key in self.staged:
-                await self._json(send, self.staged[key])
+                staged = self.staged[key]
+                if staged is None:  # the registry is down
+                    await self._json(send, {"error": "unavailable"}, status=503)
+                else:
+                    await self._json(send, staged)
                 return
             replayed = False
 
@@ -138,11 +144,11 @@ class Recorder:
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _json(send: Any, value: Any) -> None:
+    async def _json(send: Any, value: Any, status: int = 200) -> None:
         payload = json.dumps(value).encode("utf-8")
         await send({
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             "headers": [(b"content-type", b"application/json"),
                         (b"content-length", str(len(payload)).encode())],
         })
@@ -157,6 +163,7 @@ class LiveRegistry:
     valid: Issued
     revoked: Issued
     superseded: Issued
+    replacement: Issued
     forged_token: str
     forged_name: str
     jwks: dict[str, Any]
@@ -165,55 +172,50 @@ class LiveRegistry:
     def url(self, fragment: str | None = None) -> str:
         return f"{self.base_url}/v" + (f"#{fragment}" if fragment is not None else "")
 
-    def stage_superseded(self, replaced_by: str) -> dict[str, Any]:
-        """Answer SUPERSEDED for ``self.superseded`` (token or number), shaped like the real
-        /api/verify answer: the registry has no command to supersede a certificate yet."""
-        real = self.service.verify_number(self.superseded.number)["certificate"]
-        answer = {
-            "status": "SUPERSEDED",
-            "certificate": {
-                **{k: real[k] for k in ("number", "fullName", "courseTitle", "credits",
-                                        "issuedOn")},
-                "status": "SUPERSEDED",
-                "supersededBy": replaced_by,
-            },
-            "reason": f"Superseded by certificate {replaced_by}.",
-        }
-        self.recorder.staged[self.superseded.token] = answer
-        self.recorder.staged[self.superseded.number] = answer
-        return answer
-
 
 def _issue(service: Any, ctx: Any, *, full_name: str, mooc_code: str) -> Issued:
     from registry.domain.enrollments import ExamMode
     from registry.domain.grading import ScoreComponent
 
-    learner = service.register_learner(
-        ctx, full_name=full_name, email=None, iin=None, full_name_latin=None)
-    enrollment = service.enroll(ctx, learner_id=UUID(learner["id"]), mooc_code=mooc_code)
-    enrollment_id = UUID(enrollment["id"])
+    learner_id = UUID(service.run(ctx, lambda app: app.register_learner(
+        full_name=full_name, email=None, iin=None, full_name_latin=None)))
+    enrollment_id = UUID(service.run(ctx, lambda app: app.enroll(
+        learner_id=learner_id, mooc_code=mooc_code)))
     for component in ScoreComponent:
-        service.record_score(
-            ctx, enrollment_id=enrollment_id, component=component, points=88, reason=None)
-    service.record_final_exam(
-        ctx, enrollment_id=enrollment_id, points=91, mode=ExamMode.ON_CAMPUS)
-    cert = service.issue_certificate(ctx, enrollment_id=enrollment_id)
+        service.run(ctx, lambda app, component=component: app.record_score(
+            enrollment_id=enrollment_id, component=component, points=88, reason=None))
+    service.run(ctx, lambda app: app.record_final_exam(
+        enrollment_id=enrollment_id, points=91, mode=ExamMode.ON_CAMPUS))
+    number = service.run(ctx, lambda app: app.issue_certificate(
+        enrollment_id=enrollment_id, sign=service.sign))
+    return _issued(service, number)
+
+
+def _issued(service: Any, number: str) -> Issued:
+    cert = service.doc("certificates", number)
     return Issued(cert["number"], cert["token"], cert["kid"], cert["fullName"],
                   cert["courseTitle"])
+
+
+def _reissue(service: Any, ctx: Any, old: Issued, *, full_name: str, reason: str) -> Issued:
+    """A correction: the new certificate supersedes ``old``."""
+    number = service.run(ctx, lambda app: app.reissue_certificate(
+        number=old.number, full_name=full_name, reason=reason, sign=service.sign))
+    return _issued(service, number)
 
 
 def _publish_mooc(service: Any, ctx: Any, code: str) -> None:
     from registry.domain.moocs import LocalizedText
 
-    service.draft_mooc(
-        ctx, code=code,
-        title=LocalizedText(kk="Қазақ әдебиетінің тарихы", ru="История казахской литературы",
-                            en="History of Kazakh literature"),
-        language="kk", credits=5, hours=150, department=None)
-    service.submit_mooc_for_review(ctx, code)
-    service.record_expert_review(ctx, code=code, passed=True, reviewer="Expert", remarks=None)
-    service.record_approbation(ctx, code=code, passed=True, remarks=None)
-    service.publish_mooc(ctx, code=code, platform_code="moocs.kz")
+    title = LocalizedText(kk="Қазақ әдебиетінің тарихы", ru="История казахской литературы",
+                          en="History of Kazakh literature")
+    service.run(ctx, lambda app: app.draft_mooc(
+        code=code, title=title, language="kk", credits=5, hours=150, department=None))
+    service.run(ctx, lambda app: app.submit_mooc_for_review(code))
+    service.run(ctx, lambda app: app.record_expert_review(
+        code=code, passed=True, reviewer="Expert", remarks=None))
+    service.run(ctx, lambda app: app.record_approbation(code=code, passed=True, remarks=None))
+    service.run(ctx, lambda app: app.publish_mooc(code=code, platform_code="moocs.kz"))
 
 
 def _forge(token: str, name: str) -> str:
@@ -229,7 +231,6 @@ def _forge(token: str, name: str) -> str:
 def live_registry() -> Iterator[LiveRegistry]:
     _require_browser()
     import uvicorn
-    from zoneinfo import ZoneInfo
 
     from registry.application.context import CommandContext
     from registry.clock import FixedClock
@@ -239,7 +240,8 @@ def live_registry() -> Iterator[LiveRegistry]:
     data_dir = Path(tempfile.mkdtemp(prefix="registry-e2e-"))
     port = _free_port()
     settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}")
-    clock = FixedClock(ZoneInfo(settings.timezone), datetime(2025, 6, 14, 6, 0, tzinfo=timezone.utc))
+    issued_at = datetime(2025, 6, 14, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, far from midnight
+    clock = FixedClock(ZoneInfo(settings.timezone), issued_at)
     app = create_app(settings, clock=clock, poll_interval=0.05)
     recorder = Recorder(app)
     server = uvicorn.Server(uvicorn.Config(
@@ -258,14 +260,17 @@ def live_registry() -> Iterator[LiveRegistry]:
         _publish_mooc(service, ctx, "KAZLIT-101")
         valid = _issue(service, ctx, full_name=KAZAKH_NAME, mooc_code="KAZLIT-101")
         revoked = _issue(service, ctx, full_name=OTHER_NAME, mooc_code="KAZLIT-101")
-        service.revoke_certificate(ctx, number=revoked.number, reason=REVOCATION_REASON)
-        superseded = _issue(service, ctx, full_name="Ержан Болатұлы Сейітов",
+        service.run(ctx, lambda app: app.revoke_certificate(
+            number=revoked.number, reason=REVOCATION_REASON))
+        superseded = _issue(service, ctx, full_name="Ержан Болатович Сейтов",
                             mooc_code="KAZLIT-101")
+        replacement = _reissue(service, ctx, superseded, full_name="Ержан Болатұлы Сейітов",
+                               reason="Аты-жөні куәлік бойынша түзетілді")
         forged_name = "Иван Поддельный Фальшивкин"
-        jwks = app.state.container.keys.jwks()
+        jwks = service.jwks()
         yield LiveRegistry(
             base_url=f"http://127.0.0.1:{port}", service=service, recorder=recorder,
-            valid=valid, revoked=revoked, superseded=superseded,
+            valid=valid, revoked=revoked, superseded=superseded, replacement=replacement,
             forged_token=_forge(valid.token, forged_name), forged_name=forged_name, jwks=jwks,
             revocation_reason=REVOCATION_REASON)
     finally:
@@ -399,7 +404,9 @@ class VerifyPage:
 
 
 @pytest.fixture
-def open_browser(tmp_path: Path, registry_server: LiveRegistry) -> Iterator[Callable[..., VerifyPage]]:
+def open_browser(
+    tmp_path: Path, registry_server: LiveRegistry
+) -> Iterator[Callable[..., VerifyPage]]:
     _require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -51,6 +51,11 @@ UNIVERSITY = {
     "ru": "Казахский национальный университет имени аль-Фараби",
     "en": "Al-Farabi Kazakh National University",
 }
+ISSUED_ON = {  # the fixed clock issues on 14 June 2025 (Asia/Almaty)
+    "kk": "2025 жылғы 14 маусым",
+    "ru": "14 июня 2025 г.",
+    "en": "14 June 2025",
+}
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -129,7 +134,7 @@ def test_a_valid_qr_shows_valid_with_the_holders_kazakh_name(
     assert fields["fullName"] == KAZAKH_NAME
     assert fields["courseTitle"] == cert.course_title == "Қазақ әдебиетінің тарихы"
     assert fields["credits"] == "5"
-    assert "2025" in fields["issuedOn"]
+    assert fields["issuedOn"] == ISSUED_ON["en"]
     assert fields["number"] == cert.number
     assert fields["issuer"] == UNIVERSITY["en"]
     assert fields["kid"] == cert.kid
@@ -185,17 +190,47 @@ def test_a_forged_token_shows_invalid_and_nothing_taken_from_it(
 def test_a_superseded_certificate_shows_superseded_and_its_replacement(
     open_browser: Browser, registry_server: LiveRegistry
 ) -> None:
-    answer = registry_server.stage_superseded(replaced_by=registry_server.valid.number)
+    """The certificate was reissued with a corrected name: the old QR says SUPERSEDED."""
+    old, new = registry_server.superseded, registry_server.replacement
+    answer = registry_server.service.verify_token(old.token)
     page = open_browser()
 
-    assert open_verdict(page, registry_server.url(registry_server.superseded.token)) == (
-        "SUPERSEDED")
+    assert open_verdict(page, registry_server.url(old.token)) == "SUPERSEDED"
 
     assert page.verdict_word() == "SUPERSEDED"
     assert page.reason() == answer["reason"]
-    assert page.field("supersededBy") == registry_server.valid.number
+    assert new.number in page.reason()
+    assert page.field("supersededBy") == new.number
+    assert page.field("fullName") == answer["certificate"]["fullName"]
     page.screenshot("superseded-qr")
+
+    page.driver.find_element("css selector", "#details button").click()  # the new one
+    assert page.wait_for_verdict() == "VALID"
+    assert page.field("number") == new.number
+    assert page.field("fullName") == new.full_name == "Ержан Болатұлы Сейітов"
     page.assert_clean()
+
+
+def test_an_unreachable_registry_gives_no_verdict_and_offers_a_retry(
+    open_browser: Browser, registry_server: LiveRegistry
+) -> None:
+    token = registry_server.valid.token
+    registry_server.recorder.staged[token] = None  # /api/verify answers 503
+    page = open_browser()
+
+    assert open_verdict(page, registry_server.url(token)) == "ERROR"
+
+    assert page.verdict_word() == "NOT CHECKED"
+    assert KAZAKH_NAME not in page.text()  # the token alone is never a verdict
+    page.screenshot("registry-unreachable")
+
+    del registry_server.recorder.staged[token]
+    page.driver.find_element("css selector", "#details button").click()
+    assert page.wait_for_verdict() == "VALID"
+    # The 503 itself is the only console error; nothing went off 127.0.0.1.
+    errors = page.console_errors()
+    assert len(errors) == 1 and "503" in errors[0]
+    assert page.foreign_requests() == []
 
 
 def test_a_registry_whose_keys_do_not_match_its_verdict_shows_signature_mismatch(
@@ -249,13 +284,14 @@ CASES = ("valid", "revoked", "superseded", "forged")
 def test_each_verdict_reads_in_kazakh_russian_and_english(
     open_browser: Browser, registry_server: LiveRegistry
 ) -> None:
-    staged = registry_server.stage_superseded(replaced_by=registry_server.valid.number)
+    verdict_of = registry_server.service.verify_token
     tokens = {
         "valid": (registry_server.valid.token, "VALID", None),
         "revoked": (registry_server.revoked.token, "REVOKED", registry_server.revocation_reason),
-        "superseded": (registry_server.superseded.token, "SUPERSEDED", staged["reason"]),
+        "superseded": (registry_server.superseded.token, "SUPERSEDED",
+                       verdict_of(registry_server.superseded.token)["reason"]),
         "forged": (registry_server.forged_token, "INVALID",
-                   registry_server.service.verify_token(registry_server.forged_token)["reason"]),
+                   verdict_of(registry_server.forged_token)["reason"]),
     }
     page = open_browser()
     for case in CASES:
@@ -275,6 +311,7 @@ def test_each_verdict_reads_in_kazakh_russian_and_english(
                 assert registry_server.forged_name not in page.text()
             else:
                 assert page.field("issuer") == UNIVERSITY[lang]
+                assert page.field("issuedOn") == ISSUED_ON[lang]
                 assert page.field("signature") == CHECKED_IN_BROWSER[lang]
             page.screenshot(f"{case}-{lang}")
     page.assert_clean()
@@ -335,7 +372,7 @@ def test_a_typed_number_gives_the_same_verdict_as_the_qr(
     if qr_reason is not None:
         assert page.reason() == qr_reason
     assert typed_fields["signature"] == CHECKED_BY_REGISTRY["en"]
-    assert "kid" not in typed_fields
+    assert typed_fields["kid"] == cert.kid  # named by the registry's answer
     # The keyboard user lands on the verdict.
     assert page.driver.switch_to.active_element.get_attribute("id") == "verdict"
     page.screenshot(f"typed-number-{case}")

@@ -66,17 +66,36 @@ class RegistryStorageCase:
     ) -> None:
         first = build(settings, clock, poll_interval=0.05)
         certificate = certified(first.service)
-        kid = first.keys.active().kid
+        kid = first.app.key_ring().active.kid  # type: ignore[union-attr]
         events = event_count(first)
         first.close()
 
         second = build(settings, clock, poll_interval=0.05)
         try:
-            assert second.keys.active().kid == kid
+            assert second.app.key_ring().active.kid == kid  # type: ignore[union-attr]
             assert event_count(second) == events  # seeding did not repeat
             assert second.service.certificate(certificate["number"]) == certificate
             assert second.service.verify_token(certificate["token"])["status"] == "VALID"
             assert second.runner.catch_up() == 0  # nothing is applied twice
+        finally:
+            second.close()
+
+    def test_certificates_from_before_and_after_a_rotation_verify_across_a_restart(
+        self, settings: Settings, clock: FixedClock
+    ) -> None:
+        first = build(settings, clock, poll_interval=0.05)
+        before = certified(first.service, "ROT-1")
+        key = first.keys.create_key()
+        first.service.run(ADMIN, lambda app: app.activate_key(key.kid, key.public_jwk))
+        after = certified(first.service, "ROT-2")
+        first.close()
+        second = build(settings, clock, poll_interval=0.05)
+        try:
+            for cert in (before, after):
+                assert second.service.verify_token(cert["token"])["status"] == "VALID"
+            assert after["kid"] == key.kid != before["kid"]
+            assert len(second.service.jwks()["keys"]) == 2
+            assert second.app.key_ring().active.kid == key.kid  # type: ignore[union-attr]
         finally:
             second.close()
 

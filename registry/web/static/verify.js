@@ -440,7 +440,9 @@
     let certificate = null;
     const given = answer.certificate;
     if (answer.status !== "INVALID" && given && typeof given === "object") certificate = given;
-    return { status: answer.status, certificate, reason };
+    // The key the registry checked the certificate with (absent from older registries).
+    const kid = answer.status !== "INVALID" && typeof answer.kid === "string" ? answer.kid : null;
+    return { status: answer.status, certificate, reason, kid };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -483,11 +485,12 @@
       let signature = await local;
       const cert = answer.certificate;
       if (signature === "ok" && cert && !payloadAgrees(parsed.payload, cert)) signature = "bad";
-      const kid =
-        answer.status !== "INVALID" && parsed && typeof parsed.header.kid === "string" &&
-        /^[A-Za-z0-9_-]{1,64}$/.test(parsed.header.kid)
-          ? parsed.header.kid
-          : null;
+      // The key id: the token's header for a scanned code (the registry must name the same
+      // key), the registry's answer for a typed number. Never shown for INVALID.
+      const headerKid = parsed && typeof parsed.header.kid === "string" ? parsed.header.kid : null;
+      if (signature === "ok" && answer.kid && answer.kid !== headerKid) signature = "bad";
+      let kid = parsed ? headerKid : answer.kid;
+      if (answer.status === "INVALID" || !kid || !/^[A-Za-z0-9_-]{1,64}$/.test(kid)) kid = null;
       view = { kind: "verdict", ...answer, signature, kid, checkedAt: new Date() };
     } catch (_) {
       view = { kind: "error", request, checkedAt: new Date() };
