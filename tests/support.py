@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from registry.application.context import CommandContext
 from registry.application.service import RegistryService
+from registry.bootstrap import Container, build
+from registry.clock import FixedClock
+from registry.config import Settings
 from registry.domain.access import Role
 from registry.domain.moocs import LocalizedText
 
@@ -87,3 +93,34 @@ def revoked(service: RegistryService, number: str, reason: str) -> dict[str, Any
 def certified(service: RegistryService, code: str = "KAZLIT-101") -> dict[str, Any]:
     published_mooc(service, code)
     return issued(service, examined(service, scored(service, enrolled(service, code))))
+
+
+# -- storage cases: written once, run per back-end (SPEC §7) -------------------------------
+
+
+class StorageCase:
+    """Abstract: a test class over one registry; ``OnSQLite``/``OnPostgres`` pick the
+    back-end. The PostgreSQL one skips without a server, except in CI (see conftest)."""
+
+    @pytest.fixture
+    def settings(self) -> Settings:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def registry(self, settings: Settings, clock: FixedClock) -> Iterator[Container]:
+        container = build(settings, clock, poll_interval=0.05)
+        yield container
+        container.close()
+
+
+class OnSQLite:
+    @pytest.fixture
+    def settings(self, sqlite_settings: Settings) -> Settings:
+        return sqlite_settings
+
+
+@pytest.mark.postgres
+class OnPostgres:
+    @pytest.fixture
+    def settings(self, postgres_settings: Settings) -> Settings:
+        return postgres_settings

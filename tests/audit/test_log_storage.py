@@ -7,10 +7,9 @@ nothing; an event changed behind the registry's back stops the log from signing.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from support import KAZAKH_NAME, certified, enrolled, published_mooc
+from support import OnPostgres, OnSQLite, StorageCase, KAZAKH_NAME, certified, enrolled, published_mooc
 
 from registry.audit import merkle
 from registry.audit.log import LogInconsistent
@@ -29,17 +28,7 @@ def envelopes(container: Container) -> list[dict]:
     return [json.loads(leaf.envelope) for leaf in container.audit.entries(0, 10_000)]
 
 
-class AuditLogStorageCase:
-    @pytest.fixture
-    def settings(self) -> Settings:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def registry(self, settings: Settings, clock: FixedClock) -> Iterator[Container]:
-        container = build(settings, clock, poll_interval=0.05)
-        yield container
-        container.close()
-
+class AuditLogStorageCase(StorageCase):
     def test_every_event_gets_the_next_dense_index_in_global_order(
         self, registry: Container
     ) -> None:
@@ -189,11 +178,7 @@ class AuditLogStorageCase:
         raise NotImplementedError
 
 
-class TestSQLiteAuditLog(AuditLogStorageCase):
-    @pytest.fixture
-    def settings(self, sqlite_settings: Settings) -> Settings:
-        return sqlite_settings
-
+class TestSQLiteAuditLog(OnSQLite, AuditLogStorageCase):
     def update_event_state(self, registry: Container, notification_id: int,
                            state: bytes) -> None:
         with registry.app.factory.datastore.transaction(commit=True) as c:
@@ -201,12 +186,7 @@ class TestSQLiteAuditLog(AuditLogStorageCase):
                       [state, notification_id])
 
 
-@pytest.mark.postgres
-class TestPostgresAuditLog(AuditLogStorageCase):
-    @pytest.fixture
-    def settings(self, postgres_settings: Settings) -> Settings:
-        return postgres_settings
-
+class TestPostgresAuditLog(OnPostgres, AuditLogStorageCase):
     def update_event_state(self, registry: Container, notification_id: int,
                            state: bytes) -> None:
         datastore = registry.app.factory.datastore

@@ -7,12 +7,11 @@ import hashlib
 import io
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import date
 
 import filesamples
 import pytest
-from support import ADMIN
+from support import OnPostgres, OnSQLite, StorageCase, ADMIN
 from test_storage import event_count
 
 from registry.application.context import CommandContext
@@ -34,18 +33,8 @@ def big_pdf(size: int) -> bytes:
     return head + b"%" * (size - len(head))
 
 
-class ProgrammeStorageCase:
+class ProgrammeStorageCase(StorageCase):
     """Abstract: subclasses provide ``settings`` for one back-end."""
-
-    @pytest.fixture
-    def settings(self) -> Settings:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def registry(self, settings: Settings, clock: FixedClock) -> Iterator[Container]:
-        container = build(settings, clock, poll_interval=0.05)
-        yield container
-        container.close()
 
     def create(self, registry: Container, disciplines: tuple[str, ...] = ("Civil law",)) -> str:
         key: str = registry.service.run(AS_DEAN, lambda app: app.create_program_submission(
@@ -198,14 +187,9 @@ class ProgrammeStorageCase:
             == ["MOODLE_COURSE", "DER"]
 
 
-class TestSQLiteProgrammes(ProgrammeStorageCase):
-    @pytest.fixture
-    def settings(self, sqlite_settings: Settings) -> Settings:
-        return sqlite_settings
+class TestSQLiteProgrammes(OnSQLite, ProgrammeStorageCase):
+    pass
 
 
-@pytest.mark.postgres
-class TestPostgresProgrammes(ProgrammeStorageCase):
-    @pytest.fixture
-    def settings(self, postgres_settings: Settings) -> Settings:
-        return postgres_settings
+class TestPostgresProgrammes(OnPostgres, ProgrammeStorageCase):
+    pass

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from support import (
+    OnPostgres, OnSQLite, StorageCase,
     ADMIN, KAZAKH_NAME, certified, enrolled, published_mooc, record_score, registered, revoked,
     scored,
 )
@@ -25,18 +25,8 @@ from registry.domain.errors import AlreadyExists, Conflict, InvalidTransition
 from registry.domain.moocs import LocalizedText
 
 
-class RegistryStorageCase:
+class RegistryStorageCase(StorageCase):
     """Abstract: subclasses provide ``settings`` for one back-end."""
-
-    @pytest.fixture
-    def settings(self) -> Settings:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def registry(self, settings: Settings, clock: FixedClock) -> Iterator[Container]:
-        container = build(settings, clock, poll_interval=0.05)
-        yield container
-        container.close()
 
     def stored_events(self, container: Container) -> list[Any]:
         return list(container.app.recorder.select_notifications(start=1, limit=10_000))
@@ -267,14 +257,9 @@ def event_count(registry: Container) -> int:
     return len(registry.app.recorder.select_notifications(start=1, limit=1_000_000))
 
 
-class TestSQLite(RegistryStorageCase):
-    @pytest.fixture
-    def settings(self, sqlite_settings: Settings) -> Settings:
-        return sqlite_settings
+class TestSQLite(OnSQLite, RegistryStorageCase):
+    pass
 
 
-@pytest.mark.postgres
-class TestPostgres(RegistryStorageCase):
-    @pytest.fixture
-    def settings(self, postgres_settings: Settings) -> Settings:
-        return postgres_settings
+class TestPostgres(OnPostgres, RegistryStorageCase):
+    pass
