@@ -122,6 +122,7 @@ async def api_verify(request: Request) -> Response:
         )
     verdict = public_verdict(result)
     verdict["log_index"] = await audit.certificate_log_index(request, result)
+    verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
     return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
 
 
@@ -161,7 +162,12 @@ async def healthz(request: Request) -> Response:
     container: Container | None = getattr(request.app.state, "container", None)
     if container is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    return JSONResponse({"status": "ok", "position": container.runner.position})
+    problem = container.audit.problem
+    return JSONResponse({
+        "status": "degraded" if problem else "ok",
+        "position": container.runner.position,
+        "log": {"size": container.audit.size(), "problem": problem},
+    })
 
 
 def create_app(

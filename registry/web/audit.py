@@ -119,6 +119,17 @@ def routes() -> list[Route]:
     ]
 
 
+async def inclusion_proof_path(request: Request, index: int | None) -> str | None:
+    """Where an employer or auditor gets the inclusion proof of leaf ``index`` in the latest
+    signed checkpoint (``None`` until a checkpoint covers it)."""
+    if index is None:
+        return None
+    latest = await run_in_threadpool(_log(request).view.latest_checkpoint)
+    if latest is None or index >= latest.size:
+        return None
+    return f"/log/proof/inclusion?index={index}&size={latest.size}"
+
+
 async def certificate_log_index(request: Request, result: dict[str, Any]) -> int | None:
     """The leaf index of a verified certificate's issuance event (``None`` until it is
     logged, and for an INVALID verdict)."""

@@ -125,3 +125,20 @@ def test_graphql_entries_need_the_audit_role(api: Api, admin: str) -> None:
     assert b64(entries[0]["leafHash"]) == merkle.leaf_hash(first)
     bad = api("{ logInclusionProof(index: 99, size: 100) { hashes } }")
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+def test_api_verify_links_the_issuance_to_its_inclusion_proof(api: Api) -> None:
+    cert = certified(api.container.service)
+    logged(api)
+    answer = api.client.post("/api/verify", json={"token": cert["token"]}).json()
+    assert isinstance(answer["log_index"], int)
+    proof = api.client.get(answer["log_proof"])
+    assert proof.status_code == 200
+    checkpoint = read_checkpoint(api.client.get("/log/checkpoint").text,
+                                 Verifier.parse(api.client.get("/log/vkey").text))
+    body = proof.json()
+    merkle.verify_inclusion(answer["log_index"], checkpoint.size, b64(body["leaf_hash"]),
+                            [b64(h) for h in body["hashes"]], checkpoint.root)
+    health = api.client.get("/healthz").json()
+    assert health["status"] == "ok" and health["log"] == {"size": checkpoint.size,
+                                                          "problem": None}

@@ -268,6 +268,9 @@ def live_registry() -> Iterator[LiveRegistry]:
                                reason="Аты-жөні куәлік бойынша түзетілді")
         forged_name = "Иван Поддельный Фальшивкин"
         jwks = service.jwks()
+        container = app.state.container
+        container.audit_runner.wait(container.app.last_notification_id())
+        container.audit.sign()  # so the page can link to the issuance's inclusion proof
         yield LiveRegistry(
             base_url=f"http://127.0.0.1:{port}", service=service, recorder=recorder,
             valid=valid, revoked=revoked, superseded=superseded, replacement=replacement,

@@ -140,6 +140,10 @@ def test_a_valid_qr_shows_valid_with_the_holders_kazakh_name(
     assert fields["kid"] == cert.kid
     assert fields["signature"] == CHECKED_IN_BROWSER["en"]
     assert fields["checkedAt"]
+    assert fields["auditLog"].startswith("entry #") and "inclusion proof" in fields["auditLog"]
+    link = page.driver.find_element("css selector", '[data-field="auditLog"] a')
+    proof_path = link.get_attribute("href").split("127.0.0.1", 1)[1].split("/", 1)[1]
+    assert proof_path.startswith("log/proof/inclusion?index=")
     page.screenshot("valid-qr")
 
     # Served under the strict CSP, and the fragment never reached the server.

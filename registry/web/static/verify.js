@@ -72,6 +72,8 @@
       number: "Сертификат нөмірі",
       issuer: "Берген ұйым",
       kid: "Қолтаңба кілті",
+      auditLog: "Аудит журналы",
+      auditEntry: "жазба №{index} — енгізу дәлелі",
       replacedBy: "Орнына берілген",
       signature: "Қолтаңба",
       checkedAt: "Тексерілген уақыты",
@@ -126,6 +128,8 @@
       number: "Номер сертификата",
       issuer: "Выдан",
       kid: "Ключ подписи",
+      auditLog: "Журнал аудита",
+      auditEntry: "запись №{index} — доказательство включения",
       replacedBy: "Заменён на",
       signature: "Подпись",
       checkedAt: "Проверено",
@@ -181,6 +185,8 @@
       number: "Certificate number",
       issuer: "Issued by",
       kid: "Signing key",
+      auditLog: "Audit log",
+      auditEntry: "entry #{index} — inclusion proof",
       replacedBy: "Replaced by",
       signature: "Signature",
       checkedAt: "Checked at",
@@ -442,7 +448,11 @@
     if (answer.status !== "INVALID" && given && typeof given === "object") certificate = given;
     // The key the registry checked the certificate with (absent from older registries).
     const kid = answer.status !== "INVALID" && typeof answer.kid === "string" ? answer.kid : null;
-    return { status: answer.status, certificate, reason, kid };
+    // The issuance's entry in the tamper-evident log, and a same-origin link to its proof.
+    const logIndex = certificate && Number.isInteger(answer.log_index) ? answer.log_index : null;
+    const logProof = logIndex !== null && typeof answer.log_proof === "string" &&
+      answer.log_proof.startsWith("/log/proof/inclusion?") ? answer.log_proof : null;
+    return { status: answer.status, certificate, reason, kid, logIndex, logProof };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -637,6 +647,7 @@
       }
       rows.push(["issuer", ISSUER[state.lang], null, "issuer"]);
       if (view.kid) rows.push(["kid", view.kid, "field--mono", "kid"]);
+      if (view.logProof) rows.push(["auditLog", view.logIndex, null, "auditLog"]);
     }
     const signatureKey = view.signature === "ok" ? "sigBrowser"
       : view.signature === "bad" ? "sigMismatch" : "sigRegistry";
@@ -656,6 +667,10 @@
         const time = el("time", null, value);
         time.dateTime = cert.issuedOn;
         data.append(time);
+      } else if (name === "auditLog") {
+        const link = el("a", null, t("auditEntry").replace("{index}", String(value)));
+        link.href = view.logProof;
+        data.append(link);
       } else if (name === "checkedAt") {
         const time = el("time", null, value);
         time.dateTime = view.checkedAt.toISOString();
