@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -13,12 +13,23 @@ from ..application.base import Saved
 from ..application.registry import Registry
 from ..domain import enrollments, grading, learners
 from ..domain.access import Action
-from ..domain.errors import Forbidden
+from ..domain.errors import Forbidden, InvalidInput, Unauthenticated
 from .certificates import Certificate, certificate_by_number
 from .context import Context, Info, parse_id
 from .history import HistoryEntry, history_of
 from .moocs import Mooc, mooc_by_code
-from .relay import Connection, paginate
+from .relay import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    Connection,
+    Edge,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
+
+T = TypeVar("T")
 
 ScoreComponent = strawberry.enum(grading.ScoreComponent)
 ExamMode = strawberry.enum(enrollments.ExamMode)
@@ -90,6 +101,16 @@ class Learner:
         return await paginate(info, "enrollments", Enrollment.from_doc,
                               where={"learner_id": str(self.id)}, first=first, after=after)
 
+    @strawberry.field(description="The learner's certificates, whatever their status (revoked "
+                                  "and superseded ones too), newest first.")
+    async def certificates(self, info: Info, first: Optional[int] = None,
+                           after: Optional[str] = None) -> Connection[Certificate]:
+        check_owner(info.context, str(self.id), Action.READ_ENROLLMENTS)
+        docs = await info.context.call(info.context.service.find, "certificates",
+                                       {"learner_id": str(self.id)}, limit=MAX_CERTIFICATES)
+        return page_of(newest_first(docs),
+                       lambda doc: Certificate.from_doc(doc, info.context), first, after)
+
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Learner:
         identity = doc.get("identity")
@@ -114,6 +135,42 @@ class Learner:
 
 def _date(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
+
+
+MAX_CERTIFICATES = 10_000  # one learner's certificates, read whole to sort them by date
+
+
+def newest_first(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Certificates by issue date, newest first; on one day a reissue comes before the
+    certificate it superseded."""
+    by_number = {doc["number"]: doc for doc in docs}
+
+    def depth(doc: dict[str, Any]) -> int:
+        hops, seen = 0, {doc["number"]}
+        while (older := doc.get("supersedes")) in by_number and older not in seen:
+            seen.add(older)
+            doc, hops = by_number[older], hops + 1
+        return hops
+
+    return sorted(docs, key=lambda d: (d["issuedOn"], depth(d), d["number"]), reverse=True)
+
+
+def page_of(docs: list[dict[str, Any]], to_node: Callable[[dict[str, Any]], T],
+            first: Optional[int], after: Optional[str]) -> Connection[T]:
+    """A relay page over a list already in memory (same cursors as ``relay.paginate``)."""
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise InvalidInput(f"first must be from 0 to {MAX_PAGE}; got {size}.", field="first")
+    start = decode_cursor(after) + 1 if after else 0
+    edges = [Edge(cursor=encode_cursor(start + i), node=to_node(doc))
+             for i, doc in enumerate(docs[start:start + size])]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=start + size < len(docs), has_previous_page=start > 0,
+                           start_cursor=edges[0].cursor if edges else None,
+                           end_cursor=edges[-1].cursor if edges else None),
+        total_count=len(docs),
+    )
 
 
 @strawberry.type
@@ -274,6 +331,19 @@ def check_owner(context: Context, learner_id: str, action: Action) -> None:
 
 @strawberry.type
 class LearnerQuery:
+    @strawberry.field(description="The caller's own learner record (a learner token; its "
+                                  "enrolments and certificates hang off it); null for staff.")
+    async def me(self, info: Info) -> Optional[Learner]:
+        principal = info.context.principal
+        if principal is None:
+            raise Unauthenticated(
+                "'me' needs a token: send 'Authorization: Bearer <token>' (a learner token: "
+                "'registry token create --role learner --learner ID').")
+        if principal.role.value != "learner" or principal.learner_id is None:
+            return None
+        doc = await info.context.get("learners", str(principal.learner_id))
+        return Learner.from_doc(doc) if doc else None
+
     @strawberry.field
     async def learner(self, info: Info, id: strawberry.ID) -> Optional[Learner]:
         info.context.require(Action.READ_LEARNERS)

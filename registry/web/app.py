@@ -1,7 +1,8 @@
 """The web application (Starlette 1.x, served by uvicorn).
 
 Routes (SPEC §4): ``/graphql``; ``GET /v`` the verification page; ``POST /api/verify``;
-``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``; ``/healthz``.
+``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``;
+``/certificates/{number}.pdf`` the printable certificate; ``/healthz``.
 The lifespan builds the registry off the event loop and closes it on shutdown, so SQLite's
 WAL is checkpointed.
 """
@@ -29,6 +30,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
 from . import documents
+from . import pdf
 from . import audit
 from .graphql import RegistryGraphQL
 
@@ -203,6 +205,7 @@ def create_app(
         Route("/api/verify", api_verify, methods=["POST"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/certificates/{number}/qr.{fmt:str}", certificate_qr, methods=["GET"]),
+        Route("/certificates/{number}.pdf", pdf.certificate_pdf, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *audit.routes(),
         *documents.routes(),

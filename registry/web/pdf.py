@@ -1,0 +1,465 @@
+"""The printable certificate (R10, SPEC §4 ``GET /certificates/{number}.pdf``).
+
+``render_certificate_pdf`` is pure: read-model documents and settings in, PDF bytes out, no I/O
+beyond reading the fonts shipped beside this module. The web route calls it off the event loop.
+
+The page: A4 landscape, text in Kazakh, Russian and English, set in DejaVu Serif (it has every
+letter of the Kazakh alphabet; the PDF embeds a subset — no standard-14 font is used). It shows
+the university's three names, the listener's full name on one line (shrunk to fit) and its Latin
+spelling where the learner gave one, the course title, credits, hours, the issue date, the number
+grouped for reading, and the signed QR (error correction M, from ``registry.signing.qr``) drawn
+as vector modules at least 4 cm wide — 5 cm from QR version 20 on (SPEC §5). A revoked or
+superseded certificate carries a red banner and a diagonal mark in all three languages, so a
+printout cannot pass for a valid certificate.
+
+The PDF metadata holds only what the paper shows and nothing personal: the title is the
+certificate's number, the author the university.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..application.service import RegistryService
+from ..config import Settings
+from ..signing.qr import make_qr
+
+__all__ = ["FONTS", "certificate_pdf", "group_number", "qr_print_width_mm",
+           "render_certificate_pdf"]
+
+FONTS = Path(__file__).with_name("fonts")
+REGULAR = FONTS / "DejaVuSerif.ttf"
+BOLD = FONTS / "DejaVuSerif-Bold.ttf"
+FAMILY = "DejaVuSerif"
+
+# A4 landscape, millimetres.
+PAGE_W, PAGE_H = 297.0, 210.0
+MARGIN = 20.0
+CONTENT_W = PAGE_W - 2 * MARGIN
+
+NAVY = (31, 58, 95)
+INK = (25, 25, 25)
+GREY = (95, 99, 104)
+GOLD = (168, 134, 62)
+RED = (178, 24, 28)
+
+NAME_MAX_PT = 30.0
+NAME_MIN_PT = 11.0  # below this the name is condensed horizontally instead
+TITLE_MAX_PT = 17.0
+TITLE_MIN_PT = 10.0
+TITLE_MAX_LINES = 3
+
+# SPEC §5: printed at least 4 cm wide, and at least 5 cm from version 20 on. A little over,
+# so that rounding in a printer driver never takes it under.
+QR_SMALL_MM = 42.0
+QR_LARGE_MM = 52.0
+QR_LARGE_FROM_VERSION = 20
+
+PT_PER_MM = 72 / 25.4
+
+TITLE = "Сертификат · Сертификат · Certificate"
+AWARDED_TO = ("Осы сертификат берілді", "Настоящий сертификат выдан",
+              "This certificate is awarded to")
+FOR_COMPLETING = ("онлайн-курсты сәтті меңгергені үшін", "за успешное освоение онлайн-курса",
+                  "for successfully completing the online course")
+LABELS = {
+    "credits": ("Кредиттер", "Кредиты", "Credits"),
+    "hours": ("Сағаттар", "Часы", "Hours"),
+    "issued": ("Берілген күні", "Дата выдачи", "Date of issue"),
+    "number": ("Нөмірі", "Номер", "Number"),
+}
+VERIFY = "Тексеру · Проверка · Verification"
+HOW_TO_VERIFY = (
+    ("Түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе сертификат нөмірін QR-кодтың "
+     "астындағы мекенжайға енгізіңіз."),
+    ("Чтобы проверить подлинность, отсканируйте QR-код или введите номер сертификата по "
+     "адресу под QR-кодом."),
+    ("To check that it is genuine and still valid, scan the QR code or enter the certificate "
+     "number at the address below it."),
+)
+REASON = "Себебі · Причина · Reason"
+SUCCESSOR = ("Жаңа сертификат", "Новый сертификат", "New certificate")
+STATUS_TEXT: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
+    "REVOKED": (
+        ("КҮШІ ЖОЙЫЛҒАН", "ОТОЗВАН", "REVOKED"),
+        ("Университет бұл сертификаттың күшін жойды. Ол жарамсыз.",
+         "Университет отозвал этот сертификат. Он недействителен.",
+         "The university has revoked this certificate. It is not valid."),
+    ),
+    "SUPERSEDED": (
+        ("АУЫСТЫРЫЛҒАН", "ЗАМЕНЁН", "SUPERSEDED"),
+        ("Бұл сертификат жаңасымен ауыстырылды. Ол жарамсыз.",
+         "Этот сертификат заменён новым. Он недействителен.",
+         "This certificate has been replaced by a newer one. It is not valid."),
+    ),
+}
+
+
+def group_number(number: str) -> str:
+    """``3B2ZK41BYZT76BZ4H`` → ``3B2Z-K41B-YZT7-6BZ4-H`` (groups of four for reading; the
+    registry accepts the number with or without the hyphens)."""
+    return "-".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
+def qr_print_width_mm(version: int) -> float:
+    """The printed width of the QR symbol (quiet zone excluded) for a QR ``version``."""
+    return QR_LARGE_MM if version >= QR_LARGE_FROM_VERSION else QR_SMALL_MM
+
+
+@dataclass(frozen=True)
+class _Content:
+    number: str
+    status: str
+    full_name: str
+    full_name_latin: str | None
+    course_title: str
+    credits: int | None
+    hours: int | None
+    issued_on: str
+    url: str
+    superseded_by: str | None
+    revocation_reason: str | None
+    university: Mapping[str, str]
+
+
+def render_certificate_pdf(
+    cert: Mapping[str, Any],
+    learner: Mapping[str, Any] | None,
+    mooc: Mapping[str, Any] | None,
+    settings: Settings,
+) -> bytes:
+    """The certificate as a one-page PDF. ``cert`` is the certificate's read-model document
+    (with its signed ``token``), ``learner`` and ``mooc`` the documents it refers to (either
+    may be ``None``: the Latin spelling or the hours are then left out)."""
+    latin = (learner or {}).get("fullNameLatin") or None
+    if latin is not None and latin.strip() == cert["fullName"].strip():
+        latin = None
+    content = _Content(
+        number=cert["number"], status=cert["status"], full_name=cert["fullName"],
+        full_name_latin=latin, course_title=cert["courseTitle"],
+        credits=cert.get("credits"), hours=(mooc or {}).get("hours"),
+        issued_on=cert["issuedOn"], url=settings.verification_url(cert["token"]),
+        superseded_by=cert.get("supersededBy"), revocation_reason=cert.get("revocationReason"),
+        university=settings.university_name,
+    )
+    return bytes(_Page(content).render())
+
+
+async def certificate_pdf(request: Request) -> Response:
+    """``GET /certificates/{number}.pdf`` — public by number, like the QR; 404 JSON for a
+    number the registry has not issued (or whose signed token was erased)."""
+    container = request.app.state.container
+    if container is None:
+        return JSONResponse({"error": "the registry is starting"}, status_code=503)
+    body = await run_in_threadpool(
+        _pdf_for, container.service, container.settings, request.path_params["number"])
+    if body is None:
+        return JSONResponse({"error": "no such certificate"}, status_code=404)
+    number, pdf = body
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="certificate-{number}.pdf"',
+        # A revocation changes the paper: never serve a stale copy.
+        "Cache-Control": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    })
+
+
+def _pdf_for(service: RegistryService, settings: Settings, number: str
+             ) -> tuple[str, bytes] | None:
+    cert = service.certificate(number)
+    if cert is None or not cert.get("token"):
+        return None
+    learner = service.get("learners", cert["learnerId"]) if cert.get("learnerId") else None
+    mooc = service.get("moocs", cert["moocCode"]) if cert.get("moocCode") else None
+    return cert["number"], render_certificate_pdf(cert, learner, mooc, settings)
+
+
+class _Page:
+    def __init__(self, content: _Content) -> None:
+        self.c = content
+        pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+        pdf.set_auto_page_break(False)
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.add_font(FAMILY, "", REGULAR)
+        pdf.add_font(FAMILY, "B", BOLD)
+        self.pdf = pdf
+
+    def render(self) -> bytearray:
+        pdf, c = self.pdf, self.c
+        university = c.university
+        pdf.set_title(f"{TITLE.split(' · ')[-1]} {group_number(c.number)}")
+        pdf.set_author(university.get("en") or next(iter(university.values()), ""))
+        pdf.set_subject("Сертификат · Сертификат · Certificate of completion of an online "
+                        "course (MOOC)")
+        pdf.set_creator("DET Registry")
+        pdf.set_producer("DET Registry (fpdf2)")
+        pdf.set_lang("kk")
+        pdf.add_page()
+
+        self._frame()
+        invalid = c.status in STATUS_TEXT
+        if invalid:
+            self._watermark(STATUS_TEXT[c.status][0])
+            self._status_strip(STATUS_TEXT[c.status][0])
+        self._header(top=25.0 if invalid else 17.0)
+        self._recipient()
+        self._course()
+        self._details()
+        self._qr()
+        if invalid:
+            self._status_box()
+        else:
+            self._how_to_verify()
+        return pdf.output()
+
+    # -- pieces ----------------------------------------------------------------------------
+
+    def _frame(self) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(*NAVY)
+        pdf.set_line_width(0.8)
+        pdf.rect(8, 8, PAGE_W - 16, PAGE_H - 16)
+        pdf.set_draw_color(*GOLD)
+        pdf.set_line_width(0.25)
+        pdf.rect(10.5, 10.5, PAGE_W - 21, PAGE_H - 21)
+
+    def _header(self, top: float) -> None:
+        pdf, names = self.pdf, self.c.university
+        pdf.set_y(top)
+        ordered = [names[k] for k in ("kk", "ru", "en") if names.get(k)]
+        for i, name in enumerate(ordered):
+            self._line(name, 12.5 if i == 0 else 10.5, bold=i == 0,
+                       color=NAVY if i == 0 else GREY, height=5.6)
+        y = pdf.get_y() + 3.5
+        self._rule(y, 70)
+        pdf.set_y(y + 4)
+        pdf.set_char_spacing(1.2)
+        self._line(TITLE.upper(), 24, bold=True, color=NAVY, height=11)
+        pdf.set_char_spacing(0)
+
+    def _recipient(self) -> None:
+        pdf, c = self.pdf, self.c
+        pdf.set_y(pdf.get_y() + 3)
+        self._line(" · ".join(AWARDED_TO), 9.5, color=GREY, height=5)
+        pdf.set_y(pdf.get_y() + 2)
+        self._fitted_line(c.full_name, NAME_MAX_PT, bold=True, color=INK)
+        if c.full_name_latin:
+            self._fitted_line(c.full_name_latin, 13, bold=False, color=GREY)
+        pdf.set_y(pdf.get_y() + 3)
+        self._line(" · ".join(FOR_COMPLETING), 9.5, color=GREY, height=5)
+
+    def _course(self) -> None:
+        pdf = self.pdf
+        pdf.set_y(pdf.get_y() + 1.5)
+        size, lines = TITLE_MAX_PT, [self.c.course_title]
+        while True:
+            pdf.set_font(FAMILY, "B", size)
+            lines = self._wrap(CONTENT_W, self.c.course_title)
+            if len(lines) <= TITLE_MAX_LINES or size <= TITLE_MIN_PT:
+                break
+            size -= 0.5
+        pdf.set_text_color(*NAVY)
+        pdf.multi_cell(CONTENT_W, size / PT_PER_MM * 1.3, text=self.c.course_title,
+                       align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _details(self) -> None:
+        c = self.c
+        rows: list[tuple[tuple[str, str, str], str]] = []
+        if c.credits is not None:
+            rows.append((LABELS["credits"], str(c.credits)))
+        if c.hours is not None:
+            rows.append((LABELS["hours"], str(c.hours)))
+        rows.append((LABELS["issued"], c.issued_on))
+        rows.append((LABELS["number"], group_number(c.number)))
+        pdf = self.pdf
+        top = PAGE_H - 22 - 13 * len(rows)
+        for i, (label, value) in enumerate(rows):
+            y = top + 13 * i
+            pdf.set_xy(MARGIN + 4, y)
+            pdf.set_font(FAMILY, "", 8)
+            pdf.set_text_color(*GREY)
+            pdf.cell(110, 4, " · ".join(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_x(MARGIN + 4)
+            pdf.set_font(FAMILY, "B", 13)
+            pdf.set_text_color(*INK)
+            if label is LABELS["number"]:
+                pdf.set_char_spacing(0.6)
+            pdf.cell(110, 6.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_char_spacing(0)
+        pdf.set_draw_color(*GOLD)
+        pdf.set_line_width(0.3)
+        pdf.line(MARGIN, top - 1, MARGIN, PAGE_H - 22)
+
+    def _qr(self) -> None:
+        pdf, c = self.pdf, self.c
+        qr = make_qr(c.url, border=0)
+        matrix: Sequence[Sequence[bool]] = qr.get_matrix()
+        version = int(qr.version)
+        width = qr_print_width_mm(version)
+        module = width / len(matrix)
+        quiet = 4 * module
+        right = PAGE_W - MARGIN - 2
+        x0 = right - width
+        y0 = PAGE_H - 22 - 8 - width
+        pdf.set_fill_color(255, 255, 255)
+        pdf.rect(x0 - quiet, y0 - quiet, width + 2 * quiet, width + 2 * quiet, style="F")
+        pdf.set_fill_color(0, 0, 0)
+        overlap = module * 0.02  # hides hairline seams between rows in rasterisers
+        for row_index, row in enumerate(matrix):
+            y = y0 + row_index * module
+            col = 0
+            while col < len(row):
+                if not row[col]:
+                    col += 1
+                    continue
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                pdf.rect(x0 + start * module, y, (col - start) * module + overlap,
+                         module + overlap, style="F")
+        center = x0 + width / 2
+        pdf.set_font(FAMILY, "B", 7.5)
+        pdf.set_text_color(*NAVY)
+        caption_w = max(width + 24, 76)
+        pdf.set_xy(min(center - caption_w / 2, PAGE_W - MARGIN - caption_w + 4), y0 + width + 2)
+        pdf.cell(caption_w, 3.6, VERIFY, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(FAMILY, "B", 8)
+        pdf.set_text_color(*INK)
+        base = c.url.split("#", 1)[0]
+        pdf.cell(caption_w, 3.4, base, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+    def _watermark(self, words: tuple[str, str, str]) -> None:
+        pdf = self.pdf
+        with (pdf.local_context(fill_opacity=0.12, text_color=RED),
+              pdf.rotation(angle=22, x=PAGE_W / 2, y=PAGE_H / 2)):
+            pdf.set_font(FAMILY, "B", 46)
+            for i, word in enumerate(words):
+                pdf.set_xy(0, PAGE_H / 2 - 40 + 27 * i)
+                pdf.cell(PAGE_W, 20, word, align=Align.C)
+
+    def _status_strip(self, words: tuple[str, str, str]) -> None:
+        """A red band across the top of the page: the first thing a reader sees."""
+        pdf = self.pdf
+        pdf.set_fill_color(*RED)
+        pdf.rect(10.5, 10.5, PAGE_W - 21, 10.5, style="F")
+        pdf.set_xy(MARGIN, 11.4)
+        pdf.set_char_spacing(1.5)
+        pdf.set_font(FAMILY, "B", 15)
+        pdf.set_text_color(255, 255, 255)
+        pdf.cell(CONTENT_W, 8.6, " · ".join(words), align=Align.C)
+        pdf.set_char_spacing(0)
+
+    def _status_box(self) -> None:
+        """Why the certificate is not valid, in the middle of the lower part."""
+        pdf, c = self.pdf, self.c
+        x, w, bottom = 116.0, 98.0, PAGE_H - 22
+        heading, description = STATUS_TEXT[c.status]
+        parts: list[tuple[str, float, bool, bool]] = [(" · ".join(heading), 10.5, True, False)]
+        parts += [(text, 7.4, False, False) for text in description]
+        if c.status == "SUPERSEDED" and c.superseded_by:
+            parts.append((" · ".join(SUCCESSOR) + ":", 7.4, False, False))
+            parts.append((group_number(c.superseded_by), 10, True, False))
+        if c.status == "REVOKED" and c.revocation_reason:
+            parts.append((REASON + ":", 7.4, False, False))
+            parts.append((c.revocation_reason, 8.5, True, True))
+        blocks: list[tuple[list[str], float, bool]] = []
+        for text, size, bold, wrap in parts:
+            pdf.set_font(FAMILY, "B" if bold else "", size)
+            lines = [text]
+            if wrap:
+                lines = self._wrap(w - 8, text)
+                if len(lines) > 4:
+                    lines = lines[:4]
+                    lines[-1] = lines[-1].rstrip()[:-1] + "…"
+            blocks.append((lines, size, bold))
+        height = 8 + sum(len(lines) * size / PT_PER_MM * 1.4 for lines, size, _ in blocks)
+        y = bottom - height
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_draw_color(*RED)
+        pdf.set_line_width(0.7)
+        pdf.rect(x, y, w, height, style="DF")
+        pdf.set_y(y + 4)
+        pdf.set_text_color(*RED)
+        for lines, size, bold in blocks:
+            pdf.set_font(FAMILY, "B" if bold else "", size)
+            for line in lines:
+                pdf.set_x(x + 4)
+                self._cell_fitted(w - 8, size / PT_PER_MM * 1.4, line)
+
+    def _how_to_verify(self) -> None:
+        pdf = self.pdf
+        x, w = 116.0, 98.0
+        pdf.set_y(PAGE_H - 22 - 24)
+        pdf.set_font(FAMILY, "", 7.4)
+        pdf.set_text_color(*GREY)
+        for text in HOW_TO_VERIFY:
+            pdf.set_x(x)
+            lines = self._wrap(w, text)
+            for line in lines:
+                pdf.set_x(x)
+                pdf.cell(w, 3.6, line, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_y(pdf.get_y() + 1)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _line(self, text: str, size: float, *, bold: bool = False,
+              color: tuple[int, int, int] = INK, height: float | None = None) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "B" if bold else "", size)
+        pdf.set_text_color(*color)
+        pdf.set_x(MARGIN)
+        pdf.cell(CONTENT_W, height or size / PT_PER_MM * 1.4, text, align=Align.C,
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _fitted_line(self, text: str, max_size: float, *, bold: bool,
+                     color: tuple[int, int, int]) -> None:
+        """One line, never wrapped: the font shrinks until the text fits the width, and
+        below ``NAME_MIN_PT`` the glyphs are condensed horizontally instead."""
+        pdf = self.pdf
+        style = "B" if bold else ""
+        pdf.set_font(FAMILY, style, max_size)
+        width = pdf.get_string_width(text)
+        size, stretch = max_size, 100.0
+        if width > CONTENT_W:
+            size = max_size * CONTENT_W / width * 0.995
+            if size < NAME_MIN_PT:
+                stretch = 100.0 * size / NAME_MIN_PT
+                size = NAME_MIN_PT
+        pdf.set_font(FAMILY, style, size)
+        pdf.set_stretching(stretch)
+        pdf.set_text_color(*color)
+        pdf.set_x(MARGIN)
+        pdf.cell(CONTENT_W, max(size, 0.75 * max_size) / PT_PER_MM * 1.45, text, align=Align.C,
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_stretching(100)
+
+    def _wrap(self, width: float, text: str) -> list[str]:
+        """The lines ``text`` breaks into at ``width`` in the current font (nothing drawn)."""
+        lines = self.pdf.multi_cell(width, text=text, dry_run=True, output="LINES")
+        assert isinstance(lines, list)
+        return [str(line) for line in lines]
+
+    def _cell_fitted(self, w: float, h: float, text: str) -> None:
+        """A centred cell on the current line, condensed horizontally if it is too wide."""
+        pdf = self.pdf
+        width = pdf.get_string_width(text)
+        if width > w:
+            pdf.set_stretching(100.0 * w / width * 0.99)
+        pdf.cell(w, h, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_stretching(100)
+
+    def _rule(self, y: float, length: float) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(*GOLD)
+        pdf.set_line_width(0.35)
+        pdf.line(PAGE_W / 2 - length / 2, y, PAGE_W / 2 + length / 2, y)
