@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .application.context import SYSTEM
 from .application.registry import Registry
 from .application.service import RegistryService
+from .audit.log import Checkpointer, LogProjection, TransparencyLog
+from .audit.note import load_or_create_signer
 from .clock import Clock
 from .config import Settings
 from .files import read_or_create_secret
@@ -22,10 +24,13 @@ from .projections.projection import RegistryProjection
 from .projections.runner import CatchUpRunner
 from .projections.view import RegistryView
 from .signing import (
-    CertificateClaims, InvalidToken, KeyStore, KeyStoreError, sign_certificate, verify_token,
+    CertificateClaims,
+    InvalidToken,
+    KeyStore,
+    KeyStoreError,
+    sign_certificate,
+    verify_token,
 )
-from .audit.log import Checkpointer, LogProjection, TransparencyLog
-from .audit.note import load_or_create_signer
 
 log = logging.getLogger(__name__)
 

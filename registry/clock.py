@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -12,10 +12,10 @@ class Clock:
 
     def __init__(self, tz: ZoneInfo, now: Callable[[], datetime] | None = None) -> None:
         self.tz = tz
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._now = now or (lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
-        return self._now().astimezone(timezone.utc)
+        return self._now().astimezone(UTC)
 
     def today(self) -> date:
         return self._now().astimezone(self.tz).date()

@@ -56,7 +56,7 @@ def decode_qr(path: Path) -> str:
 def _get_json(url: str, body: dict[str, Any] | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the user's URL
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from registry.clock import FixedClock
 from registry.config import Settings
 
-NOW = datetime(2026, 6, 15, 10, 0, tzinfo=timezone.utc)  # 15:00 in Almaty
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)  # 15:00 in Almaty
 
 
 def in_ci() -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -26,18 +26,18 @@ class Certificate:
     course_title: str
     credits: int
     issued_on: datetime.date
-    revocation_reason: Optional[str]
-    superseded_by_number: strawberry.Private[Optional[str]]
-    supersedes_number: strawberry.Private[Optional[str]]
+    revocation_reason: str | None
+    superseded_by_number: strawberry.Private[str | None]
+    supersedes_number: strawberry.Private[str | None]
 
     @strawberry.field(description="The certificate this one corrected, if it is a reissue.")
-    async def supersedes(self, info: Info) -> Optional[Certificate]:
+    async def supersedes(self, info: Info) -> Certificate | None:
         if self.supersedes_number is None:
             return None
         return await certificate_by_number(info, self.supersedes_number)
 
     @strawberry.field
-    async def superseded_by(self, info: Info) -> Optional[Certificate]:
+    async def superseded_by(self, info: Info) -> Certificate | None:
         if self.superseded_by_number is None:
             return None
         return await certificate_by_number(info, self.superseded_by_number)
@@ -60,18 +60,18 @@ class Certificate:
 @strawberry.type
 class Verification:
     status: VerificationStatus
-    certificate: Optional[Certificate]
-    reason: Optional[str]
-    kid: Optional[str] = strawberry.field(
+    certificate: Certificate | None
+    reason: str | None
+    kid: str | None = strawberry.field(
         description="The signing key, for a certificate this registry issued.")
 
     @strawberry.field(description="The audit-log index of the certificate's issuance event "
                       "(check it with /log/proof/inclusion); null until it is logged.")
-    async def log_index(self, info: Info) -> Optional[int]:
+    async def log_index(self, info: Info) -> int | None:
         audit = info.context.audit
         if self.certificate is None or audit is None:
             return None
-        index: Optional[int] = await info.context.call(audit.certificate_log_index,
+        index: int | None = await info.context.call(audit.certificate_log_index,
                                                        self.certificate.number)
         return index
 
@@ -100,12 +100,12 @@ class RevokeCertificateInput:
 @strawberry.input
 class ReissueCertificateInput:
     number: str
-    full_name: Optional[str] = strawberry.field(
+    full_name: str | None = strawberry.field(
         default=None, description="The corrected name; omitted: the name stays.")
     reason: str
 
 
-async def certificate_by_number(info: Info, number: str) -> Optional[Certificate]:
+async def certificate_by_number(info: Info, number: str) -> Certificate | None:
     doc = await info.context.call(info.context.service.certificate, number)
     return Certificate.from_doc(doc, info.context) if doc else None
 
@@ -113,7 +113,7 @@ async def certificate_by_number(info: Info, number: str) -> Optional[Certificate
 @strawberry.type
 class CertificateQuery:
     @strawberry.field(description="A certificate by its number (public: what the paper shows).")
-    async def certificate(self, info: Info, number: str) -> Optional[Certificate]:
+    async def certificate(self, info: Info, number: str) -> Certificate | None:
         return await certificate_by_number(info, number)
 
     @strawberry.field(description="Check a certificate's signed token (the QR's fragment).")

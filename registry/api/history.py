@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -15,8 +15,8 @@ from .context import Info
 
 @strawberry.type
 class Actor:
-    name: Optional[str]
-    role: Optional[str]
+    name: str | None
+    role: str | None
 
 
 @strawberry.type
@@ -25,11 +25,11 @@ class HistoryEntry:
     type: str = strawberry.field(description="The event's name, e.g. ExpertReviewed.")
     recorded_at: datetime.datetime
     actor: Actor
-    on_behalf_of: Optional[str]
-    correlation_id: Optional[str]
-    causation_id: Optional[str]
+    on_behalf_of: str | None
+    correlation_id: str | None
+    causation_id: str | None
     data: JSON = strawberry.field(description="The event's data, personal data apart.")
-    personal: Optional[JSON] = strawberry.field(
+    personal: JSON | None = strawberry.field(
         description="The event's personal part (names, reasons…); null if none or erased."
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -42,7 +42,7 @@ class Period:
     end: datetime.date
 
     @classmethod
-    def from_doc(cls, doc: dict[str, str] | None) -> Optional[Period]:
+    def from_doc(cls, doc: dict[str, str] | None) -> Period | None:
         if not doc:
             return None
         return cls(start=_date(doc["start"]), end=_date(doc["end"]))
@@ -54,7 +54,7 @@ class OrderRecord:
     issued_on: datetime.date
 
     @classmethod
-    def from_doc(cls, doc: dict[str, str] | None) -> Optional[OrderRecord]:
+    def from_doc(cls, doc: dict[str, str] | None) -> OrderRecord | None:
         return None if not doc else cls(number=doc["number"], issued_on=_date(doc["issued_on"]))
 
 
@@ -77,17 +77,17 @@ class IdentityVerification:
 class Learner:
     id: strawberry.ID
     full_name: str
-    full_name_latin: Optional[str]
-    email: Optional[str]
-    identity_verification: Optional[IdentityVerification]
-    business_trip: Optional[Period] = strawberry.field(
+    full_name_latin: str | None
+    email: str | None
+    identity_verification: IdentityVerification | None
+    business_trip: Period | None = strawberry.field(
         description="On DET because of a business trip (3.11).")
-    studies_restoration: Optional[OrderRecord]
-    trip_abroad: Optional[Period] = strawberry.field(description="Away abroad (3.12).")
-    return_order: Optional[OrderRecord]
-    dean_directive: Optional[DeanDirective]
-    internship_abroad: Optional[Period] = strawberry.field(description="3.13")
-    study_window: Optional[Period] = strawberry.field(
+    studies_restoration: OrderRecord | None
+    trip_abroad: Period | None = strawberry.field(description="Away abroad (3.12).")
+    return_order: OrderRecord | None
+    dean_directive: DeanDirective | None
+    internship_abroad: Period | None = strawberry.field(description="3.13")
+    study_window: Period | None = strawberry.field(
         description="The individual theoretical-study window; records outside it are refused.")
 
     @strawberry.field(description="Its events, with who caused them and when (staff only).")
@@ -95,16 +95,16 @@ class Learner:
         return await history_of(info, parse_id(self.id, "learner"))
 
     @strawberry.field(description="The learner's enrolments.")
-    async def enrollments(self, info: Info, first: Optional[int] = None,
-                          after: Optional[str] = None) -> Connection[Enrollment]:
+    async def enrollments(self, info: Info, first: int | None = None,
+                          after: str | None = None) -> Connection[Enrollment]:
         check_owner(info.context, str(self.id), Action.READ_ENROLLMENTS)
         return await paginate(info, "enrollments", Enrollment.from_doc,
                               where={"learner_id": str(self.id)}, first=first, after=after)
 
     @strawberry.field(description="The learner's certificates, whatever their status (revoked "
                                   "and superseded ones too), newest first.")
-    async def certificates(self, info: Info, first: Optional[int] = None,
-                           after: Optional[str] = None) -> Connection[Certificate]:
+    async def certificates(self, info: Info, first: int | None = None,
+                           after: str | None = None) -> Connection[Certificate]:
         check_owner(info.context, str(self.id), Action.READ_ENROLLMENTS)
         docs = await info.context.call(info.context.service.find, "certificates",
                                        {"learner_id": str(self.id)}, limit=MAX_CERTIFICATES)
@@ -156,7 +156,7 @@ def newest_first(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def page_of(docs: list[dict[str, Any]], to_node: Callable[[dict[str, Any]], T],
-            first: Optional[int], after: Optional[str]) -> Connection[T]:
+            first: int | None, after: str | None) -> Connection[T]:
     """A relay page over a list already in memory (same cursors as ``relay.paginate``)."""
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
@@ -189,7 +189,7 @@ class Score:
 class Exam:
     points: int
     mode: ExamMode
-    held_on: Optional[datetime.date]
+    held_on: datetime.date | None
 
 
 @strawberry.type
@@ -197,13 +197,13 @@ class Enrollment:
     id: strawberry.ID
     total_points: int
     admitted: bool
-    final_grade: Optional[FinalGrade]
+    final_grade: FinalGrade | None
     passed: bool
     scores: list[Score]
-    exam: Optional[Exam]
+    exam: Exam | None
     learner_id: strawberry.Private[str]
     mooc_code: strawberry.Private[str]
-    certificate_number: strawberry.Private[Optional[str]]
+    certificate_number: strawberry.Private[str | None]
 
     @strawberry.field
     async def learner(self, info: Info) -> Learner:
@@ -216,7 +216,7 @@ class Enrollment:
         return mooc
 
     @strawberry.field(description="The enrolment's latest certificate, whatever its status.")
-    async def certificate(self, info: Info) -> Optional[Certificate]:
+    async def certificate(self, info: Info) -> Certificate | None:
         if self.certificate_number is None:
             return None
         return await certificate_by_number(info, self.certificate_number)
@@ -247,9 +247,9 @@ class Enrollment:
 @strawberry.input
 class RegisterLearnerInput:
     full_name: str
-    email: Optional[str] = None
-    iin: Optional[str] = None
-    full_name_latin: Optional[str] = None
+    email: str | None = None
+    iin: str | None = None
+    full_name_latin: str | None = None
 
 
 @strawberry.input
@@ -263,8 +263,8 @@ class RecordScoreInput:
     enrollment_id: strawberry.ID
     component: ScoreComponent
     points: int
-    reason: Optional[str] = None
-    date: Optional[datetime.date] = strawberry.field(
+    reason: str | None = None
+    date: datetime.date | None = strawberry.field(
         default=None, description="The day the score concerns; default today.")
 
 
@@ -273,7 +273,7 @@ class RecordFinalExamInput:
     enrollment_id: strawberry.ID
     points: int
     mode: ExamMode
-    date: Optional[datetime.date] = strawberry.field(
+    date: datetime.date | None = strawberry.field(
         default=None, description="The day the exam was held; default today.")
 
 
@@ -281,7 +281,7 @@ class RecordFinalExamInput:
 class VerifyLearnerIdentityInput:
     learner_id: strawberry.ID
     method: VerificationMethod
-    verified_on: Optional[datetime.date] = None
+    verified_on: datetime.date | None = None
 
 
 @strawberry.input
@@ -312,7 +312,7 @@ class RecordDeanDirectiveInput:
     learner_id: strawberry.ID
     directive_number: str
     issued_on: datetime.date
-    disciplines: Optional[list[str]] = strawberry.field(
+    disciplines: list[str] | None = strawberry.field(
         default=None, description="MOOC codes the learner sits; none: all.")
 
 
@@ -333,7 +333,7 @@ def check_owner(context: Context, learner_id: str, action: Action) -> None:
 class LearnerQuery:
     @strawberry.field(description="The caller's own learner record (a learner token; its "
                                   "enrolments and certificates hang off it); null for staff.")
-    async def me(self, info: Info) -> Optional[Learner]:
+    async def me(self, info: Info) -> Learner | None:
         principal = info.context.principal
         if principal is None:
             raise Unauthenticated(
@@ -345,7 +345,7 @@ class LearnerQuery:
         return Learner.from_doc(doc) if doc else None
 
     @strawberry.field
-    async def learner(self, info: Info, id: strawberry.ID) -> Optional[Learner]:
+    async def learner(self, info: Info, id: strawberry.ID) -> Learner | None:
         info.context.require(Action.READ_LEARNERS)
         doc = await info.context.get("learners", str(parse_id(id, "learner")))
         if doc is None:
@@ -356,8 +356,8 @@ class LearnerQuery:
     @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
                                   "letters included, and matches the Latin spelling too.")
     async def learners(
-        self, info: Info, search: Optional[str] = None,
-        first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, search: str | None = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[Learner]:
         staff_only(info.context, Action.READ_LEARNERS)
         return await paginate(info, "learners", Learner.from_doc, search=search or None,
@@ -365,9 +365,9 @@ class LearnerQuery:
 
     @strawberry.field(description="Enrolments, optionally by MOOC, learner, admission, pass.")
     async def enrollments(
-        self, info: Info, mooc_code: Optional[str] = None,
-        learner_id: Optional[strawberry.ID] = None, admitted: Optional[bool] = None,
-        passed: Optional[bool] = None, first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, mooc_code: str | None = None,
+        learner_id: strawberry.ID | None = None, admitted: bool | None = None,
+        passed: bool | None = None, first: int | None = None, after: str | None = None,
     ) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         if principal.role.value == "learner":
@@ -378,7 +378,7 @@ class LearnerQuery:
                               first=first, after=after)
 
     @strawberry.field
-    async def enrollment(self, info: Info, id: strawberry.ID) -> Optional[Enrollment]:
+    async def enrollment(self, info: Info, id: strawberry.ID) -> Enrollment | None:
         info.context.require(Action.READ_ENROLLMENTS)
         doc = await info.context.get("enrollments", str(parse_id(id, "enrollment")))
         if doc is None:

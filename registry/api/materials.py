@@ -4,7 +4,7 @@ syllabus complex (ПОӘК) and the DER are on Moodle; staff read the compliance
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -17,8 +17,8 @@ from .relay import Connection, paginate
 @strawberry.type(description="A DET discipline's teaching materials on the Moodle DLS (R4).")
 class TeachingMaterials:
     discipline_code: str
-    title: Optional[str]
-    moodle_course_url: Optional[str]
+    title: str | None
+    moodle_course_url: str | None
     syllabus_complex_uploaded: bool = strawberry.field(
         description="The teaching-and-methodology complex (ПОӘК) is on Moodle.")
     der_uploaded: bool = strawberry.field(
@@ -26,7 +26,7 @@ class TeachingMaterials:
     complete: bool
     missing: list[str] = strawberry.field(
         description="MOODLE_COURSE, SYLLABUS_COMPLEX, DER: what is not recorded yet.")
-    updated_on: Optional[datetime.date]
+    updated_on: datetime.date | None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> TeachingMaterials:
@@ -45,17 +45,17 @@ class TeachingMaterials:
                               "record of a discipline registers it.")
 class RecordTeachingMaterialsInput:
     discipline_code: str
-    title: Optional[str] = None
-    moodle_course_url: Optional[str] = None
-    syllabus_complex_uploaded: Optional[bool] = None
-    der_uploaded: Optional[bool] = None
+    title: str | None = None
+    moodle_course_url: str | None = None
+    syllabus_complex_uploaded: bool | None = None
+    der_uploaded: bool | None = None
 
 
 @strawberry.type
 class MaterialsQuery:
     @strawberry.field
     async def teaching_materials(self, info: Info, discipline_code: str
-                                 ) -> Optional[TeachingMaterials]:
+                                 ) -> TeachingMaterials | None:
         info.context.require(Action.READ_TEACHING_MATERIALS)
         doc = await info.context.get("teaching_materials", discipline_code.strip())
         return TeachingMaterials.from_doc(doc) if doc else None
@@ -63,7 +63,7 @@ class MaterialsQuery:
     @strawberry.field(description="Compliance (R4): DET disciplines whose materials are "
                                   "incomplete.")
     async def incomplete_teaching_materials(
-        self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, first: int | None = None, after: str | None = None,
     ) -> Connection[TeachingMaterials]:
         info.context.require(Action.READ_TEACHING_MATERIALS)
         return await paginate(info, "teaching_materials", TeachingMaterials.from_doc,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -18,16 +18,16 @@ MoocStatus = strawberry.enum(moocs.MoocStatus)
 
 @strawberry.type
 class LocalizedText:
-    kk: Optional[str]
-    ru: Optional[str]
-    en: Optional[str]
+    kk: str | None
+    ru: str | None
+    en: str | None
 
 
 @strawberry.input
 class LocalizedTextInput:
-    kk: Optional[str] = None
-    ru: Optional[str] = None
-    en: Optional[str] = None
+    kk: str | None = None
+    ru: str | None = None
+    en: str | None = None
 
 
 @strawberry.type
@@ -36,20 +36,20 @@ class Mooc:
     title: LocalizedText
     language: str
     credits: int
-    hours: Optional[int]
+    hours: int | None
     status: MoocStatus
-    department: Optional[str]
-    remarks: Optional[str] = strawberry.field(
+    department: str | None
+    remarks: str | None = strawberry.field(
         description="The remarks of the last expert review or approbation."
     )
     course_title: str = strawberry.field(
         description="The title a certificate shows: in the language of instruction, "
         "else the first of kk, ru, en."
     )
-    platform_code: strawberry.Private[Optional[str]]
+    platform_code: strawberry.Private[str | None]
 
     @strawberry.field
-    async def platform(self, info: Info) -> Optional[Platform]:
+    async def platform(self, info: Info) -> Platform | None:
         return await platform_by_code(info, self.platform_code) if self.platform_code else None
 
     @strawberry.field(description="Drafts, reviews, pilots and publication, with who and when "
@@ -73,8 +73,8 @@ class DraftMoocInput:
     title: LocalizedTextInput
     language: str
     credits: int
-    hours: Optional[int] = None
-    department: Optional[str] = None
+    hours: int | None = None
+    department: str | None = None
 
 
 @strawberry.input
@@ -82,14 +82,14 @@ class RecordExpertReviewInput:
     code: str
     passed: bool
     reviewer: str
-    remarks: Optional[str] = None
+    remarks: str | None = None
 
 
 @strawberry.input
 class RecordApprobationInput:
     code: str
     passed: bool
-    remarks: Optional[str] = None
+    remarks: str | None = None
 
 
 @strawberry.input
@@ -98,7 +98,7 @@ class PublishMoocInput:
     platform_code: str
 
 
-async def mooc_by_code(info: Info, code: str) -> Optional[Mooc]:
+async def mooc_by_code(info: Info, code: str) -> Mooc | None:
     doc = await info.context.get("moocs", code)
     return Mooc.from_doc(doc) if doc else None
 
@@ -106,13 +106,13 @@ async def mooc_by_code(info: Info, code: str) -> Optional[Mooc]:
 @strawberry.type
 class MoocQuery:
     @strawberry.field
-    async def mooc(self, info: Info, code: str) -> Optional[Mooc]:
+    async def mooc(self, info: Info, code: str) -> Mooc | None:
         return await mooc_by_code(info, code)
 
     @strawberry.field(description="MOOCs by code, optionally in one status.")
     async def moocs(
-        self, info: Info, status: Optional[MoocStatus] = None,
-        first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, status: MoocStatus | None = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[Mooc]:
         return await paginate(info, "moocs", Mooc.from_doc,
                               where={"status": status.value if status else None},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
@@ -25,12 +25,12 @@ class Platform:
     kind: PlatformKind
     ownership: PlatformOwnership
     approved: bool = strawberry.field(description="May it host MOOCs (R1)?")
-    decision_number: Optional[str] = strawberry.field(
+    decision_number: str | None = strawberry.field(
         description="The Academic Committee's decision that approved an external platform."
     )
-    decided_on: Optional[datetime.date]
+    decided_on: datetime.date | None
     suspended: bool
-    suspension_reason: Optional[str]
+    suspension_reason: str | None
 
     @strawberry.field(description="Its events, with who caused them and when (staff only).")
     async def history(self, info: Info) -> list[HistoryEntry]:
@@ -53,13 +53,13 @@ class Platform:
 class ProctoringChange:
     effective_from: datetime.date
     available: bool
-    system: Optional[str]
+    system: str | None
 
 
 @strawberry.type
 class OnlineProctoring:
     available: bool = strawberry.field(description="In force today (registry time zone).")
-    system: Optional[str]
+    system: str | None
     changes: list[ProctoringChange]
 
 
@@ -73,7 +73,7 @@ class TeacherStudentAgreement:
 @strawberry.type
 class TeachingPlatformUse:
     platform: Platform
-    agreement: Optional[TeacherStudentAgreement]
+    agreement: TeacherStudentAgreement | None
 
 
 @strawberry.type
@@ -101,8 +101,8 @@ class ApprovePlatformInput:
 @strawberry.input
 class SetOnlineProctoringInput:
     available: bool
-    system: Optional[str] = None
-    effective_from: Optional[datetime.date] = strawberry.field(
+    system: str | None = None
+    effective_from: datetime.date | None = strawberry.field(
         default=None, description="The day it takes effect; default today."
     )
 
@@ -124,12 +124,12 @@ class TeacherStudentAgreementInput:
 class UseTeachingPlatformInput:
     discipline: str
     platform_code: str
-    agreement: Optional[TeacherStudentAgreementInput] = strawberry.field(
+    agreement: TeacherStudentAgreementInput | None = strawberry.field(
         default=None, description="Needed for a personal learning environment (3.1)."
     )
 
 
-async def platform_by_code(info: Info, code: str) -> Optional[Platform]:
+async def platform_by_code(info: Info, code: str) -> Platform | None:
     doc = await info.context.get("platforms", code)
     return Platform.from_doc(doc) if doc else None
 
@@ -137,13 +137,13 @@ async def platform_by_code(info: Info, code: str) -> Optional[Platform]:
 @strawberry.type
 class PlatformQuery:
     @strawberry.field
-    async def platform(self, info: Info, code: str) -> Optional[Platform]:
+    async def platform(self, info: Info, code: str) -> Platform | None:
         return await platform_by_code(info, code)
 
     @strawberry.field(description="Platforms by code, optionally by kind or approval.")
     async def platforms(
-        self, info: Info, kind: Optional[PlatformKind] = None, approved: Optional[bool] = None,
-        first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, kind: PlatformKind | None = None, approved: bool | None = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[Platform]:
         return await paginate(info, "platforms", Platform.from_doc,
                               where={"kind": kind.value if kind else None, "approved": approved},
@@ -163,7 +163,7 @@ class PlatformQuery:
 
     @strawberry.field(description="Where a DET discipline's day-to-day teaching runs (3.1).")
     async def discipline_teaching(self, info: Info, discipline: str
-                                  ) -> Optional[DisciplineTeaching]:
+                                  ) -> DisciplineTeaching | None:
         doc = await info.context.get("teaching", discipline)
         return None if doc is None else await _teaching(info, doc)
 

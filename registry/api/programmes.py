@@ -5,7 +5,7 @@ domain decides (``registry/domain/programmes.py``)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -28,15 +28,15 @@ SubmissionStatus = strawberry.enum(programmes.SubmissionStatus)
 @strawberry.type(description="One version of an uploaded document; its bytes are at downloadUrl.")
 class Document:
     kind: DocumentKind
-    discipline: Optional[str]
+    discipline: str | None
     filename: str
     sha256: str
     size: int
     version: int
     media_type: str = strawberry.field(description="The type read from the file's content.")
-    has_distance_learning_part: Optional[bool] = strawberry.field(
+    has_distance_learning_part: bool | None = strawberry.field(
         description="A syllabus: whether it shows its distance-learning part.")
-    registration_number: Optional[str] = strawberry.field(
+    registration_number: str | None = strawberry.field(
         description="The vice-rector's order: its Directum registration number.")
     uploaded_on: datetime.date
 
@@ -61,7 +61,7 @@ class Document:
 class SubmissionStep:
     status: SubmissionStatus
     on: datetime.date
-    reason: Optional[str]
+    reason: str | None
 
 
 @strawberry.type
@@ -80,7 +80,7 @@ class ProgramSubmission:
     missing: list[str] = strawberry.field(
         description="What still blocks submission: absent kinds, SYLLABUS:<discipline>, "
                     "SYLLABUS_DISTANCE_PART:<discipline>, VICE_RECTOR_ORDER_REGISTRATION.")
-    return_reason: Optional[str]
+    return_reason: str | None
     versions: list[Document] = strawberry.field(
         description="Every version of every document, in upload order.")
     steps: list[SubmissionStep]
@@ -119,9 +119,9 @@ class AttachDocumentInput:
     submission_id: strawberry.ID
     kind: DocumentKind
     file: Upload
-    discipline: Optional[str] = None
-    has_distance_learning_part: Optional[bool] = None
-    registration_number: Optional[str] = None
+    discipline: str | None = None
+    has_distance_learning_part: bool | None = None
+    registration_number: str | None = None
 
 
 @strawberry.input
@@ -150,7 +150,7 @@ async def _package(info: Info, key: str) -> ProgramSubmission:
 class ProgrammeQuery:
     @strawberry.field
     async def program_submission(self, info: Info, id: strawberry.ID
-                                 ) -> Optional[ProgramSubmission]:
+                                 ) -> ProgramSubmission | None:
         _reader(info.context)
         doc = await info.context.get("program_submissions",
                                      str(parse_id(id, "programme package")))
@@ -162,10 +162,10 @@ class ProgrammeQuery:
     @strawberry.field(description="Packages by faculty, status, start date or start month "
                                   "(YYYY-MM), soonest start first. A faculty token sees its own.")
     async def program_submissions(
-        self, info: Info, faculty: Optional[str] = None,
-        status: Optional[SubmissionStatus] = None,
-        start_date: Optional[datetime.date] = None, start_month: Optional[str] = None,
-        first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, faculty: str | None = None,
+        status: SubmissionStatus | None = None,
+        start_date: datetime.date | None = None, start_month: str | None = None,
+        first: int | None = None, after: str | None = None,
     ) -> Connection[ProgramSubmission]:
         return await _packages(info, faculty=faculty, status=status, start_date=start_date,
                                start_month=start_month, first=first, after=after)
@@ -173,7 +173,7 @@ class ProgrammeQuery:
     @strawberry.field(description="Submitted packages waiting for INET's decision, soonest "
                                   "start first.")
     async def program_submissions_awaiting_inet(
-        self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+        self, info: Info, first: int | None = None, after: str | None = None,
     ) -> Connection[ProgramSubmission]:
         return await _packages(info, status=programmes.SubmissionStatus.SUBMITTED,
                                first=first, after=after)

@@ -12,16 +12,15 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from .errors import annotate
-from .introspection import IntrospectionNeedsToken
 from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
+from .errors import annotate
+from .introspection import IntrospectionNeedsToken
 from .learners import LearnerMutation, LearnerQuery
 from .materials import MaterialsMutation, MaterialsQuery
 from .moocs import MoocMutation, MoocQuery
 from .platforms import PlatformMutation, PlatformQuery
 from .programmes import ProgrammeMutation, ProgrammeQuery
-
 
 # The root types compose each feature's queries and mutations.
 Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery, AuditQuery,

@@ -8,7 +8,10 @@ from datetime import date
 from uuid import UUID
 
 from ..domain.certificates import (
-    Certificate, CertificateStatus, encode_number, revocation_reason,
+    Certificate,
+    CertificateStatus,
+    encode_number,
+    revocation_reason,
 )
 from ..domain.text import optional_text
 from .base import Saved

@@ -8,7 +8,11 @@ from eventsourcing.application import AggregateNotFoundError
 
 from ..domain.errors import AlreadyExists
 from ..domain.platforms import (
-    SEED_PLATFORMS, CommitteeDecision, Platform, PlatformKind, PlatformOwnership,
+    SEED_PLATFORMS,
+    CommitteeDecision,
+    Platform,
+    PlatformKind,
+    PlatformOwnership,
 )
 from ..domain.proctoring import Proctoring
 from ..domain.teaching import DisciplineTeaching, TeacherStudentAgreement

@@ -14,7 +14,11 @@ from uuid import UUID
 from ..domain.access import Principal
 from ..domain.materials import DisciplineMaterials, MaterialsRecord
 from ..domain.programmes import (
-    Attachment, ProgramDetails, ProgramSubmission, check_faculty_scope, check_return_reason,
+    Attachment,
+    ProgramDetails,
+    ProgramSubmission,
+    check_faculty_scope,
+    check_return_reason,
 )
 from .base import RegistryBase, Saved
 from .documents import DocumentStore, StagedDocument

@@ -20,10 +20,13 @@ from eventsourcing.persistence import IntegrityError
 
 from ..domain.access import Principal
 from ..domain.certificates import (
-    CertificateStatus, VerificationStatus, judge, normalize_number,
+    CertificateStatus,
+    VerificationStatus,
+    judge,
+    normalize_number,
 )
-from ..domain.keys import KeyWindow
 from ..domain.errors import Conflict, NotFound
+from ..domain.keys import KeyWindow
 from ..projections.runner import CatchUpRunner
 from ..projections.view import RegistryView
 from .base import Saved

@@ -90,7 +90,7 @@ def _schema_for(hint: Any, where: str) -> dict[str, Any]:
         return {"type": "string", "format": "date"}
     if hint is Any:
         return {"description": "any JSON value without floats"}
-    if origin in (dict, typing.Dict) or hint is dict:
+    if origin in (dict, dict) or hint is dict:
         value = args[1] if len(args) == 2 else Any
         if value is Any:
             return {"type": "object"}

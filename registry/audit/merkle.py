@@ -149,7 +149,7 @@ class CompactRange:
     ``append`` returns the nodes it completes (the leaf itself first), so a store can keep
     every node while hashing each one exactly once."""
 
-    __slots__ = ("size", "_levels", "_hashes")
+    __slots__ = ("_hashes", "_levels", "size")
 
     def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
         nodes = frontier(size)

@@ -10,8 +10,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import InvalidInput, InvalidTransition, OutsideStudyWindow, ReturnOrderMissing
-from .errors import StudiesNotRestored
+from .errors import (
+    InvalidInput,
+    InvalidTransition,
+    OutsideStudyWindow,
+    ReturnOrderMissing,
+    StudiesNotRestored,
+)
 from .iin import validate_iin
 from .periods import Order, Period
 from .personal import ERASED, Personal, field

@@ -11,7 +11,6 @@ from eventsourcing.domain import Aggregate, event
 from .errors import ProctoringUnavailable
 from .text import optional_text
 
-
 Change = tuple[date, bool, "str | None"]
 
 

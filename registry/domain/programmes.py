@@ -21,7 +21,11 @@ from eventsourcing.domain import Aggregate, event
 from .access import Principal, Role
 from .documents import MediaType
 from .errors import (
-    Forbidden, InvalidInput, InvalidTransition, SubmissionIncomplete, SubmissionTooLate,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    SubmissionIncomplete,
+    SubmissionTooLate,
 )
 from .text import clean_text, optional_text
 

@@ -133,8 +133,8 @@ def _teaching(t: DisciplineTeaching) -> list[Row]:
 
 # -- programme packages (R3) and teaching materials (R4) -------------------------------------
 
-from ..domain.materials import DisciplineMaterials  # noqa: E402
-from ..domain.programmes import DocumentVersion, ProgramSubmission, faculty_key  # noqa: E402
+from ..domain.materials import DisciplineMaterials
+from ..domain.programmes import DocumentVersion, ProgramSubmission, faculty_key
 
 
 def _document_version(v: DocumentVersion) -> dict[str, Any]:

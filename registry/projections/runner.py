@@ -130,8 +130,7 @@ class CatchUpRunner:
 
     def _advance(self, position: int) -> None:
         with self._progress:
-            if position > self._position:
-                self._position = position
+            self._position = max(self._position, position)
             self._progress.notify_all()
 
     def _run(self) -> None:
@@ -156,5 +155,5 @@ class CatchUpRunner:
         self.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

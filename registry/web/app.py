@@ -29,9 +29,7 @@ from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
-from . import documents
-from . import pdf
-from . import audit
+from . import audit, documents, pdf
 from .graphql import RegistryGraphQL
 
 log = logging.getLogger(__name__)

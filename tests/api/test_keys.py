@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ REISSUE = """mutation($input: ReissueCertificateInput!) { reissueCertificate(inp
 
 
 def at(clock: FixedClock, day: str) -> None:
-    clock.set(datetime.fromisoformat(f"{day}T06:00:00+00:00").astimezone(timezone.utc))
+    clock.set(datetime.fromisoformat(f"{day}T06:00:00+00:00").astimezone(UTC))
 
 
 def rotate(api: Api) -> str:
@@ -49,8 +49,8 @@ def test_certificates_from_before_and_after_a_rotation_both_verify(
     before = certificate_for(api, admin)  # 2026-06-15, first key
     at(clock, "2026-07-01")
     new_kid = rotate(api)
-    from test_spine import enroll_scored
     from operations import EXAM, ISSUE
+    from test_spine import enroll_scored
 
     enrollment = enroll_scored(api, admin, "KAZLIT-101", (90, 90, 90), name="Кейінгі")
     ok(api(EXAM, {"input": {"enrollmentId": enrollment["id"], "points": 90,
@@ -96,8 +96,8 @@ def test_a_compromised_key_revokes_what_it_signed_from_that_day(
     before = certificate_for(api, admin)  # 2026-06-15
     kid = kid_of(before["token"])
     at(clock, "2026-06-20")
-    from test_spine import enroll_scored
     from operations import EXAM, ISSUE
+    from test_spine import enroll_scored
 
     enrollment = enroll_scored(api, admin, "KAZLIT-101", (90, 90, 90), name="Жиырмасында")
     ok(api(EXAM, {"input": {"enrollmentId": enrollment["id"], "points": 90,

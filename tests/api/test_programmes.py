@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,24 @@ import filesamples
 import pytest
 from apiclient import Api, make_client
 from programme_ops import (
-    ACCEPT, AWAITING, CREATE, DISCIPLINES, FACULTY, OTHER_FACULTY, PACKAGE, PACKAGES, RETURN,
-    SAMPLES, SUBMIT, attach, complete, create, faculty_token, ok, refused, upload,
+    ACCEPT,
+    AWAITING,
+    CREATE,
+    DISCIPLINES,
+    FACULTY,
+    OTHER_FACULTY,
+    PACKAGE,
+    PACKAGES,
+    RETURN,
+    SAMPLES,
+    SUBMIT,
+    attach,
+    complete,
+    create,
+    faculty_token,
+    ok,
+    refused,
+    upload,
 )
 
 from registry.clock import FixedClock
@@ -76,7 +92,7 @@ def test_an_mba_package_from_creation_to_acceptance_through_a_return(
     assert (returned["status"], returned["returnReason"]) == ("RETURNED", reason)
     assert ok(api(AWAITING, token=inet), "programSubmissionsAwaitingInet")["totalCount"] == 0
 
-    clock.set(datetime(2026, 7, 20, 4, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 7, 20, 4, 0, tzinfo=UTC))
     corrected = ok(attach(api, dean, pid, "TIMETABLE", filename="кесте v2.pdf",
                           content=filesamples.pdf("Timetable v2")), "attachDocument")
     timetables = [v for v in corrected["versions"] if v["kind"] == "TIMETABLE"]
@@ -244,12 +260,12 @@ def test_submitting_on_the_last_day_in_almaty_time(api: Api, clock: FixedClock) 
     dean = faculty_token(api)
     pid = create(api, dean, start="2026-07-16")["id"]  # last day 2026-06-16
     complete(api, dean, pid)
-    clock.set(datetime(2026, 6, 16, 18, 59, tzinfo=timezone.utc))  # 23:59 in Almaty
+    clock.set(datetime(2026, 6, 16, 18, 59, tzinfo=UTC))  # 23:59 in Almaty
     assert ok(api(SUBMIT, {"id": pid}, token=dean), "submitProgram")["status"] == "SUBMITTED"
 
     late = create(api, dean, start="2026-07-16")["id"]
     complete(api, dean, late)
-    clock.set(datetime(2026, 6, 16, 19, 0, tzinfo=timezone.utc))  # 00:00 on the 17th, Almaty
+    clock.set(datetime(2026, 6, 16, 19, 0, tzinfo=UTC))  # 00:00 on the 17th, Almaty
     before = api.event_count()
     error = refused(api(SUBMIT, {"id": late}, token=dean))
     assert error["extensions"]["code"] == "SUBMISSION_TOO_LATE"
@@ -266,7 +282,7 @@ def test_a_returned_package_cannot_be_resubmitted_once_too_late(api: Api,
     ok(api(SUBMIT, {"id": pid}, token=dean), "submitProgram")
     ok(api(RETURN, {"input": {"id": pid, "reason": "Wrong estimate"}}, token=inet),
        "returnProgram")
-    clock.set(datetime(2026, 7, 2, 6, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 7, 2, 6, 0, tzinfo=UTC))
     ok(attach(api, dean, pid, "COST_ESTIMATE", content=filesamples.ods()), "attachDocument")
     error = refused(api(SUBMIT, {"id": pid}, token=dean))
     assert error["extensions"]["code"] == "SUBMISSION_TOO_LATE"

@@ -11,7 +11,7 @@ from graphql import parse, validate
 from registry.api.schema import schema
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-BLOCKS = re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+BLOCKS = re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 
 
 def test_the_readme_has_a_walk_through() -> None:

@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from apiclient import Api
 from operations import (
-    APPROBATION, DRAFT, ENROLL, EXAM, ISSUE, LEARNER, PUBLISH, REGISTER, REVIEW, REVOKE, SCORE,
+    APPROBATION,
+    DRAFT,
+    ENROLL,
+    EXAM,
+    ISSUE,
+    LEARNER,
+    PUBLISH,
+    REGISTER,
+    REVIEW,
+    REVOKE,
+    SCORE,
     SUBMIT,
 )
 from test_spine import enroll_scored, ok, walk_to_published

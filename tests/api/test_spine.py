@@ -11,8 +11,23 @@ from typing import Any
 import pytest
 from apiclient import Api, make_client
 from operations import (
-    APPROBATION, CERTIFICATE, DRAFT, ENROLL, ENROLLMENT, EXAM, ISSUE, MOOC, PLATFORM, PROCTORING,
-    PUBLISH, REGISTER, REVIEW, REVOKE, SCORE, SUBMIT, VERIFY,
+    APPROBATION,
+    CERTIFICATE,
+    DRAFT,
+    ENROLL,
+    ENROLLMENT,
+    EXAM,
+    ISSUE,
+    MOOC,
+    PLATFORM,
+    PROCTORING,
+    PUBLISH,
+    REGISTER,
+    REVIEW,
+    REVOKE,
+    SCORE,
+    SUBMIT,
+    VERIFY,
 )
 
 from registry.clock import FixedClock

@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from registry.audit import catalog, envelope
 from registry.audit.note import (
-    EM_DASH, Checkpoint, NoteError, Signer, Verifier, load_or_create_signer, open_note,
+    EM_DASH,
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    load_or_create_signer,
+    open_note,
     read_checkpoint,
 )
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import OnPostgres, OnSQLite, StorageCase, KAZAKH_NAME, certified, enrolled, published_mooc
+from support import (
+    KAZAKH_NAME,
+    OnPostgres,
+    OnSQLite,
+    StorageCase,
+    certified,
+    enrolled,
+    published_mooc,
+)
 
 from registry.audit import merkle
 from registry.audit.log import LogInconsistent

@@ -12,8 +12,16 @@ import pytest
 
 from registry.audit import merkle
 from registry.audit.merkle import (
-    CompactRange, ProofError, consistency_proof, inclusion_proof, leaf_hash, node_hash, root,
-    root_of, verify_consistency, verify_inclusion,
+    CompactRange,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
 )
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "tlog" / "testdata"
@@ -47,7 +55,7 @@ def proof_of(vector: dict[str, Any]) -> list[bytes]:
 @pytest.mark.parametrize("path", INCLUSION, ids=lambda p: str(p.relative_to(VECTORS)))
 def test_inclusion_vectors(path: Path) -> None:
     v = json.loads(path.read_text())
-    verify = lambda: verify_inclusion(  # noqa: E731
+    verify = lambda: verify_inclusion(
         v["leafIdx"], v["treeSize"], b64(v["leafHash"]), proof_of(v), b64(v["root"]))
     if v["wantErr"]:
         with pytest.raises(ProofError):
@@ -59,7 +67,7 @@ def test_inclusion_vectors(path: Path) -> None:
 @pytest.mark.parametrize("path", CONSISTENCY, ids=lambda p: str(p.relative_to(VECTORS)))
 def test_consistency_vectors(path: Path) -> None:
     v = json.loads(path.read_text())
-    verify = lambda: verify_consistency(  # noqa: E731
+    verify = lambda: verify_consistency(
         v["size1"], v["size2"], b64(v["root1"]), b64(v["root2"]), proof_of(v))
     if v["wantErr"]:
         with pytest.raises(ProofError):
@@ -123,7 +131,7 @@ def stored_tree(leaves: list[bytes]) -> dict[tuple[int, int], bytes]:
 def test_stored_nodes_give_the_rfc_roots_and_proofs() -> None:
     leaves = [leaf_hash(str(i).encode()) for i in range(70)]
     nodes = stored_tree(leaves)
-    fetch = lambda keys: {k: nodes[k] for k in keys}  # noqa: E731
+    fetch = lambda keys: {k: nodes[k] for k in keys}
     for n in range(1, len(leaves) + 1):
         expected = mth(leaves[:n])
         assert root(n, fetch) == expected
@@ -147,7 +155,7 @@ def test_a_compact_range_resumes_from_its_frontier() -> None:
 
 
 def test_proofs_for_impossible_positions_are_refused() -> None:
-    fetch = lambda keys: {}  # noqa: E731
+    fetch = lambda keys: {}
     with pytest.raises(ProofError):
         inclusion_proof(5, 5, fetch)
     with pytest.raises(ProofError):

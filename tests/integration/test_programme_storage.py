@@ -11,7 +11,7 @@ from datetime import date
 
 import filesamples
 import pytest
-from support import OnPostgres, OnSQLite, StorageCase, ADMIN
+from support import ADMIN, OnPostgres, OnSQLite, StorageCase
 from test_storage import event_count
 
 from registry.application.context import CommandContext

@@ -11,8 +11,17 @@ from typing import Any
 
 import pytest
 from support import (
-    OnPostgres, OnSQLite, StorageCase,
-    ADMIN, KAZAKH_NAME, certified, enrolled, published_mooc, record_score, registered, revoked,
+    ADMIN,
+    KAZAKH_NAME,
+    OnPostgres,
+    OnSQLite,
+    StorageCase,
+    certified,
+    enrolled,
+    published_mooc,
+    record_score,
+    registered,
+    revoked,
     scored,
 )
 

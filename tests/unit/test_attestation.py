@@ -9,7 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.domain.errors import (
-    InvalidInput, OutsideStudyWindow, ProctoringUnavailable, ReturnOrderMissing,
+    InvalidInput,
+    OutsideStudyWindow,
+    ProctoringUnavailable,
+    ReturnOrderMissing,
     StudiesNotRestored,
 )
 from registry.domain.learners import Learner

@@ -9,7 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.domain.certificates import (
-    CROCKFORD, NUMBER_LENGTH, check_number, encode_number, normalize_number,
+    CROCKFORD,
+    NUMBER_LENGTH,
+    check_number,
+    encode_number,
+    normalize_number,
 )
 from registry.domain.errors import InvalidInput
 

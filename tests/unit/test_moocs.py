@@ -9,7 +9,10 @@ import pytest
 from registry.domain.errors import InvalidInput, InvalidTransition, PlatformNotApproved
 from registry.domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc, MoocStatus
 from registry.domain.platforms import (
-    CommitteeDecision, Platform, PlatformKind, PlatformOwnership,
+    CommitteeDecision,
+    Platform,
+    PlatformKind,
+    PlatformOwnership,
 )
 
 

@@ -16,11 +16,20 @@ from registry.config import Settings
 from registry.domain.access import ApiToken, Principal, Role
 from registry.domain.documents import MediaType, identify, sanitize_filename
 from registry.domain.errors import (
-    Forbidden, InvalidInput, InvalidTransition, SubmissionIncomplete, SubmissionTooLate,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    SubmissionIncomplete,
+    SubmissionTooLate,
 )
 from registry.domain.materials import DisciplineMaterials, MaterialsRecord
 from registry.domain.programmes import (
-    Attachment, DocumentKind, ProgramDetails, ProgramSubmission, StoredFile, SubmissionStatus,
+    Attachment,
+    DocumentKind,
+    ProgramDetails,
+    ProgramSubmission,
+    StoredFile,
+    SubmissionStatus,
     last_submission_day,
 )
 
