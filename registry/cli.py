@@ -47,7 +47,8 @@ def _token_create(args: argparse.Namespace) -> int:
         secret = container.service.run(
             CommandContext(actor_name="registry-cli", actor_role="operator"),
             lambda app: app.create_token(name=args.name, role=Role(args.role),
-                                         learner_id=learner_id, faculty=args.faculty),
+                                         learner_id=learner_id, faculty=args.faculty,
+                                         courses=args.course),
         )
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)
@@ -81,6 +82,8 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="who holds it (recorded in events)")
     create.add_argument("--learner", help="the learner id a learner token is tied to")
     create.add_argument("--faculty", help="the faculty a faculty token acts for (its packages)")
+    create.add_argument("--course", action="append", metavar="CODE",
+                        help="a MOOC or discipline a teacher token teaches (repeatable)")
     create.set_defaults(func=_token_create)
 
     keys_cli.register(sub)

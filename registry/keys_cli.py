@@ -137,14 +137,14 @@ def register(sub: Any) -> None:
     rotate.add_argument("--encrypt", action="store_true")
     rotate.set_defaults(func=_rotate)
     retire = keys.add_parser("retire", help="retire a key (its certificates still verify)")
-    retire.add_argument("kid")
+    retire.add_argument("kid", help="the key's id (put '--' before one that begins with '-')")
     retire.add_argument("--on", type=_date, default=None, help="YYYY-MM-DD (default today)")
     retire.add_argument("--no-successor", action="store_true",
                         help="allow retiring the active key without a new one")
     retire.set_defaults(func=_retire)
     compromise = keys.add_parser("compromise", help="record a key as compromised since a date "
                                                     "(rotates when it is the active key)")
-    compromise.add_argument("kid")
+    compromise.add_argument("kid", help="the key's id (put '--' before one that begins with '-')")
     compromise.add_argument("--since", type=_date, required=True, help="YYYY-MM-DD")
     compromise.add_argument("--reason", default="private key exposed")
     compromise.set_defaults(func=_compromise)

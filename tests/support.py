@@ -22,9 +22,9 @@ KAZAKH_TITLE = "Қазақ әдебиетінің тарихы: ң ө ұ ү һ �
 
 
 def token(service: RegistryService, role: str, name: str = "tester",
-          learner_id: uuid.UUID | None = None) -> str:
+          learner_id: uuid.UUID | None = None, courses: list[str] | None = None) -> str:
     secret: str = service.run(ADMIN, lambda app: app.create_token(
-        name=name, role=Role(role), learner_id=learner_id))
+        name=name, role=Role(role), learner_id=learner_id, courses=courses))
     return secret
 
 

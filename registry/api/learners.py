@@ -414,7 +414,7 @@ class LearnerMutation:
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
         key = await c.run(command, lambda app: app.record_score(
             enrollment_id=enrollment_id, component=input.component, points=input.points,
-            reason=input.reason, on=input.date))
+            reason=input.reason, on=input.date, actor=c.principal))
         return Enrollment.from_doc(await c.doc("enrollments", key))
 
     @strawberry.mutation

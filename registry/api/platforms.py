@@ -234,5 +234,5 @@ class PlatformMutation:
             input.agreement.teacher, input.agreement.group, input.agreement.agreed_on)
         discipline = await c.run(command, lambda app: app.use_teaching_platform(
             discipline=input.discipline, platform_code=input.platform_code,
-            agreement=agreement))
+            agreement=agreement, actor=c.principal))
         return await _teaching(info, await c.doc("teaching", discipline))

@@ -7,6 +7,7 @@ import hmac
 from datetime import date
 from uuid import UUID
 
+from ..domain.access import Principal, check_course_scope
 from ..domain.enrollments import Enrollment, ExamEntry, ExamMode, ScoreEntry
 from ..domain.errors import AlreadyExists
 from ..domain.grading import ScoreComponent
@@ -56,10 +57,11 @@ class LearnerCommands(MoocCommands):
 
     def record_score(
         self, *, enrollment_id: UUID, component: ScoreComponent, points: int,
-        reason: str | None, on: date | None = None,
+        reason: str | None, on: date | None = None, actor: Principal | None = None,
     ) -> Saved:
         entry = ScoreEntry.checked(component, points, reason, on or self.today())
         enrollment = self.get_enrollment(enrollment_id)
+        check_course_scope(actor, enrollment.mooc_code)
         enrollment.record_score(entry, self.get_learner(enrollment.learner_id))
         return self._save(enrollment, value=str(enrollment.id))
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from eventsourcing.application import AggregateNotFoundError
 
+from ..domain.access import Principal, check_course_scope
 from ..domain.errors import AlreadyExists
 from ..domain.platforms import (
     SEED_PLATFORMS,
@@ -16,7 +17,7 @@ from ..domain.platforms import (
 )
 from ..domain.proctoring import Proctoring
 from ..domain.teaching import DisciplineTeaching, TeacherStudentAgreement
-from ..domain.text import clean_text
+from ..domain.text import check_code, clean_text
 from .base import RegistryBase, Saved
 
 
@@ -61,10 +62,12 @@ class PlatformCommands(RegistryBase):
 
     def use_teaching_platform(
         self, *, discipline: str, platform_code: str,
-        agreement: TeacherStudentAgreement | None,
+        agreement: TeacherStudentAgreement | None, actor: Principal | None = None,
     ) -> Saved:
         """Record that a DET discipline's day-to-day teaching runs on a platform (3.1)."""
+        discipline = check_code(discipline, "discipline")
         platform = self.get_platform(platform_code)
+        check_course_scope(actor, discipline)
         try:
             teaching: DisciplineTeaching = self.repository.get(
                 DisciplineTeaching.create_id(discipline))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from ..domain.access import Principal
+from ..domain.access import Principal, check_course_scope
 from ..domain.materials import DisciplineMaterials, MaterialsRecord
 from ..domain.programmes import (
     Attachment,
@@ -66,7 +66,9 @@ class ProgrammeCommands(RegistryBase):
 
     # -- teaching materials (R4) -----------------------------------------------------------
 
-    def record_teaching_materials(self, record: MaterialsRecord) -> Saved:
+    def record_teaching_materials(self, record: MaterialsRecord,
+                                  actor: Principal | None = None) -> Saved:
+        check_course_scope(actor, record.code)
         materials_id = DisciplineMaterials.create_id(record.code)
         if self._exists(materials_id):
             materials = self._get(DisciplineMaterials, materials_id, f"Discipline {record.code}")

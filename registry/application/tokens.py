@@ -19,13 +19,13 @@ def token_digest(secret: str) -> str:
 
 class TokenCommands(LearnerCommands):
     def create_token(self, *, name: str, role: Role, learner_id: UUID | None,
-                     faculty: str | None = None) -> Saved:
+                     faculty: str | None = None, courses: list[str] | None = None) -> Saved:
         """A new bearer token: returned once (as the value), stored only as its SHA-256."""
         if learner_id is not None:
             self.get_learner(learner_id)
         secret = "det_" + secrets.token_urlsafe(32)
         token = ApiToken.create(token_sha256=token_digest(secret), name=name, role=role,
-                                learner_id=learner_id, faculty=faculty)
+                                learner_id=learner_id, faculty=faculty, courses=courses)
         return self._save(token, value=secret)
 
     def principal_for(self, secret: str) -> Principal | None:

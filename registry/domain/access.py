@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from .errors import Forbidden, InvalidInput, Unauthenticated
-from .text import optional_text
+from .text import check_code, optional_text
 
 
 class Role(StrEnum):
@@ -119,6 +119,7 @@ class Principal:
     role: Role
     learner_id: UUID | None = None
     faculty: str | None = None  # the faculty a faculty token acts for
+    courses: frozenset[str] = frozenset()  # the MOOCs and disciplines a teacher token teaches
 
     def may(self, action: Action) -> bool:
         return self.role is Role.ADMIN or self.role in PERMISSIONS[action]
@@ -127,6 +128,19 @@ class Principal:
         if self.role is Role.LEARNER:
             return self.learner_id == learner_id
         return self.may(Action.READ_LEARNERS)
+
+
+def check_course_scope(principal: Principal | None, code: str) -> None:
+    """A teacher records scores and materials only for its own MOOCs and disciplines (SPEC §4);
+    other roles allowed to act are not scoped by course. ``None``: the registry's operators."""
+    if principal is None or principal.role is not Role.TEACHER or code in principal.courses:
+        return
+    taught = ", ".join(sorted(principal.courses)) or "none"
+    raise Forbidden(
+        f"This teacher token is for {taught}, not {code}: create one with "
+        f"'registry token create --role teacher --course {code}'.",
+        course=code,
+    )
 
 
 def authorize(principal: Principal | None, action: Action) -> Principal:
@@ -152,6 +166,7 @@ class ApiToken(Aggregate):
     def create(
         cls, *, token_sha256: str, name: str, role: Role, learner_id: UUID | None,
         faculty: str | None = None,
+        courses: list[str] | None = None,
     ) -> ApiToken:
         role = Role(role)
         if role is Role.LEARNER and learner_id is None:
@@ -163,10 +178,15 @@ class ApiToken(Aggregate):
         faculty = optional_text(faculty, "faculty", max_length=200)
         if faculty is not None and role is not Role.FACULTY:
             raise InvalidInput("Only a faculty token is tied to a faculty (--faculty NAME).")
+        codes = sorted({check_code(code, "course") for code in courses or []})
+        if codes and role is not Role.TEACHER:
+            raise InvalidInput("Only a teacher token is tied to courses (--course CODE).")
         token = cls(token_sha256=token_sha256, name=name.strip(), role=role.value,
                     learner_id=learner_id)
         if faculty is not None:
             token._tied_to_faculty(faculty=faculty)
+        if codes:
+            token._tied_to_courses(courses=codes)
         return token
 
     @event("Created")
@@ -185,7 +205,13 @@ class ApiToken(Aggregate):
 
     faculty: str | None = None
 
+    @event("TiedToCourses")
+    def _tied_to_courses(self, *, courses: list[str]) -> None:
+        self.courses = frozenset(courses)
+
+    courses: frozenset[str] = frozenset()
+
     @property
     def principal(self) -> Principal:
         return Principal(name=self.name, role=self.role, learner_id=self.learner_id,
-                         faculty=self.faculty)
+                         faculty=self.faculty, courses=self.courses)

@@ -26,11 +26,12 @@ class Api:
         container: Container = self.client.app.state.container  # type: ignore[attr-defined]
         return container
 
-    def token(self, role: str, name: str | None = None, learner: str | None = None) -> str:
+    def token(self, role: str, name: str | None = None, learner: str | None = None,
+              courses: list[str] | None = None) -> str:
         import uuid
 
         return token(self.container.service, role, name or f"{role} tester",
-                     uuid.UUID(learner) if learner else None)
+                     uuid.UUID(learner) if learner else None, courses)
 
     def __call__(self, query: str, variables: dict[str, Any] | None = None, *,
                  token: str | None = None) -> dict[str, Any]:

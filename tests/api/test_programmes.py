@@ -530,7 +530,8 @@ MATERIALS = """query($code: String!) { teachingMaterials(disciplineCode: $code) 
 
 
 def test_teachers_record_materials_and_inet_sees_what_is_incomplete(api: Api) -> None:
-    teacher, inet = api.token("teacher", "Prof. Ахметова"), api.token("inet")
+    teacher = api.token("teacher", "Prof. Ахметова", courses=["LAW-210", "ECON-501"])
+    inet = api.token("inet")
     ok(api(RECORD, {"input": {"disciplineCode": "ECON-501", "title": "Корпоративтік қаржы"}},
            token=inet), "recordTeachingMaterials")
     done = ok(api(RECORD, {"input": {
@@ -558,6 +559,7 @@ def test_teachers_record_materials_and_inet_sees_what_is_incomplete(api: Api) ->
     for token, variables, code in (
         (None, {"disciplineCode": "X-1"}, "UNAUTHENTICATED"),
         (faculty, {"disciplineCode": "X-1"}, "FORBIDDEN"),
+        (teacher, {"disciplineCode": "X-1"}, "FORBIDDEN"),  # not one of its disciplines
         (auditor, {"disciplineCode": "X-1"}, "FORBIDDEN"),
         (teacher, {"disciplineCode": "X 1"}, "INVALID_INPUT"),
         (teacher, {"disciplineCode": "X-1", "moodleCourseUrl": "dl.kaznu.kz"}, "INVALID_INPUT"),

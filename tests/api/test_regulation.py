@@ -89,7 +89,7 @@ def test_personal_environment_needs_a_teacher_student_agreement(api: Api, admin:
                       {"input": {"discipline": "MBA-FIN-01", "platformCode": teams["code"]}},
                       admin)
     assert "agreement" in message
-    teacher = api.token("teacher", "Prof. Ким")
+    teacher = api.token("teacher", "Prof. Ким", courses=["MBA-FIN-01"])
     used = ok(api(USE, {"input": {"discipline": "MBA-FIN-01", "platformCode": teams["code"],
                                   "agreement": {"teacher": "Prof. Ким", "group": "MBA-26-A",
                                                 "agreedOn": "2026-06-01"}}}, token=teacher),
@@ -175,7 +175,7 @@ ENROLLMENT_HISTORY = """query($id: ID!) { enrollment(id: $id) { totalPoints
 def test_a_correction_keeps_the_old_value_and_its_reason(api: Api, admin: str) -> None:
     walk_to_published(api, admin, "CORR-1")
     enrollment = enroll_scored(api, admin, "CORR-1", (40, 50, 50))
-    teacher = api.token("teacher", "Prof. Нұрлан")
+    teacher = api.token("teacher", "Prof. Нұрлан", courses=["CORR-1"])
     corrected = ok(api(SCORE, {"input": {"enrollmentId": enrollment["id"], "component": "RATING_1",
                                          "points": 55, "reason": "Re-marked after appeal №7"}},
                        token=teacher), "recordScore")
@@ -405,3 +405,22 @@ def test_grade_weights_are_configurable_and_recorded_with_the_exam(
         again = ok(api("""query($id: ID!) { enrollment(id: $id) { finalGrade { numeric } } }""",
                        {"id": enrollment["id"]}, token=api.token("auditor")), "enrollment")
         assert again["finalGrade"]["numeric"] == 76  # the weights in force at the exam
+
+
+def test_a_teacher_records_scores_only_for_its_own_moocs(api: Api, admin: str) -> None:
+    walk_to_published(api, admin, "MINE-1")
+    walk_to_published(api, admin, "THEIRS-1")
+    mine = enroll_scored(api, admin, "MINE-1", (50, 50, 50), name="Менің студентім")
+    theirs = enroll_scored(api, admin, "THEIRS-1", (50, 50, 50), name="Басқа студент")
+    teacher = api.token("teacher", "Prof. Сейтқали", courses=["MINE-1"])
+    correction = {"component": "MIDTERM", "points": 60, "reason": "re-marked"}
+    assert ok(api(SCORE, {"input": {"enrollmentId": mine["id"], **correction}}, token=teacher),
+              "recordScore")["totalPoints"] == 160
+    message = refused(api, "FORBIDDEN", SCORE,
+                      {"input": {"enrollmentId": theirs["id"], **correction}}, teacher)
+    assert "MINE-1" in message and "THEIRS-1" in message and "--course" in message
+    unscoped = api.token("teacher", "Prof. Жаңа")
+    refused(api, "FORBIDDEN", SCORE, {"input": {"enrollmentId": mine["id"], **correction}},
+            unscoped)
+    refused(api, "FORBIDDEN", USE, {"input": {"discipline": "THEIRS-1",
+                                              "platformCode": "dl.kaznu.kz"}}, teacher)

@@ -42,9 +42,10 @@ def test_rotate_list_compromise(data_dir: Path, capsys: pytest.CaptureFixture[st
     listing = capsys.readouterr().out
     assert f"{first}" in listing and "retired" in listing and "active" in listing
     assert "MISSING" not in listing
-    assert main(["keys", "retire", second]) == 1  # the active key: rotate instead
+    # "--" because a kid is base64url and may begin with "-"
+    assert main(["keys", "retire", "--", second]) == 1  # the active key: rotate instead
     assert "rotate" in capsys.readouterr().err
-    assert main(["keys", "compromise", second, "--since", "2026-01-01"]) == 0
+    assert main(["keys", "compromise", "--since", "2026-01-01", "--", second]) == 0
     third = capsys.readouterr().out.strip()
     assert third not in (first, second)  # it was active: a successor was made
     assert main(["keys", "list"]) == 0
