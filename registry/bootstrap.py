@@ -9,7 +9,7 @@ import getpass
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .application.context import SYSTEM
@@ -17,6 +17,7 @@ from .application.registry import Registry
 from .application.service import RegistryService
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
 from .audit.note import load_or_create_signer
+from .audit.view import AuditLogView
 from .clock import Clock
 from .config import Settings
 from .files import read_or_create_secret
@@ -110,10 +111,10 @@ def _view(app: Registry) -> RegistryView:
     if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         from .storage.postgres import PostgresRegistryView
 
-        return app.factory.tracking_recorder(PostgresRegistryView)  # type: ignore[no-any-return]
+        return cast(RegistryView, app.factory.tracking_recorder(PostgresRegistryView))
     from .storage.sqlite import SQLiteRegistryView
 
-    return app.factory.tracking_recorder(SQLiteRegistryView)  # type: ignore[no-any-return]
+    return cast(RegistryView, app.factory.tracking_recorder(SQLiteRegistryView))
 
 
 def _audit(settings: Settings, clock: Clock, app: Registry, keys_dir: Any,
@@ -123,7 +124,7 @@ def _audit(settings: Settings, clock: Clock, app: Registry, keys_dir: Any,
         from .storage.audit_postgres import PostgresAuditLogView as view_class
     else:
         from .storage.audit_sqlite import SQLiteAuditLogView as view_class  # type: ignore[assignment]
-    view = app.factory.tracking_recorder(view_class)
+    view = cast(AuditLogView, app.factory.tracking_recorder(view_class))
     signer = load_or_create_signer(keys_dir, f"{settings.public_authority}/log")
     audit = TransparencyLog(app, view, signer, now=clock.now)
     checkpointer = Checkpointer(audit, every=settings.checkpoint_every,

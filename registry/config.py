@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ DEFAULT_PORT = 8000
 MULTIPART_OVERHEAD = 1024 * 1024
 
 
-def _upload_limit(value: str | None) -> dict[str, int]:
+def _upload_limit(value: str | None) -> dict[str, Any]:
     """``REGISTRY_MAX_UPLOAD_BYTES``: bytes, or with a ``KB``/``MB`` suffix."""
     if value is None or not value.strip():
         return {}
@@ -84,7 +85,7 @@ class Settings:
             checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
         )
-        settings.tz  # fail early on an unknown zone
+        _ = settings.tz  # fail early on an unknown zone
         return settings
 
     @property

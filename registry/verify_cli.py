@@ -47,7 +47,7 @@ def decode_qr(path: Path) -> str:
         raise CannotCheck("reading a QR image needs pyzbar and the zbar library: "
                           "pip install 'det-registry[verify]' and apt-get install libzbar0"
                           ) from missing
-    found = [symbol.data.decode("utf-8") for symbol in decode(Image.open(path))]
+    found: list[str] = [symbol.data.decode("utf-8") for symbol in decode(Image.open(path))]
     if not found:
         raise CannotCheck(f"no QR code found in {path}")
     return found[0]

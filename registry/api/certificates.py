@@ -9,11 +9,11 @@ import strawberry
 
 from ..domain import certificates
 from ..domain.access import Action
-from ..domain.certificates import check_number
+from ..domain.certificates import CertificateStatus, VerificationStatus, check_number
 from .context import Context, Info, parse_id
 
-CertificateStatus = strawberry.enum(certificates.CertificateStatus)
-VerificationStatus = strawberry.enum(certificates.VerificationStatus)
+strawberry.enum(certificates.CertificateStatus)
+strawberry.enum(certificates.VerificationStatus)
 
 
 @strawberry.type

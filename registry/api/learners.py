@@ -13,7 +13,10 @@ from ..application.base import Saved
 from ..application.registry import Registry
 from ..domain import enrollments, grading, learners
 from ..domain.access import Action
+from ..domain.enrollments import ExamMode
 from ..domain.errors import Forbidden, InvalidInput, Unauthenticated
+from ..domain.grading import ScoreComponent
+from ..domain.learners import VerificationMethod
 from .certificates import Certificate, certificate_by_number
 from .context import Context, Info, parse_id
 from .history import HistoryEntry, history_of
@@ -31,9 +34,9 @@ from .relay import (
 
 T = TypeVar("T")
 
-ScoreComponent = strawberry.enum(grading.ScoreComponent)
-ExamMode = strawberry.enum(enrollments.ExamMode)
-VerificationMethod = strawberry.enum(learners.VerificationMethod)
+strawberry.enum(grading.ScoreComponent)
+strawberry.enum(enrollments.ExamMode)
+strawberry.enum(learners.VerificationMethod)
 
 
 @strawberry.type

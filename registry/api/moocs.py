@@ -8,12 +8,13 @@ import strawberry
 
 from ..domain import moocs
 from ..domain.access import Action
+from ..domain.moocs import MoocStatus
 from .context import Info
 from .history import HistoryEntry, history_of
 from .platforms import Platform, platform_by_code
 from .relay import Connection, paginate
 
-MoocStatus = strawberry.enum(moocs.MoocStatus)
+strawberry.enum(moocs.MoocStatus)
 
 
 @strawberry.type

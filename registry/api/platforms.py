@@ -9,12 +9,13 @@ import strawberry
 
 from ..domain import platforms, proctoring, teaching
 from ..domain.access import Action
+from ..domain.platforms import PlatformKind, PlatformOwnership
 from .context import Info
 from .history import HistoryEntry, history_of
 from .relay import Connection, paginate
 
-PlatformKind = strawberry.enum(platforms.PlatformKind)
-PlatformOwnership = strawberry.enum(platforms.PlatformOwnership)
+strawberry.enum(platforms.PlatformKind)
+strawberry.enum(platforms.PlatformOwnership)
 
 
 @strawberry.type

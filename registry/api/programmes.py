@@ -15,14 +15,20 @@ from ..application.documents import stage_upload
 from ..domain import programmes
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput
-from ..domain.programmes import Attachment, check_faculty_scope
+from ..domain.programmes import (
+    Attachment,
+    DocumentKind,
+    ProgramType,
+    SubmissionStatus,
+    check_faculty_scope,
+)
 from .context import Context, Info, parse_id
 from .history import HistoryEntry, history_of
 from .relay import Connection, paginate
 
-ProgramType = strawberry.enum(programmes.ProgramType)
-DocumentKind = strawberry.enum(programmes.DocumentKind)
-SubmissionStatus = strawberry.enum(programmes.SubmissionStatus)
+strawberry.enum(programmes.ProgramType)
+strawberry.enum(programmes.DocumentKind)
+strawberry.enum(programmes.SubmissionStatus)
 
 
 @strawberry.type(description="One version of an uploaded document; its bytes are at downloadUrl.")

@@ -77,7 +77,7 @@ class RegistryBase(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what} does not exist.") from None
         if not isinstance(aggregate, cls):
@@ -87,7 +87,7 @@ class RegistryBase(Application[UUID]):
     def _singleton(self, cls: type[A], aggregate_id: UUID) -> A:
         """A registry-wide aggregate (proctoring, the key ring), new if never saved."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return cls()
         assert isinstance(aggregate, cls)

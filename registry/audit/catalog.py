@@ -136,7 +136,7 @@ def _meta_schema() -> dict[str, Any]:
 def event_schema(aggregate: type[Aggregate], event: type[AggregateEvent]) -> dict[str, Any]:
     name = event.__qualname__
     version = int(getattr(event, "class_version", 1))
-    parameters = [p for p in inspect.signature(event.__init__).parameters  # type: ignore[misc]
+    parameters = [p for p in inspect.signature(event.__init__).parameters
                   if p not in NOT_PAYLOAD]
     hints = _hints(event, parameters)
     has_personal = "personal" in parameters
@@ -144,7 +144,7 @@ def event_schema(aggregate: type[Aggregate], event: type[AggregateEvent]) -> dic
                for p in parameters if p != "personal"}
     created = issubclass(event, CanInitAggregate)
     base64_hash = {"type": "string", "contentEncoding": "base64"}
-    signature = inspect.signature(event.__init__)  # type: ignore[misc]
+    signature = inspect.signature(event.__init__)
     required = [p for p in payload if signature.parameters[p].default is inspect.Parameter.empty]
     return {
         "$schema": SCHEMA_DIALECT,

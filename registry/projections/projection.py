@@ -23,7 +23,7 @@ class RegistryProjection:
         self.view = view
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        aggregate = self.app.repository.get(
+        aggregate: Any = self.app.repository.get(
             domain_event.originator_id, version=domain_event.originator_version
         )
         self.view.save(rows_for(aggregate), tracking)

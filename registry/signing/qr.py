@@ -22,10 +22,10 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-# qrcode ships no type information; the project's mypy config may add ``types-qrcode`` later.
-import qrcode  # type: ignore[import-untyped]
-import qrcode.constants  # type: ignore[import-untyped]
-from qrcode.image.pil import PilImage  # type: ignore[import-untyped]
+# qrcode ships no type information (pyproject's mypy overrides say so).
+import qrcode
+import qrcode.constants
+from qrcode.image.pil import PilImage
 
 __all__ = ["qr_png", "qr_svg", "qr_version"]
 

@@ -14,5 +14,5 @@ from .postgres import PostgresDialect
 class PostgresAuditLogView(PostgresDialect, SqlAuditLogView, PostgresTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(  # type: ignore[misc]
-            SQL(s) for s in self.create_audit_statements())  # type: ignore[arg-type]
+        self.sql_create_statements.extend(
+            SQL(s) for s in self.create_audit_statements())  # type: ignore[misc]
