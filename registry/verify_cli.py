@@ -12,11 +12,11 @@ import argparse
 import json
 import sys
 import urllib.request
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .domain.certificates import VerificationStatus, judge_key
 from .domain.keys import KeyWindow
 from .signing import InvalidToken, verify_token
 
@@ -70,18 +70,6 @@ def load_jwks(args: argparse.Namespace) -> dict[str, Any]:
                       "(or --server URL to fetch them)")
 
 
-def window_of(jwk: dict[str, Any]) -> KeyWindow | None:
-    if "active_from" not in jwk:
-        return None
-
-    def day(name: str) -> date | None:
-        return date.fromisoformat(jwk[name]) if jwk.get(name) else None
-
-    return KeyWindow(kid=jwk["kid"], public_jwk=jwk, active_from=date.fromisoformat(
-        jwk["active_from"]), active_until=day("active_until"),
-        compromised_since=day("compromised_since"))
-
-
 def check(args: argparse.Namespace) -> tuple[int, list[str]]:
     token = token_from(args.source)
     jwks = load_jwks(args)
@@ -91,7 +79,7 @@ def check(args: argparse.Namespace) -> tuple[int, list[str]]:
     except InvalidToken as invalid:
         return 1, [f"INVALID: {invalid}", "Nothing in this token can be trusted."]
     jwk = next(k for k in jwks["keys"] if k.get("kid") == kid)
-    window = window_of(jwk)
+    window = KeyWindow.from_published(jwk)
     lines += [
         f"certificate   {claims.number}",
         f"holder        {claims.full_name}",
@@ -101,10 +89,12 @@ def check(args: argparse.Namespace) -> tuple[int, list[str]]:
         f"signed by key {kid}",
     ]
     verdict, code = "VALID (signature)", 0
-    if window is not None and not window.covers(claims.issued_on):
-        return 1, [f"INVALID: issued on {claims.issued_on}, outside the window of key {kid}"]
-    if window is not None and window.compromised_for(claims.issued_on):
-        verdict, code = f"REVOKED: key {kid} compromised since {window.compromised_since}", 1
+    by_key = judge_key(window, claims.issued_on) if window is not None else None
+    if by_key is not None:
+        status, reason = by_key
+        if status is VerificationStatus.INVALID:
+            return 1, [f"INVALID: {reason}"]
+        verdict, code = f"{status.value}: {reason}", 1
     if args.server:
         answer = _get_json(f"{args.server.rstrip('/')}/api/verify", {"token": token})
         status = answer.get("status")

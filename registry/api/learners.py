@@ -12,9 +12,9 @@ import strawberry
 from ..application.base import Saved
 from ..application.registry import Registry
 from ..domain import enrollments, grading, learners
-from ..domain.access import Action
+from ..domain.access import Action, check_reads_learner
 from ..domain.enrollments import ExamMode
-from ..domain.errors import Forbidden, InvalidInput, Unauthenticated
+from ..domain.errors import InvalidInput, Unauthenticated
 from ..domain.grading import ScoreComponent
 from ..domain.learners import VerificationMethod
 from .certificates import Certificate, certificate_by_number
@@ -319,17 +319,8 @@ class RecordDeanDirectiveInput:
         default=None, description="MOOC codes the learner sits; none: all.")
 
 
-def staff_only(context: Context, action: Action) -> None:
-    principal = context.require(action)
-    if principal.role.value == "learner":
-        raise Forbidden("A learner token reads only its own learner record and enrolments.")
-
-
-def check_owner(context: Context, learner_id: str, action: Action) -> None:
-    """Staff read any learner's records; a learner token reads only its own."""
-    principal = context.require(action)
-    if principal.role.value == "learner" and str(principal.learner_id) != learner_id:
-        raise Forbidden("A learner token reads only its own learner record and enrolments.")
+def check_owner(context: Context, learner_id: str | None, action: Action) -> None:
+    check_reads_learner(context.require(action), learner_id)
 
 
 @strawberry.type
@@ -362,7 +353,7 @@ class LearnerQuery:
         self, info: Info, search: str | None = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[Learner]:
-        staff_only(info.context, Action.READ_LEARNERS)
+        check_owner(info.context, None, Action.READ_LEARNERS)
         return await paginate(info, "learners", Learner.from_doc, search=search or None,
                               order_by="search", first=first, after=after)
 

@@ -79,9 +79,6 @@ class PlatformCommands(RegistryBase):
     def _proctoring(self) -> Proctoring:
         return self._singleton(Proctoring, Proctoring.ID)
 
-    def proctoring_in_force(self, day: date | None = None) -> tuple[bool, str | None]:
-        return self._proctoring().in_force(day or self.today())
-
     def set_online_proctoring(
         self, *, available: bool, system: str | None, effective_from: date | None = None
     ) -> Saved:

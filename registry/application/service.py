@@ -158,15 +158,7 @@ class RegistryService:
     def jwks(self) -> Doc:
         """Every certificate key ever used, retired ones included, with its active window
         (dates in the registry's time zone, both ends inclusive) and any compromise date."""
-        keys = []
-        for doc in self.view.find("keys", limit=10_000):
-            jwk = dict(doc["jwk"])
-            jwk["active_from"] = doc["activeFrom"]
-            jwk["active_until"] = doc["activeUntil"]
-            if doc["compromisedSince"]:
-                jwk["compromised_since"] = doc["compromisedSince"]
-            keys.append(jwk)
-        return {"keys": keys}
+        return {"keys": [window.published() for window in self.key_windows().values()]}
 
     def verify_token(self, token: str) -> Doc:
         try:

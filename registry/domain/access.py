@@ -124,10 +124,14 @@ class Principal:
     def may(self, action: Action) -> bool:
         return self.role is Role.ADMIN or self.role in PERMISSIONS[action]
 
-    def may_read_learner(self, learner_id: UUID) -> bool:
-        if self.role is Role.LEARNER:
-            return self.learner_id == learner_id
-        return self.may(Action.READ_LEARNERS)
+
+
+def check_reads_learner(principal: Principal, learner_id: str | None) -> None:
+    """Staff read any learner's records; a learner token reads only its own. ``None``: a
+    list across learners, which only staff may read."""
+    if principal.role is Role.LEARNER and (learner_id is None
+                                           or str(principal.learner_id) != learner_id):
+        raise Forbidden("A learner token reads only its own learner record and enrolments.")
 
 
 def check_course_scope(principal: Principal | None, code: str) -> None:

@@ -162,6 +162,24 @@ def verdict_for(status: CertificateStatus) -> VerificationStatus:
     }[CertificateStatus(status)]
 
 
+def judge_key(key: KeyWindow | None, issued_on: date) -> tuple[VerificationStatus, str] | None:
+    """What the signing key alone says about a certificate issued on ``issued_on`` — INVALID
+    (unknown key, or a date outside its window), REVOKED (compromised by then) — or ``None``.
+    Offline verifiers, who know the keys but not the registry's records, use it too."""
+    if key is None:
+        return VerificationStatus.INVALID, "The token names a key this registry never used."
+    if not key.covers(issued_on):
+        until = key.active_until.isoformat() if key.active_until else "today"
+        return VerificationStatus.INVALID, (
+            f"The token is dated {issued_on}, outside the active window of its key {key.kid} "
+            f"({key.active_from} – {until}).")
+    if key.compromised_for(issued_on):
+        return VerificationStatus.REVOKED, (
+            f"Signed with key {key.kid}, compromised since {key.compromised_since}"
+            + (f" ({key.compromise_reason})" if key.compromise_reason else "") + ".")
+    return None
+
+
 def judge(
     *,
     key: KeyWindow | None,
@@ -175,20 +193,14 @@ def judge(
     The signature alone is not enough: the key must have been active on the issue date, the
     number must be one this registry issued, and a compromised key revokes what it signed
     from the compromise date on."""
-    if key is None:
-        return VerificationStatus.INVALID, "The token names a key this registry never used."
-    if not key.covers(issued_on):
-        until = key.active_until.isoformat() if key.active_until else "today"
-        return VerificationStatus.INVALID, (
-            f"The token is dated {issued_on}, outside the active window of its key {key.kid} "
-            f"({key.active_from} – {until}).")
+    by_key = judge_key(key, issued_on)
+    if by_key is not None and by_key[0] is VerificationStatus.INVALID:
+        return by_key
     if status is None:
         return VerificationStatus.INVALID, (
             "This registry has not issued a certificate with this number.")
-    if key.compromised_for(issued_on):
-        return VerificationStatus.REVOKED, (
-            f"Signed with key {key.kid}, compromised since {key.compromised_since}"
-            + (f" ({key.compromise_reason})" if key.compromise_reason else "") + ".")
+    if by_key is not None:
+        return by_key
     verdict = verdict_for(status)
     if verdict is VerificationStatus.REVOKED:
         return verdict, revocation_reason

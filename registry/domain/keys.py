@@ -39,6 +39,28 @@ class KeyWindow:
     def compromised_for(self, day: date) -> bool:
         return self.compromised_since is not None and day >= self.compromised_since
 
+    def published(self) -> dict[str, Any]:
+        """The public JWK with its window, as ``/.well-known/jwks.json`` lists it."""
+        jwk = dict(self.public_jwk)
+        jwk["active_from"] = self.active_from.isoformat()
+        jwk["active_until"] = self.active_until.isoformat() if self.active_until else None
+        if self.compromised_since is not None:
+            jwk["compromised_since"] = self.compromised_since.isoformat()
+        return jwk
+
+    @classmethod
+    def from_published(cls, jwk: dict[str, Any]) -> KeyWindow | None:
+        """Read back a published key (``None`` for a JWK without a window)."""
+        if "active_from" not in jwk:
+            return None
+
+        def day(name: str) -> date | None:
+            return date.fromisoformat(jwk[name]) if jwk.get(name) else None
+
+        return cls(kid=jwk["kid"], public_jwk=jwk,
+                   active_from=date.fromisoformat(jwk["active_from"]),
+                   active_until=day("active_until"), compromised_since=day("compromised_since"))
+
 
 class KeyRing(Aggregate):
     """The public record of every certificate-signing key: one aggregate, so a rotation

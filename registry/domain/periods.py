@@ -27,10 +27,6 @@ class Period:
     def as_dict(self) -> dict[str, str]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, str]) -> Period:
-        return cls(date.fromisoformat(data["start"]), date.fromisoformat(data["end"]))
-
 
 @dataclass(frozen=True)
 class Order:
@@ -46,6 +42,3 @@ class Order:
     def as_dict(self) -> dict[str, str]:
         return {"number": self.number, "issued_on": self.issued_on.isoformat()}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, str]) -> Order:
-        return cls(data["number"], date.fromisoformat(data["issued_on"]))
