@@ -12,13 +12,22 @@ import strawberry
 from ..application.base import Saved
 from ..application.registry import Registry
 from ..domain import enrollments, grading, learners
-from ..domain.access import Action, check_reads_learner
+from ..domain.access import (
+    Action,
+    PersonalField,
+    Principal,
+    check_reads_enrollment,
+    check_reads_learner,
+    is_learner,
+    learner_scope,
+    sees,
+)
 from ..domain.enrollments import ExamMode
 from ..domain.errors import InvalidInput, Unauthenticated
 from ..domain.grading import ScoreComponent
 from ..domain.learners import VerificationMethod
 from .certificates import Certificate, certificate_by_number
-from .context import Context, Info, parse_id
+from .context import Info, parse_id
 from .history import HistoryEntry, history_of
 from .moocs import Mooc, mooc_by_code
 from .relay import (
@@ -100,27 +109,44 @@ class Learner:
     @strawberry.field(description="The learner's enrolments.")
     async def enrollments(self, info: Info, first: int | None = None,
                           after: str | None = None) -> Connection[Enrollment]:
-        check_owner(info.context, str(self.id), Action.READ_ENROLLMENTS)
+        principal = info.context.require(Action.READ_ENROLLMENTS)
+        check_reads_learner(principal, str(self.id), self.courses)
         return await paginate(info, "enrollments", Enrollment.from_doc,
-                              where={"learner_id": str(self.id)}, first=first, after=after)
+                              where={"learner_id": str(self.id),
+                                     "mooc_code": _taught(principal)}, first=first, after=after)
 
     @strawberry.field(description="The learner's certificates, whatever their status (revoked "
                                   "and superseded ones too), newest first.")
     async def certificates(self, info: Info, first: int | None = None,
                            after: str | None = None) -> Connection[Certificate]:
-        check_owner(info.context, str(self.id), Action.READ_ENROLLMENTS)
+        principal = info.context.require(Action.READ_ENROLLMENTS)
+        check_reads_learner(principal, str(self.id), self.courses)
         docs = await info.context.call(info.context.service.find, "certificates",
                                        {"learner_id": str(self.id)}, limit=MAX_CERTIFICATES)
+        scope = learner_scope(principal)
+        if scope.courses is not None:
+            taught = await _enrollment_ids(info, str(self.id), scope.courses)
+            docs = [doc for doc in docs if doc.get("enrollmentId") in taught]
         return page_of(newest_first(docs),
                        lambda doc: Certificate.from_doc(doc, info.context), first, after)
 
+    courses: strawberry.Private[frozenset[str]] = frozenset()
+
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Learner:
+    def from_doc(cls, doc: dict[str, Any], principal: Principal | None,
+                 courses: frozenset[str] = frozenset()) -> Learner:
+        """The learner as ``principal`` may see it (``domain.access``: the role × field matrix);
+        ``courses``: the MOOCs it is enrolled in, where the caller's scope needs them."""
+        name = sees(principal, PersonalField.FULL_NAME)
+        if not sees(principal, PersonalField.CIRCUMSTANCES):
+            doc = {k: doc.get(k) for k in ("id", "fullName", "fullNameLatin", "email")}
         identity = doc.get("identity")
         directive = doc.get("directive")
         return cls(
-            id=strawberry.ID(doc["id"]), full_name=doc["fullName"],
-            full_name_latin=doc.get("fullNameLatin"), email=doc.get("email"),
+            id=strawberry.ID(doc["id"]), full_name=doc["fullName"] if name else "",
+            full_name_latin=doc.get("fullNameLatin") if name else None,
+            email=doc.get("email") if sees(principal, PersonalField.EMAIL) else None,
+            courses=courses,
             identity_verification=None if not identity else IdentityVerification(
                 method=VerificationMethod(identity["method"]),
                 verified_on=_date(identity["verifiedOn"])),
@@ -210,7 +236,10 @@ class Enrollment:
 
     @strawberry.field
     async def learner(self, info: Info) -> Learner:
-        return Learner.from_doc(await info.context.doc("learners", self.learner_id))
+        principal = info.context.require(Action.READ_LEARNERS)
+        check_reads_enrollment(principal, self.learner_id, self.mooc_code)
+        return Learner.from_doc(await info.context.doc("learners", self.learner_id), principal,
+                                frozenset({self.mooc_code}))
 
     @strawberry.field
     async def mooc(self, info: Info) -> Mooc:
@@ -319,8 +348,34 @@ class RecordDeanDirectiveInput:
         default=None, description="MOOC codes the learner sits; none: all.")
 
 
-def check_owner(context: Context, learner_id: str | None, action: Action) -> None:
-    check_reads_learner(context.require(action), learner_id)
+def _taught(principal: Principal) -> list[str] | None:
+    """The MOOC codes a scoped reader (a teacher) may see enrolments in; ``None``: any."""
+    courses = learner_scope(principal).courses
+    return None if courses is None else sorted(courses)
+
+
+async def _enrollment_ids(info: Info, learner_id: str | None, courses: frozenset[str]
+                          ) -> set[str]:
+    where = {"mooc_code": sorted(courses), "learner_id": learner_id}
+    docs = await info.context.call(info.context.service.find, "enrollments",
+                                   {k: v for k, v in where.items() if v is not None},
+                                   limit=MAX_SCOPED)
+    return {doc["id"] for doc in docs}
+
+
+async def _courses_of(info: Info, learner_id: str) -> frozenset[str]:
+    docs = await info.context.call(info.context.service.find, "enrollments",
+                                   {"learner_id": learner_id}, limit=MAX_SCOPED)
+    return frozenset(doc["moocCode"] for doc in docs)
+
+
+async def _taught_learners(info: Info, courses: frozenset[str]) -> list[str]:
+    docs = await info.context.call(info.context.service.find, "enrollments",
+                                   {"mooc_code": sorted(courses)}, limit=MAX_SCOPED)
+    return sorted({doc["learnerId"] for doc in docs})
+
+
+MAX_SCOPED = 100_000  # the enrolments a scoped reader's lists are drawn from
 
 
 @strawberry.type
@@ -333,19 +388,21 @@ class LearnerQuery:
             raise Unauthenticated(
                 "'me' needs a token: send 'Authorization: Bearer <token>' (a learner token: "
                 "'registry token create --role learner --learner ID').")
-        if principal.role.value != "learner" or principal.learner_id is None:
+        if not is_learner(principal):
             return None
         doc = await info.context.get("learners", str(principal.learner_id))
-        return Learner.from_doc(doc) if doc else None
+        return Learner.from_doc(doc, principal) if doc else None
 
     @strawberry.field
     async def learner(self, info: Info, id: strawberry.ID) -> Learner | None:
-        info.context.require(Action.READ_LEARNERS)
-        doc = await info.context.get("learners", str(parse_id(id, "learner")))
-        if doc is None:
-            return None
-        check_owner(info.context, doc["id"], Action.READ_LEARNERS)
-        return Learner.from_doc(doc)
+        principal = info.context.require(Action.READ_LEARNERS)
+        learner_id = str(parse_id(id, "learner"))
+        courses = frozenset[str]()
+        if learner_scope(principal).courses is not None:
+            courses = await _courses_of(info, learner_id)
+        check_reads_learner(principal, learner_id, courses)
+        doc = await info.context.get("learners", learner_id)
+        return Learner.from_doc(doc, principal, courses) if doc else None
 
     @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
                                   "letters included, and matches the Latin spelling too.")
@@ -353,9 +410,16 @@ class LearnerQuery:
         self, info: Info, search: str | None = None,
         first: int | None = None, after: str | None = None,
     ) -> Connection[Learner]:
-        check_owner(info.context, None, Action.READ_LEARNERS)
-        return await paginate(info, "learners", Learner.from_doc, search=search or None,
-                              order_by="search", first=first, after=after)
+        principal = info.context.require(Action.READ_LEARNERS)
+        check_reads_learner(principal, None)
+        scope = learner_scope(principal)
+        where = None if scope.courses is None else {
+            "key": await _taught_learners(info, scope.courses)}
+        courses = scope.courses or frozenset()
+        return await paginate(info, "learners",
+                              lambda doc: Learner.from_doc(doc, principal, courses),
+                              where=where, search=search or None, order_by="search",
+                              first=first, after=after)
 
     @strawberry.field(description="Enrolments, optionally by MOOC, learner, admission, pass.")
     async def enrollments(
@@ -364,9 +428,14 @@ class LearnerQuery:
         passed: bool | None = None, first: int | None = None, after: str | None = None,
     ) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
-        if principal.role.value == "learner":
-            learner_id = strawberry.ID(str(principal.learner_id))
-        where = {"mooc_code": mooc_code, "admitted": admitted, "passed": passed,
+        scope = learner_scope(principal)
+        if scope.learner_id is not None:
+            learner_id = strawberry.ID(str(scope.learner_id))
+        taught = _taught(principal)
+        if mooc_code is not None and taught is not None:
+            taught = [code for code in taught if code == mooc_code]
+        where = {"mooc_code": mooc_code if taught is None else taught,
+                 "admitted": admitted, "passed": passed,
                  "learner_id": str(parse_id(learner_id, "learner")) if learner_id else None}
         return await paginate(info, "enrollments", Enrollment.from_doc, where=where,
                               first=first, after=after)
@@ -377,7 +446,8 @@ class LearnerQuery:
         doc = await info.context.get("enrollments", str(parse_id(id, "enrollment")))
         if doc is None:
             return None
-        check_owner(info.context, doc["learnerId"], Action.READ_ENROLLMENTS)
+        check_reads_enrollment(info.context.require(Action.READ_ENROLLMENTS), doc["learnerId"],
+                               doc["moocCode"])
         return Enrollment.from_doc(doc)
 
 
@@ -390,7 +460,7 @@ class LearnerMutation:
                                  lambda app: app.register_learner(
                                      full_name=input.full_name, email=input.email,
                                      iin=input.iin, full_name_latin=input.full_name_latin))
-        return Learner.from_doc(await c.doc("learners", learner_id))
+        return Learner.from_doc(await c.doc("learners", learner_id), c.principal)
 
     @strawberry.mutation
     async def enroll(self, info: Info, input: EnrollInput) -> Enrollment:
@@ -481,4 +551,4 @@ async def _learner_command(
     ctx = c.command(action)
     lid = parse_id(learner_id, "learner")
     key = await c.run(ctx, lambda app: command(app, lid))
-    return Learner.from_doc(await c.doc("learners", key))
+    return Learner.from_doc(await c.doc("learners", key), c.principal)

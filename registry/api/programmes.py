@@ -190,10 +190,7 @@ async def _packages(
     start_date: datetime.date | None = None, start_month: str | None = None,
     first: int | None = None, after: str | None = None,
 ) -> Connection[ProgramSubmission]:
-    principal = _reader(info.context)
-    if principal.role.value == "faculty":
-        faculty = faculty or principal.faculty or ""
-        check_faculty_scope(principal, faculty)
+    faculty = programmes.faculty_listed(_reader(info.context), faculty)
     where = {
         "faculty": programmes.faculty_key(faculty) if faculty else None,
         "status": status.value if status else None,

@@ -13,7 +13,7 @@ from ..domain.certificates import (
     encode_number,
     revocation_reason,
 )
-from ..domain.text import optional_text
+from ..domain.text import clean_text
 from .base import Saved
 from .learners import LearnerCommands
 
@@ -59,7 +59,9 @@ class CertificateCommands(LearnerCommands):
         """A correction: a new certificate (new number, today's date) supersedes the old one,
         which then points to it. A new ``full_name`` corrects the learner's record too."""
         reason = revocation_reason(reason)
-        corrected = optional_text(full_name, "fullName", max_length=200)
+        # Omitted: the name stays; given, it must be a name ("" would print a nameless one).
+        corrected = None if full_name is None else clean_text(full_name, "fullName",
+                                                              max_length=200)
         old = self.get_certificate(number)
         old.check_reissuable()
         enrollment = self.get_enrollment(old.enrollment_id)

@@ -59,7 +59,8 @@ class LearnerCommands(MoocCommands):
         self, *, enrollment_id: UUID, component: ScoreComponent, points: int,
         reason: str | None, on: date | None = None, actor: Principal | None = None,
     ) -> Saved:
-        entry = ScoreEntry.checked(component, points, reason, on or self.today())
+        today = self.today()
+        entry = ScoreEntry.checked(component, points, reason, on or today, today=today)
         enrollment = self.get_enrollment(enrollment_id)
         check_course_scope(actor, enrollment.mooc_code)
         enrollment.record_score(entry, self.get_learner(enrollment.learner_id))
@@ -68,7 +69,8 @@ class LearnerCommands(MoocCommands):
     def record_final_exam(
         self, *, enrollment_id: UUID, points: int, mode: ExamMode, held_on: date | None = None
     ) -> Saved:
-        entry = ExamEntry.checked(points, mode, held_on or self.today())
+        today = self.today()
+        entry = ExamEntry.checked(points, mode, held_on or today, today=today)
         enrollment = self.get_enrollment(enrollment_id)
         enrollment.record_final_exam(
             entry,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..domain.errors import AlreadyExists
-from ..domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc
+from ..domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc, MoocCodeClaim
 from .base import Saved
 from .platforms import PlatformCommands
 
@@ -26,7 +26,13 @@ class MoocCommands(PlatformCommands):
                           hours=hours, department=department)
         if self._exists(mooc.id):
             raise AlreadyExists(f"A MOOC with code {mooc.code} already exists.", code=mooc.code)
-        return self._save(mooc, value=mooc.code)
+        claim_id = MoocCodeClaim.create_id(mooc.code)
+        if self._exists(claim_id):
+            taken: str = self.repository.get(claim_id).code
+            raise AlreadyExists(
+                f"A MOOC with code {taken} already exists; codes differing only in case "
+                f"are the same code.", code=taken)
+        return self._save(mooc, MoocCodeClaim(code=mooc.code), value=mooc.code)
 
     def submit_mooc_for_review(self, code: str) -> Saved:
         mooc = self.get_mooc(code)

@@ -24,6 +24,7 @@ from ..domain.certificates import (
     VerificationStatus,
     judge,
     normalize_number,
+    standing,
 )
 from ..domain.errors import Conflict, NotFound
 from ..domain.keys import KeyWindow
@@ -124,24 +125,41 @@ class RegistryService:
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, table: str, key: str) -> Doc | None:
-        return self.view.get(table, key)
+        doc = self.view.get(table, key)
+        return self._standing([doc])[0] if doc is not None and table == "certificates" else doc
 
     def doc(self, table: str, key: str) -> Doc:
         """A document a command just wrote (the runner has waited for it)."""
-        doc = self.view.get(table, key)
+        doc = self.get(table, key)
         if doc is None:  # pragma: no cover - only if the view lost the row
             raise NotFound(f"{table} {key} does not exist.")
         return doc
 
     def find(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> list[Doc]:
-        return self.view.find(table, where, **kw)
+        docs = self.view.find(table, where, **kw)
+        return self._standing(docs) if table == "certificates" else docs
+
+    def _standing(self, docs: list[Doc]) -> list[Doc]:
+        """Certificates with the status every answer shows (``domain.certificates.standing``:
+        a compromised key revokes what it signed from the compromise date on)."""
+        if not docs:
+            return docs
+        keys = self.key_windows()
+        shown = []
+        for doc in docs:
+            status, reason = standing(CertificateStatus(doc["status"]),
+                                      doc.get("revocationReason"), keys.get(doc.get("kid", "")),
+                                      date.fromisoformat(doc["issuedOn"]))
+            shown.append(doc if status.value == doc["status"] else
+                         {**doc, "status": status.value, "revocationReason": reason})
+        return shown
 
     def count(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> int:
         return self.view.count(table, where, **kw)
 
     def certificate(self, number: str) -> Doc | None:
         canonical = normalize_number(number)
-        return self.view.get("certificates", canonical) if canonical else None
+        return self.get("certificates", canonical) if canonical else None
 
     def history(self, aggregate_id: UUID) -> list[Doc]:
         """Every event of one aggregate, oldest first, with who caused it and when (R11)."""
@@ -186,7 +204,7 @@ class RegistryService:
 
     def _judge(self, number: str, kid: str, issued_on: date) -> Doc:
         key_doc = self.view.get("keys", kid)
-        cert = self.view.get("certificates", number)
+        cert = self.get("certificates", number)
         status, reason = judge(
             key=key_window(key_doc) if key_doc else None,
             issued_on=issued_on,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -126,12 +127,105 @@ class Principal:
 
 
 
-def check_reads_learner(principal: Principal, learner_id: str | None) -> None:
-    """Staff read any learner's records; a learner token reads only its own. ``None``: a
-    list across learners, which only staff may read."""
-    if principal.role is Role.LEARNER and (learner_id is None
-                                           or str(principal.learner_id) != learner_id):
-        raise Forbidden("A learner token reads only its own learner record and enrolments.")
+# -- who sees which personal field (SPEC §10) --------------------------------------------
+
+
+class PersonalField(StrEnum):
+    """The kinds of personal data the read side shows. The matrix below decides, for each role,
+    which of them it sees; the API applies the decision and never makes one of its own."""
+
+    FULL_NAME = "fullName"  # a learner's name and its Latin spelling
+    EMAIL = "email"
+    IIN = "iin"  # the IIN itself, and looking a learner up by it
+    CIRCUMSTANCES = "circumstances"  # identity check, trips, orders, directives, study window
+    RESULTS = "results"  # scores, the exam, grades, admission and pass
+    EVENT_PERSONAL = "history.personal"  # an event's personal part and on-behalf-of
+
+
+_ALL_FIELDS = frozenset(PersonalField)
+
+# What each role sees of a learner it may read (for a teacher: one enrolled in what it teaches).
+# admin, inet: everything; no other role sees e-mail or IIN. Roles absent here read no learner.
+PERSONAL_FIELDS: dict[Role, frozenset[PersonalField]] = {
+    Role.ADMIN: _ALL_FIELDS,
+    Role.INET: _ALL_FIELDS,
+    Role.AUDITOR: frozenset({PersonalField.FULL_NAME, PersonalField.CIRCUMSTANCES,
+                             PersonalField.RESULTS, PersonalField.EVENT_PERSONAL}),
+    Role.DEAN: frozenset({PersonalField.FULL_NAME, PersonalField.CIRCUMSTANCES,
+                          PersonalField.RESULTS}),
+    Role.TEACHER: frozenset({PersonalField.FULL_NAME, PersonalField.RESULTS}),
+    # A learner token, about its own learner.
+    Role.LEARNER: _ALL_FIELDS - {PersonalField.EVENT_PERSONAL},
+}
+
+
+def sees(principal: Principal | None, personal_field: PersonalField) -> bool:
+    """Whether ``principal`` sees ``personal_field`` of the learners it may read (the public
+    sees none: only what a printed certificate shows)."""
+    if principal is None:
+        return False
+    return personal_field in PERSONAL_FIELDS.get(principal.role, frozenset())
+
+
+def sees_event_personal(principal: Principal | None) -> bool:
+    """An event's personal part and its on-behalf-of: admin, inet and auditor only."""
+    return sees(principal, PersonalField.EVENT_PERSONAL)
+
+
+@dataclass(frozen=True)
+class LearnerScope:
+    """Which learners (and their enrolments) a principal may read: all of them, one (a learner
+    token), or those enrolled in some courses (a teacher token)."""
+
+    learner_id: UUID | None = None
+    courses: frozenset[str] | None = None
+
+    @property
+    def everyone(self) -> bool:
+        return self.learner_id is None and self.courses is None
+
+    def admits_course(self, code: str) -> bool:
+        return self.courses is None or code in self.courses
+
+
+def learner_scope(principal: Principal) -> LearnerScope:
+    if principal.role is Role.LEARNER:
+        return LearnerScope(learner_id=principal.learner_id)
+    if principal.role is Role.TEACHER:
+        return LearnerScope(courses=principal.courses)
+    return LearnerScope()
+
+
+def check_reads_learner(principal: Principal, learner_id: str | None,
+                        enrolled_in: Iterable[str] = ()) -> None:
+    """Staff read any learner's records; a learner token reads only its own; a teacher token
+    only those of learners enrolled in a MOOC it teaches (``enrolled_in``: the learner's MOOC
+    codes). ``learner_id=None``: a list across learners, which a learner token may not read."""
+    scope = learner_scope(principal)
+    if scope.learner_id is not None or principal.role is Role.LEARNER:
+        if learner_id is None or str(scope.learner_id) != learner_id:
+            raise Forbidden("A learner token reads only its own learner record and enrolments.")
+    elif scope.courses is not None and learner_id is not None \
+            and not scope.courses.intersection(enrolled_in):
+        raise Forbidden(_not_taught(principal))
+
+
+def check_reads_enrollment(principal: Principal, learner_id: str, mooc_code: str) -> None:
+    """An enrolment is read by whoever reads its learner; a teacher only in a MOOC it teaches."""
+    check_reads_learner(principal, learner_id, [mooc_code])
+    if not learner_scope(principal).admits_course(mooc_code):
+        raise Forbidden(_not_taught(principal))
+
+
+def _not_taught(principal: Principal) -> str:
+    taught = ", ".join(sorted(principal.courses)) or "none"
+    return (f"This teacher token reads only learners enrolled in what it teaches ({taught}).")
+
+
+def is_learner(principal: Principal | None) -> bool:
+    """A learner token tied to its learner (``me`` answers its record)."""
+    return principal is not None and principal.role is Role.LEARNER \
+        and principal.learner_id is not None
 
 
 def check_course_scope(principal: Principal | None, code: str) -> None:

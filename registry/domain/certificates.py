@@ -180,6 +180,20 @@ def judge_key(key: KeyWindow | None, issued_on: date) -> tuple[VerificationStatu
     return None
 
 
+def standing(
+    status: CertificateStatus, revocation_reason: str | None, key: KeyWindow | None,
+    issued_on: date,
+) -> tuple[CertificateStatus, str | None]:
+    """The status (and revocation reason) every answer shows for a certificate — GraphQL, the
+    learner's list, the PDF and ``/api/verify`` alike: an active certificate signed with a key
+    compromised by its issue date is revoked, whatever its own record says."""
+    if status is CertificateStatus.ACTIVE and key is not None:
+        by_key = judge_key(key, issued_on)
+        if by_key is not None and by_key[0] is VerificationStatus.REVOKED:
+            return CertificateStatus.REVOKED, by_key[1]
+    return status, revocation_reason
+
+
 def judge(
     *,
     key: KeyWindow | None,

@@ -33,10 +33,20 @@ class ScoreEntry:
     on: date  # the day the score concerns
 
     @classmethod
-    def checked(cls, component: str, points: int, reason: str | None, on: date) -> ScoreEntry:
+    def checked(cls, component: str, points: int, reason: str | None, on: date, *,
+                today: date) -> ScoreEntry:
         component = ScoreComponent(component)
         grading.check_points(points, grading.COMPONENT_MAX, f"{component.value} points")
+        check_not_future(on, today, "A score")
         return cls(component, points, optional_text(reason, "reason", max_length=2000), on)
+
+
+def check_not_future(day: date, today: date, what: str) -> None:
+    """Scores and exams are recorded after the fact: a day after today is a typing error."""
+    if day > today:
+        raise InvalidInput(
+            f"{what} cannot be dated {day.isoformat()}, after today ({today.isoformat()}): "
+            "record it on or after the day it happened.", field="date")
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,9 @@ class ExamEntry:
     held_on: date
 
     @classmethod
-    def checked(cls, points: int, mode: str, held_on: date) -> ExamEntry:
+    def checked(cls, points: int, mode: str, held_on: date, *, today: date) -> ExamEntry:
         grading.check_points(points, grading.EXAM_MAX, "exam points")
+        check_not_future(held_on, today, "An exam")
         return cls(points, ExamMode(mode), held_on)
 
 

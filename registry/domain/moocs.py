@@ -85,6 +85,20 @@ class Approbation:
         return cls(passed, optional_text(remarks, "remarks", max_length=5000))
 
 
+class MoocCodeClaim(Aggregate):
+    """Keeps MOOC codes unique without regard to case: ``KAZLIT-101`` and ``kazlit-101`` would
+    be two MOOCs to the event store (their ids differ) but one course to a person. Saved with
+    the draft in one transaction, so two drafts racing for one code cannot both succeed."""
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"det-registry:/mooc-codes/{code.casefold()}")
+
+    @event("Claimed")
+    def __init__(self, *, code: str) -> None:
+        self.code = code
+
+
 class Mooc(Aggregate):
     @staticmethod
     def create_id(code: str) -> UUID:

@@ -89,6 +89,16 @@ def check_faculty_scope(principal: Principal, faculty: str) -> None:
         )
 
 
+def faculty_listed(principal: Principal, faculty: str | None) -> str | None:
+    """The faculty a list of packages is narrowed to: a faculty token sees only its own
+    (``faculty`` defaults to it, and another is refused); other readers see what they ask."""
+    if principal.role is not Role.FACULTY:
+        return faculty
+    faculty = faculty or principal.faculty or ""
+    check_faculty_scope(principal, faculty)
+    return faculty
+
+
 def check_may_read_package(principal: Principal, faculties: list[str]) -> None:
     """A file (or list) is visible when one of the packages holding it is: any package for
     staff readers, their own faculty's for a faculty token."""

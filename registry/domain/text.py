@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from .errors import InvalidInput
 
@@ -55,9 +56,17 @@ def check_email(value: str | None) -> str | None:
     return email
 
 
+@cache
+def iso_639_1() -> frozenset[str]:
+    """The two-letter language codes of ISO 639-1 (pycountry's copy of the standard)."""
+    import pycountry
+
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
 def check_language(value: str) -> str:
     """Lowercase ISO 639-1 (``kk``, ``ru``, ``en``, …)."""
-    if not _LANGUAGE.match(value):
+    if not _LANGUAGE.match(value) or value not in iso_639_1():
         raise InvalidInput(
             f"language {value!r} must be a lowercase ISO 639-1 code such as 'kk', 'ru' or 'en'.",
             field="language",

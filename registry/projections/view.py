@@ -73,8 +73,9 @@ class RegistryView(TrackingRecorder, ABC):
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Documents whose columns equal ``where``, ordered by ``order_by`` (a column) then
-        key; ``search`` is a case-folded substring of the ``search`` column."""
+        """Documents whose columns (or ``key``) equal ``where`` — a list value: any of its
+        values — ordered by ``order_by`` (a column) then key; ``search`` is a case-folded
+        substring of the ``search`` column."""
 
     @abstractmethod
     def count(

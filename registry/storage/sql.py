@@ -81,12 +81,19 @@ class DocumentStatements(SqlDialect):
         known = {col for col, _ in table.columns}
         if order_by is not None and order_by not in known:
             raise ValueError(f"{table_name} cannot be ordered by {order_by}")
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         for col, value in (where or {}).items():
-            if col not in known:
+            if col not in known | {"key"}:
                 raise ValueError(f"{table_name} cannot be filtered by {col}")
-            clauses.append(f"{col} = ?")
-            params.append(_value(value))
+            if isinstance(value, (list, tuple, set, frozenset)):  # any of these values
+                values = sorted(value)
+                clauses.append(f"{col} IN ({', '.join('?' for _ in values)})" if values
+                               else "1 = 0")
+                params.extend(_value(v) for v in values)
+            else:
+                clauses.append(f"{col} = ?")
+                params.append(_value(value))
         if search:
             clauses.append("search LIKE ? ESCAPE '\\'")
             escaped = search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

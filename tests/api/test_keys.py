@@ -115,6 +115,25 @@ def test_a_compromised_key_revokes_what_it_signed_from_that_day(
     assert by_number["status"] == "REVOKED"
     gql = ok(api(VERIFY, {"token": during["token"]}), "verifyCertificate")
     assert gql["status"] == "REVOKED"
+    # One verdict everywhere: the certificate itself, the learner's list, /api/verify's
+    # certificate and the PDF's banner all say revoked, with the key's reason.
+    assert by_number["certificate"]["status"] == "REVOKED"
+    record = ok(api(CERTIFICATE, {"number": during["number"]}), "certificate")
+    assert record["status"] == "REVOKED"
+    assert record["revocationReason"] == revoked["reason"]
+    assert gql["certificate"]["status"] == "REVOKED"
+    learner = api.token("learner", learner=enrollment["learner"]["id"])
+    mine = ok(api("{ me { certificates { nodes { number status revocationReason } } } }",
+                  token=learner), "me")["certificates"]["nodes"]
+    assert mine == [{"number": during["number"], "status": "REVOKED",
+                     "revocationReason": revoked["reason"]}]
+    untouched = ok(api(CERTIFICATE, {"number": before["number"]}), "certificate")
+    assert untouched["status"] == "ACTIVE" and untouched["revocationReason"] is None
+    from test_certificate_pdf import flat, save, text_of
+
+    pdf = api.client.get(f"/certificates/{during['number']}.pdf")
+    assert pdf.status_code == 200
+    assert "REVOKED" in flat(text_of(save("key-compromised", pdf.content)))
     jwk = next(k for k in api.client.get("/.well-known/jwks.json").json()["keys"]
                if k["kid"] == kid)
     assert jwk["compromised_since"] == "2026-06-18"

@@ -26,6 +26,8 @@ from operations import (
 )
 from test_spine import enroll_scored, ok, walk_to_published
 
+REISSUE = """mutation($input: ReissueCertificateInput!) { reissueCertificate(input: $input) {
+  number } }"""
 REGISTER_PLATFORM = """mutation($input: RegisterPlatformInput!) { registerPlatform(input: $input) {
   code approved } }"""
 APPROVE_PLATFORM = """mutation($input: ApprovePlatformInput!) { approvePlatform(input: $input) {
@@ -119,6 +121,12 @@ CASES = [
     # input
     Case("IIN with a wrong check digit", "INVALID_INPUT", REGISTER,
          lambda w: {"input": {"fullName": "Асан", "iin": "900101300008"}}),
+    Case("IIN born in month 13", "INVALID_INPUT", REGISTER,
+         lambda w: {"input": {"fullName": "Асан", "iin": "901301300007"}}),
+    Case("IIN born on 30 February", "INVALID_INPUT", REGISTER,
+         lambda w: {"input": {"fullName": "Асан", "iin": "900230400005"}}),
+    Case("IIN with century digit 7", "INVALID_INPUT", REGISTER,
+         lambda w: {"input": {"fullName": "Асан", "iin": "900101700002"}}),
     Case("IIN of 11 digits", "INVALID_INPUT", REGISTER,
          lambda w: {"input": {"fullName": "Асан", "iin": "90010130000"}}),
     Case("empty full name", "INVALID_INPUT", REGISTER, lambda w: {"input": {"fullName": "  "}}),
@@ -130,10 +138,19 @@ CASES = [
     Case("score not an integer", "INVALID_INPUT", SCORE, score("below_admission", 50.5)),
     Case("unknown component", "INVALID_INPUT", SCORE, score("below_admission", 5, "RATING_3")),
     Case("correction without reason", "INVALID_INPUT", SCORE, score("below_admission", 50)),
+    Case("score dated tomorrow", "INVALID_INPUT", SCORE, lambda w: {"input": {
+        "enrollmentId": w.below_admission, "component": "MIDTERM", "points": 50,
+        "reason": "typo", "date": "2026-06-16"}}),
+    Case("exam dated tomorrow", "INVALID_INPUT", EXAM, lambda w: {"input": {
+        "enrollmentId": _admitted_without_exam(w), "points": 90, "mode": "ON_CAMPUS",
+        "date": "2026-06-16"}}),
+    Case("reissue to an empty name", "INVALID_INPUT", REISSUE, lambda w: {"input": {
+        "number": w.certificate, "reason": "name typo", "fullName": ""}}),
     Case("exam over 100", "INVALID_INPUT", EXAM,
          lambda w: {"input": {"enrollmentId": w.certified, "points": 101, "mode": "ON_CAMPUS"}}),
     Case("title in no language", "INVALID_INPUT", DRAFT, draft(title={"kk": " "})),
     Case("language not ISO 639-1", "INVALID_INPUT", DRAFT, draft(language="KAZ")),
+    Case("two letters that are no language", "INVALID_INPUT", DRAFT, draft(language="xx")),
     Case("zero credits", "INVALID_INPUT", DRAFT, draft(credits=0)),
     Case("impossible date", "INVALID_INPUT", APPROVE_PLATFORM,
          lambda w: {"input": {"code": "moocs.kz", "decisionNumber": "1",
@@ -155,6 +172,8 @@ CASES = [
     # duplicates
     Case("duplicate MOOC code", "ALREADY_EXISTS", DRAFT, lambda w: {"input": {
         "code": w.published, "title": {"en": "x"}, "language": "en", "credits": 1}}),
+    Case("MOOC code differing only in case", "ALREADY_EXISTS", DRAFT, lambda w: {"input": {
+        "code": w.published.lower(), "title": {"en": "x"}, "language": "en", "credits": 1}}),
     Case("duplicate IIN", "ALREADY_EXISTS", REGISTER,
          lambda w: {"input": {"fullName": "Other", "iin": w.iin}}),
     Case("duplicate enrollment", "ALREADY_EXISTS", ENROLL, lambda w: {"input": {
