@@ -30,7 +30,8 @@ from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
 from . import audit, documents, pdf
-from .graphql import RegistryGraphQL
+from .graphql_http import GuardedGraphQL
+from .ratelimit import RateLimitMiddleware, RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +104,17 @@ async def verify_page(request: Request) -> Response:
     return response
 
 
+def bad_request(message: str) -> Response:
+    return JSONResponse({"error": message, "code": "INVALID_INPUT"}, status_code=400)
+
+
 async def api_verify(request: Request) -> Response:
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return bad_request("the body must be JSON")
     if not isinstance(body, dict):
-        return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
+        return bad_request("the body must be a JSON object")
     service = container_of(request).service
     token, number = body.get("token"), body.get("number")
     if isinstance(token, str) and token:
@@ -117,9 +122,7 @@ async def api_verify(request: Request) -> Response:
     elif isinstance(number, str) and number:
         result = await run_in_threadpool(service.verify_number, number)
     else:
-        return JSONResponse(
-            {"error": 'send {"token": "…"} or {"number": "…"}'}, status_code=400
-        )
+        return bad_request('send {"token": "…"} or {"number": "…"}')
     verdict = public_verdict(result)
     verdict["log_index"] = await audit.certificate_log_index(request, result)
     verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
@@ -184,13 +187,15 @@ def create_app(
             build, settings, clock, poll_interval=poll_interval
         )
         app.state.container = container
+        app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
         try:
             yield
         finally:
             app.state.container = None
+            await app.state.rate_limits.aclose()
             await run_in_threadpool(container.close)
 
-    graphql = RegistryGraphQL(
+    graphql = GuardedGraphQL(
         container_of,
         schema=schema,
         graphql_ide=None if settings.production else "graphiql",
@@ -213,4 +218,5 @@ def create_app(
     app.state.container = None
     app.state.settings = settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RateLimitMiddleware)  # outermost: a refused request reads no body
     return app
