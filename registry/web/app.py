@@ -217,6 +217,7 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.container = None
     app.state.settings = settings
+    app.state.pdf_cache = pdf.PdfCache()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RateLimitMiddleware)  # outermost: a refused request reads no body
     return app
