@@ -81,12 +81,19 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class Unavailable(DomainError):
+    """The store cannot take writes now (read-only, full, unreachable); nothing was changed
+    unless the message says otherwise."""
+
+    code = "UNAVAILABLE"
+
+
 ALL_CODES: tuple[str, ...] = tuple(
     cls.code
     for cls in (
         Unauthenticated, Forbidden, InvalidInput, NotFound, AlreadyExists, InvalidTransition,
         PlatformNotApproved, NotAdmitted, ProctoringUnavailable, StudiesNotRestored,
         ReturnOrderMissing, OutsideStudyWindow, SubmissionIncomplete, SubmissionTooLate,
-        NotPassed, Conflict,
+        NotPassed, Conflict, Unavailable,
     )
 )

@@ -29,6 +29,7 @@ from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
+from ..storage.errors import unavailable_reason
 from . import audit, documents, pdf
 from .graphql_http import GuardedGraphQL
 from .ratelimit import RateLimitMiddleware, RateLimits
@@ -162,15 +163,32 @@ async def certificate_qr(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
+    """``ok``; ``degraded`` (still 200: reads are served) with the reasons when the store
+    refused a write, a background loop is failing or the log refuses to sign; 503 when the
+    store cannot even be read, or while starting."""
     container: Container | None = getattr(request.app.state, "container", None)
     if container is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    problem = container.audit.problem
+    try:
+        size = await run_in_threadpool(container.audit.size)
+    except Exception as error:
+        reason = unavailable_reason(error) or f"{type(error).__name__}: {error}"
+        log.warning("health: the store cannot be read: %s", reason)
+        return JSONResponse({"status": "unavailable", "reasons": {"store": reason}},
+                            status_code=503, headers={"Cache-Control": "no-store"})
+    reasons = {name: problem for name, problem in (
+        ("writes", container.service.write_problem),
+        ("projection", container.runner.problem),
+        ("logProjection", container.audit_runner.problem),
+        ("checkpoints", container.checkpointer.backoff.problem),
+        ("log", container.audit.problem),
+    ) if problem}
     return JSONResponse({
-        "status": "degraded" if problem else "ok",
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
         "position": container.runner.position,
-        "log": {"size": container.audit.size(), "problem": problem},
-    })
+        "log": {"size": size, "problem": container.audit.problem},
+    }, headers={"Cache-Control": "no-store"})
 
 
 def create_app(
