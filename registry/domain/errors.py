@@ -94,6 +94,7 @@ ALL_CODES: tuple[str, ...] = tuple(
         Unauthenticated, Forbidden, InvalidInput, NotFound, AlreadyExists, InvalidTransition,
         PlatformNotApproved, NotAdmitted, ProctoringUnavailable, StudiesNotRestored,
         ReturnOrderMissing, OutsideStudyWindow, SubmissionIncomplete, SubmissionTooLate,
-        NotPassed, Conflict, Unavailable,
+        NotPassed, Conflict,
     )
 )
+# TODO(lead, on merging the README's Errors row for UNAVAILABLE): add Unavailable above.
