@@ -23,11 +23,15 @@ from .domain.errors import DomainError
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .web.accesslog import uvicorn_log_config
     from .web.app import create_app
 
     settings = Settings.from_env(host=args.host, port=args.port)
+    # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
+    trusted = list(settings.trusted_proxies)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
-                proxy_headers=True)
+                proxy_headers=bool(trusted), forwarded_allow_ips=trusted,
+                log_config=uvicorn_log_config())
     return 0
 
 

@@ -31,6 +31,33 @@ def _upload_limit(value: str | None) -> dict[str, Any]:
     return {"max_upload_bytes": int(number) * scale}
 
 
+def _rate_limit(name: str, value: str | None, default: str) -> str:
+    """``60/minute``, ``10/second;1000/day`` (the ``limits`` notation), or ``0`` for none."""
+    text = (value or "").strip() or default
+    if text != "0":
+        from limits import parse_many
+
+        try:
+            parse_many(text)
+        except ValueError:
+            raise ValueError(f"{name} must be like '60/minute' or 0; got {value!r}") from None
+    return text
+
+
+def _proxies(value: str | None) -> tuple[str, ...]:
+    """``REGISTRY_TRUSTED_PROXIES``: comma-separated addresses or CIDR networks."""
+    import ipaddress
+
+    entries = tuple(part.strip() for part in (value or "").split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"REGISTRY_TRUSTED_PROXIES: {entry!r} is not an address or network"
+                             ) from None
+    return entries
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -48,6 +75,12 @@ class Settings:
     checkpoint_every: int = 10  # the transparency log signs a checkpoint every N events …
     checkpoint_seconds: float = 5.0  # … or every S seconds while an event is unsigned
     max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
+    # Rate limits per client (SPEC §10), in the ``limits`` notation; "0" turns one off.
+    rate_limit_verify: str = "60/minute"  # POST /api/verify
+    rate_limit_public: str = "120/minute"  # /v, the PDF, the QR images, anonymous GraphQL
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
+    redis_url: str | None = None  # shares the rate-limit counters across processes
+    rate_limit_prefix: str = "det-registry"  # the counters' key prefix in Redis
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -84,6 +117,12 @@ class Settings:
             checkpoint_every=int(env.get("REGISTRY_CHECKPOINT_EVERY") or 10),
             checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
+            rate_limit_verify=_rate_limit("REGISTRY_RATE_LIMIT_VERIFY",
+                                          env.get("REGISTRY_RATE_LIMIT_VERIFY"), "60/minute"),
+            rate_limit_public=_rate_limit("REGISTRY_RATE_LIMIT_PUBLIC",
+                                          env.get("REGISTRY_RATE_LIMIT_PUBLIC"), "120/minute"),
+            trusted_proxies=_proxies(env.get("REGISTRY_TRUSTED_PROXIES")),
+            redis_url=env.get("REGISTRY_REDIS_URL") or None,
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings

@@ -16,10 +16,12 @@ from typing import Any
 from graphql import GraphQLError
 
 from ..domain.errors import DomainError
+from ..storage.errors import unavailable_reason
 
 log = logging.getLogger("registry.api")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+UNAVAILABLE = "UNAVAILABLE"  # also a store that cannot be read now (DomainError for writes)
 
 
 def classify(error: GraphQLError) -> str:
@@ -28,6 +30,8 @@ def classify(error: GraphQLError) -> str:
         return original.code
     if error.path is None:
         return "INVALID_INPUT"
+    if original is not None and unavailable_reason(original) is not None:
+        return UNAVAILABLE
     return INTERNAL
 
 
@@ -41,6 +45,9 @@ def annotate(errors: list[GraphQLError], *, production: bool) -> None:
             extensions["details"] = {k: v for k, v in original.details.items()
                                      if isinstance(v, (str, int, bool, list))}
         error.extensions = extensions
+        if code == UNAVAILABLE and not isinstance(original, DomainError):
+            reason = unavailable_reason(original) if original else None
+            error.message = f"The registry cannot read its store now: {reason}; try again later."
         if code == INTERNAL:
             log.error("unexpected error in %s", error.path, exc_info=original or error)
             if production:

@@ -7,6 +7,8 @@ order, or the column a list names.
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +21,8 @@ T = TypeVar("T")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+MAX_OFFSET = 2**31 - 1  # like GraphQL's Int; the stores' integers end at 2**63 - 1
+_OFFSET = re.compile(r"offset:([0-9]{1,10})")
 
 
 @strawberry.type
@@ -51,13 +55,16 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The offset in a cursor of :func:`encode_cursor`; ``INVALID_INPUT`` for anything else,
+    an offset past :data:`MAX_OFFSET` included."""
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "offset" or not value.isdigit():
-            raise ValueError(cursor)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(f"{cursor!r} is not a cursor of this list.", field="after") from None
+        match = _OFFSET.fullmatch(base64.urlsafe_b64decode(cursor.encode("ascii")).decode())
+    except (ValueError, UnicodeError, binascii.Error):
+        match = None
+    if match is None or int(match[1]) > MAX_OFFSET:
+        shown = cursor if len(cursor) <= 40 else f"{cursor[:40]}…"
+        raise InvalidInput(f"{shown!r} is not a cursor of this list.", field="after")
+    return int(match[1])
 
 
 async def paginate(

@@ -8,7 +8,7 @@ methods through a thread pool, never on the event loop.
 from __future__ import annotations
 
 import logging
-import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from ..domain.access import Principal
 from ..domain.certificates import (
@@ -26,10 +26,12 @@ from ..domain.certificates import (
     normalize_number,
     standing,
 )
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict, NotFound, Unavailable
 from ..domain.keys import KeyWindow
 from ..projections.runner import CatchUpRunner
 from ..projections.view import RegistryView
+from ..retry import full_jitter
+from ..storage.errors import unavailable_reason
 from .base import Saved
 from .context import CommandContext, command_context
 from .registry import Registry
@@ -80,7 +82,14 @@ def history_entry(event: Any) -> Doc:
 
 
 class RegistryService:
-    CONFLICT_ATTEMPTS = 5
+    # A lost optimistic-concurrency race is retried after a pause with full jitter, growing
+    # from CONFLICT_BASE to CONFLICT_CAP: 16 attempts wait about 2.5 s in all on average (5 s
+    # at most), enough for a burst of 20 writers on one record to get through one after
+    # another; CONFLICT_BUDGET bounds the whole when the commands themselves are slow.
+    CONFLICT_ATTEMPTS = 16
+    CONFLICT_BASE = 0.01
+    CONFLICT_CAP = 0.4
+    CONFLICT_BUDGET = 6.0
 
     def __init__(
         self,
@@ -96,28 +105,63 @@ class RegistryService:
         self.runner = runner
         self.sign = sign
         self._check_signature = check_signature
+        self._lock = threading.Lock()
+        self.write_problem: str | None = None  # why the last command could not be stored
 
     # -- commands ------------------------------------------------------------------------
 
     def run(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Any:
-        """Run ``command(app)`` in ``ctx``; retry lost races, then answer CONFLICT; wait for
-        the views so the answer (and any later query) sees the write. Returns the command's
-        value (the key of what it created or changed)."""
+        """Run ``command(app)`` in ``ctx``; retry lost races, then answer CONFLICT; answer
+        UNAVAILABLE when the store cannot take writes; wait for the views so the answer (and
+        any later query) sees the write. Returns the command's value (the key of what it
+        created or changed)."""
+        deadline = time.monotonic() + self.CONFLICT_BUDGET
+        saved: Saved | None = None
         for attempt in range(1, self.CONFLICT_ATTEMPTS + 1):
             try:
                 with command_context(ctx):
                     saved = command(self.app)
                 break
             except IntegrityError:
-                log.info("concurrent write (attempt %d of %d)", attempt, self.CONFLICT_ATTEMPTS)
-                time.sleep(random.uniform(0.005, 0.02) * attempt)  # let the winner finish
-        else:
+                pause = full_jitter(attempt, base=self.CONFLICT_BASE, cap=self.CONFLICT_CAP)
+                if attempt == self.CONFLICT_ATTEMPTS or time.monotonic() + pause > deadline:
+                    break
+                log.info("concurrent write (attempt %d); retrying in %.0f ms", attempt,
+                         pause * 1000)
+                time.sleep(pause)  # let the winner finish
+            except PersistenceError as error:
+                self._unavailable(error, "Nothing was changed")
+        if saved is None:
             raise Conflict(
                 "Someone else changed the same record at the same moment; "
                 "read it again and retry."
             )
-        self.runner.wait(saved.position)
+        self._wrote()
+        try:
+            self.runner.wait(saved.position)
+        except RuntimeError as error:
+            self._unavailable(error, "The change was stored; it shows once the views can "
+                                     "be updated")
         return saved.value
+
+    def _unavailable(self, error: BaseException, outcome: str) -> None:
+        """Raise UNAVAILABLE for a store that cannot take writes now; anything else is a
+        bug and goes on as it is."""
+        reason = unavailable_reason(error)
+        if reason is None:
+            raise error
+        with self._lock:
+            if self.write_problem != reason:
+                log.warning("the store cannot take writes: %s", reason)
+            self.write_problem = reason
+        raise Unavailable(f"The registry cannot store changes now: {reason}. {outcome}; "
+                          "try again later.", reason=reason) from error
+
+    def _wrote(self) -> None:
+        with self._lock:
+            if self.write_problem is not None:
+                log.warning("the store takes writes again")
+            self.write_problem = None
 
     def seed(self) -> None:
         self.run(CommandContext("registry", "system"), lambda app: app.seed_platforms())

@@ -28,6 +28,8 @@ from eventsourcing.persistence import Tracking
 
 from ..application.mapper import PERSONAL_REF
 from ..application.personal import PersonalRecord
+from ..retry import Backoff
+from ..storage.errors import unavailable_reason
 from . import envelope, merkle
 from .merkle import CompactRange
 from .note import Checkpoint, NoteError, Signer, read_checkpoint
@@ -269,6 +271,8 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
         self._signed_size: int | None = None
         self._last_signed = float("-inf")
+        self.backoff = Backoff("transparency log checkpoints", logging.getLogger(__name__),
+                               base=self.seconds, cap=max(60.0, self.seconds))
 
     def prompt(self, size: int | None = None) -> None:
         signed = self._signed_size
@@ -312,8 +316,13 @@ class Checkpointer:
                 self.tick()
             except LogInconsistent:
                 pass  # logged by sign(); the last good checkpoint stays the latest
-            except Exception:  # pragma: no cover - a database hiccup: try again later
-                log.exception("transparency log: checkpointing failed")
+            except Exception as error:  # the store failing: back off, warn once per state
+                pause = self.backoff.failed(error, reason=unavailable_reason(error))
+                self._wake.wait(pause)
+                self._wake.clear()
+                continue
+            else:
+                self.backoff.succeeded()
             wait = self.seconds - (time.monotonic() - self._last_signed)
             self._wake.wait(min(max(wait, 0.05), self.seconds))
             self._wake.clear()

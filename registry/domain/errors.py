@@ -81,6 +81,13 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class Unavailable(DomainError):
+    """The store cannot take writes now (read-only, full, unreachable); nothing was changed
+    unless the message says otherwise."""
+
+    code = "UNAVAILABLE"
+
+
 ALL_CODES: tuple[str, ...] = tuple(
     cls.code
     for cls in (
@@ -90,3 +97,4 @@ ALL_CODES: tuple[str, ...] = tuple(
         NotPassed, Conflict,
     )
 )
+# TODO(lead, on merging the README's Errors row for UNAVAILABLE): add Unavailable above.

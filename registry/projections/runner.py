@@ -15,6 +15,8 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from ..retry import Backoff
+from ..storage.errors import unavailable_reason
 from .projection import RegistryProjection
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,13 @@ class CatchUpRunner:
         self._position = self.view.max_tracking_id(self.tracking_name) or 0
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.backoff = Backoff(f"projection {self.tracking_name}", log,
+                               base=max(poll_interval, 0.05), cap=30.0)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the loop is failing (for ``/healthz``); ``None`` while it keeps up."""
+        return self.backoff.problem
 
     @property
     def position(self) -> int:
@@ -138,12 +147,15 @@ class CatchUpRunner:
             self._prompted.clear()
             try:
                 self.catch_up()
-            except Exception as error:  # pragma: no cover - logged and surfaced to waiters
-                log.exception("projection failed; retrying")
+            except Exception as error:
+                # Surfaced to waiters at once; logged once per state, retried with backoff
+                # (a prompt — a new write — retries sooner).
                 self._fail(error)
-                self._stopping.wait(self.poll_interval)
+                pause = self.backoff.failed(error, reason=unavailable_reason(error))
+                self._prompted.wait(pause)
                 continue
             self._error = None
+            self.backoff.succeeded()
             self._prompted.wait(self.poll_interval)
 
     def _fail(self, error: BaseException) -> None:

@@ -29,8 +29,10 @@ from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
+from ..storage.errors import unavailable_reason
 from . import audit, documents, pdf
-from .graphql import RegistryGraphQL
+from .graphql_http import GuardedGraphQL
+from .ratelimit import RateLimitMiddleware, RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +105,17 @@ async def verify_page(request: Request) -> Response:
     return response
 
 
+def bad_request(message: str) -> Response:
+    return JSONResponse({"error": message, "code": "INVALID_INPUT"}, status_code=400)
+
+
 async def api_verify(request: Request) -> Response:
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return bad_request("the body must be JSON")
     if not isinstance(body, dict):
-        return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
+        return bad_request("the body must be a JSON object")
     service = container_of(request).service
     token, number = body.get("token"), body.get("number")
     if isinstance(token, str) and token:
@@ -117,9 +123,7 @@ async def api_verify(request: Request) -> Response:
     elif isinstance(number, str) and number:
         result = await run_in_threadpool(service.verify_number, number)
     else:
-        return JSONResponse(
-            {"error": 'send {"token": "…"} or {"number": "…"}'}, status_code=400
-        )
+        return bad_request('send {"token": "…"} or {"number": "…"}')
     verdict = public_verdict(result)
     verdict["log_index"] = await audit.certificate_log_index(request, result)
     verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
@@ -159,15 +163,32 @@ async def certificate_qr(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> Response:
+    """``ok``; ``degraded`` (still 200: reads are served) with the reasons when the store
+    refused a write, a background loop is failing or the log refuses to sign; 503 when the
+    store cannot even be read, or while starting."""
     container: Container | None = getattr(request.app.state, "container", None)
     if container is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    problem = container.audit.problem
+    try:
+        size = await run_in_threadpool(container.audit.size)
+    except Exception as error:
+        reason = unavailable_reason(error) or f"{type(error).__name__}: {error}"
+        log.warning("health: the store cannot be read: %s", reason)
+        return JSONResponse({"status": "unavailable", "reasons": {"store": reason}},
+                            status_code=503, headers={"Cache-Control": "no-store"})
+    reasons = {name: problem for name, problem in (
+        ("writes", container.service.write_problem),
+        ("projection", container.runner.problem),
+        ("logProjection", container.audit_runner.problem),
+        ("checkpoints", container.checkpointer.backoff.problem),
+        ("log", container.audit.problem),
+    ) if problem}
     return JSONResponse({
-        "status": "degraded" if problem else "ok",
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
         "position": container.runner.position,
-        "log": {"size": container.audit.size(), "problem": problem},
-    })
+        "log": {"size": size, "problem": container.audit.problem},
+    }, headers={"Cache-Control": "no-store"})
 
 
 def create_app(
@@ -184,13 +205,15 @@ def create_app(
             build, settings, clock, poll_interval=poll_interval
         )
         app.state.container = container
+        app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
         try:
             yield
         finally:
             app.state.container = None
+            await app.state.rate_limits.aclose()
             await run_in_threadpool(container.close)
 
-    graphql = RegistryGraphQL(
+    graphql = GuardedGraphQL(
         container_of,
         schema=schema,
         graphql_ide=None if settings.production else "graphiql",
@@ -212,5 +235,7 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.container = None
     app.state.settings = settings
+    app.state.pdf_cache = pdf.PdfCache()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RateLimitMiddleware)  # outermost: a refused request reads no body
     return app

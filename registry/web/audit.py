@@ -9,6 +9,7 @@ the canonical envelope bytes, one a line, for ``auditor`` and ``admin`` tokens o
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +24,8 @@ from ..domain.errors import DomainError, Unauthenticated
 from .graphql import bearer_token
 
 MAX_ENTRIES = 1000
+MAX_NUMBER = 2**31 - 1  # as GraphQL's Int: a log index or size is never larger
+_WHOLE = re.compile(r"[0-9]{1,10}")
 PROOF_CACHE = "public, max-age=86400"  # a proof between two sizes never changes
 
 
@@ -37,7 +40,7 @@ def _b64(data: bytes) -> str:
 
 
 def _bad(message: str, status: int = 400) -> Response:
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse({"error": message, "code": "INVALID_INPUT"}, status_code=status)
 
 
 def _ints(request: Request, *names: str, defaults: dict[str, int] | None = None) -> list[int]:
@@ -47,8 +50,8 @@ def _ints(request: Request, *names: str, defaults: dict[str, int] | None = None)
         if raw is None and defaults and name in defaults:
             values.append(defaults[name])
             continue
-        if raw is None or not raw.isdigit():
-            raise ValueError(f"'{name}' must be a whole number ≥ 0")
+        if raw is None or not _WHOLE.fullmatch(raw) or int(raw) > MAX_NUMBER:
+            raise ValueError(f"'{name}' must be a whole number from 0 to {MAX_NUMBER}")
         values.append(int(raw))
     return values
 

@@ -14,12 +14,23 @@ printout cannot pass for a valid certificate.
 
 The PDF metadata holds only what the paper shows and nothing personal: the title is the
 certificate's number, the author the university.
+
+Rendering costs about 100 ms of CPU, so the route renders once per state of a certificate:
+:class:`PdfCache` keeps rendered pages (LRU, bounded in bytes) under the hash of everything
+the page shows (:class:`_Content`, which any new field on the page joins) and of this module's
+code. The hash is the weak ``ETag`` (the bytes differ by their creation date); a matching
+``If-None-Match`` answers 304 without rendering. A revocation, a supersession, an erased name,
+a new public URL: each changes what the page shows, so the key, so the ETag.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +44,7 @@ from ..application.service import RegistryService
 from ..config import Settings
 from ..signing.qr import make_qr
 
-__all__ = ["FONTS", "certificate_pdf", "group_number", "qr_print_width_mm",
+__all__ = ["FONTS", "PdfCache", "certificate_pdf", "group_number", "qr_print_width_mm",
            "render_certificate_pdf"]
 
 FONTS = Path(__file__).with_name("fonts")
@@ -140,18 +151,95 @@ def render_certificate_pdf(
     """The certificate as a one-page PDF. ``cert`` is the certificate's read-model document
     (with its signed ``token``), ``learner`` and ``mooc`` the documents it refers to (either
     may be ``None``: the Latin spelling or the hours are then left out)."""
+    return _render(_content(cert, learner, mooc, settings))
+
+
+def _content(cert: Mapping[str, Any], learner: Mapping[str, Any] | None,
+             mooc: Mapping[str, Any] | None, settings: Settings) -> _Content:
     latin = (learner or {}).get("fullNameLatin") or None
     if latin is not None and latin.strip() == cert["fullName"].strip():
         latin = None
-    content = _Content(
+    return _Content(
         number=cert["number"], status=cert["status"], full_name=cert["fullName"],
         full_name_latin=latin, course_title=cert["courseTitle"],
         credits=cert.get("credits"), hours=(mooc or {}).get("hours"),
         issued_on=cert["issuedOn"], url=settings.verification_url(cert["token"]),
         superseded_by=cert.get("supersededBy"), revocation_reason=cert.get("revocationReason"),
-        university=settings.university_name,
+        university=dict(settings.university_name),
     )
+
+
+def _render(content: _Content) -> bytes:
     return bytes(_Page(content).render())
+
+
+# What the page looks like, besides what it shows: a change of layout changes every ETag.
+_LAYOUT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def etag_of(content: _Content) -> str:
+    shown = json.dumps(asdict(content), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(f"{_LAYOUT}\n{shown}".encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2): ``*``, or any listed tag with the same opaque
+    part."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    tags = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    return any(tag in ("*", wanted) for tag in tags)
+
+
+class PdfCache:
+    """Rendered pages by ETag, least recently used first out, at most ``max_bytes`` in all.
+    Requests for a page being rendered wait for it instead of rendering it again."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._rendering: dict[str, threading.Lock] = {}
+        self.renders = 0
+
+    def pdf(self, etag: str, content: _Content) -> bytes:
+        page = self._get(etag)
+        if page is not None:
+            return page
+        with self._lock:
+            rendering = self._rendering.setdefault(etag, threading.Lock())
+        with rendering:
+            page = self._get(etag)
+            if page is None:
+                page = _render(content)
+                self._put(etag, page)
+        with self._lock:
+            self._rendering.pop(etag, None)
+        return page
+
+    def _get(self, etag: str) -> bytes | None:
+        with self._lock:
+            page = self._pages.get(etag)
+            if page is not None:
+                self._pages.move_to_end(etag)
+            return page
+
+    def _put(self, etag: str, page: bytes) -> None:
+        with self._lock:
+            self.renders += 1
+            if len(page) > self.max_bytes or etag in self._pages:
+                return
+            self._pages[etag] = page
+            self._size += len(page)
+            while self._size > self.max_bytes:
+                _, dropped = self._pages.popitem(last=False)
+                self._size -= len(dropped)
+
+
+_DEFAULT_CACHE = PdfCache()
 
 
 async def certificate_pdf(request: Request) -> Response:
@@ -160,28 +248,33 @@ async def certificate_pdf(request: Request) -> Response:
     container = request.app.state.container
     if container is None:
         return JSONResponse({"error": "the registry is starting"}, status_code=503)
-    body = await run_in_threadpool(
-        _pdf_for, container.service, container.settings, request.path_params["number"])
-    if body is None:
+    content = await run_in_threadpool(
+        _content_for, container.service, container.settings, request.path_params["number"])
+    if content is None:
         return JSONResponse({"error": "no such certificate"}, status_code=404)
-    number, pdf = body
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="certificate-{number}.pdf"',
-        # A revocation changes the paper: never serve a stale copy.
+    etag = etag_of(content)
+    headers = {
+        "ETag": etag,
+        # A revocation changes the paper: never serve a stale copy — revalidate each time.
         "Cache-Control": "no-cache",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
-    })
+    }
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    cache: PdfCache = getattr(request.app.state, "pdf_cache", None) or _DEFAULT_CACHE
+    pdf = await run_in_threadpool(cache.pdf, etag, content)
+    headers["Content-Disposition"] = f'inline; filename="certificate-{content.number}.pdf"'
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
-def _pdf_for(service: RegistryService, settings: Settings, number: str
-             ) -> tuple[str, bytes] | None:
+def _content_for(service: RegistryService, settings: Settings, number: str) -> _Content | None:
     cert = service.certificate(number)
     if cert is None or not cert.get("token"):
         return None
     learner = service.get("learners", cert["learnerId"]) if cert.get("learnerId") else None
     mooc = service.get("moocs", cert["moocCode"]) if cert.get("moocCode") else None
-    return cert["number"], render_certificate_pdf(cert, learner, mooc, settings)
+    return _content(cert, learner, mooc, settings)
 
 
 class _Page:
