@@ -94,7 +94,6 @@ ALL_CODES: tuple[str, ...] = tuple(
         Unauthenticated, Forbidden, InvalidInput, NotFound, AlreadyExists, InvalidTransition,
         PlatformNotApproved, NotAdmitted, ProctoringUnavailable, StudiesNotRestored,
         ReturnOrderMissing, OutsideStudyWindow, SubmissionIncomplete, SubmissionTooLate,
-        NotPassed, Conflict,
+        NotPassed, Conflict, Unavailable,
     )
 )
-# TODO(lead, on merging the README's Errors row for UNAVAILABLE): add Unavailable above.
