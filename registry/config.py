@@ -31,6 +31,36 @@ def _upload_limit(value: str | None) -> dict[str, Any]:
     return {"max_upload_bytes": int(number) * scale}
 
 
+def _days(name: str, value: str | None, default: int) -> int:
+    """A whole number of days; empty: ``default``; ``0``: none (for a lifetime: no expiry)."""
+    text = (value or "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name}: {value}: a whole number of days (0: tokens never expire)")
+    return int(text)
+
+
+def _oidc(env: Mapping[str, str]) -> dict[str, Any]:
+    """``REGISTRY_OIDC_*``: all three of issuer, audience and JWKS, or none of them."""
+    names = ("REGISTRY_OIDC_ISSUER", "REGISTRY_OIDC_AUDIENCE", "REGISTRY_OIDC_JWKS")
+    given = {name: (env.get(name) or "").strip() for name in names}
+    if not any(given.values()):
+        return {}
+    for name, value in given.items():
+        if not value:
+            others = ", ".join(n for n in names if n != name)
+            raise ValueError(f"{name}: (empty): needed with {others} (OIDC sign-in)")
+    jwks = given["REGISTRY_OIDC_JWKS"]
+    if "://" in jwks and not jwks.startswith("https://"):
+        raise ValueError(f"REGISTRY_OIDC_JWKS: {jwks}: an https:// URL or a file path")
+    claims = {key: (env.get(f"REGISTRY_OIDC_{key.upper()}") or "").strip() or default
+              for key, default in (("role_claim", "roles"), ("learner_claim", "iin"))}
+    return {"oidc_issuer": given["REGISTRY_OIDC_ISSUER"],
+            "oidc_audience": given["REGISTRY_OIDC_AUDIENCE"], "oidc_jwks": jwks,
+            "oidc_role_claim": claims["role_claim"], "oidc_learner_claim": claims["learner_claim"]}
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -48,6 +78,13 @@ class Settings:
     checkpoint_every: int = 10  # the transparency log signs a checkpoint every N events …
     checkpoint_seconds: float = 5.0  # … or every S seconds while an event is unsigned
     max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
+    token_lifetime_days: int = 365  # a new API token's default lifetime; 0: never expires
+    # OIDC sign-in (clause 3.5.4): bearer JWTs of the university's identity provider.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks: str | None = None  # an https:// URL or a file path
+    oidc_role_claim: str = "roles"
+    oidc_learner_claim: str = "iin"
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -84,6 +121,9 @@ class Settings:
             checkpoint_every=int(env.get("REGISTRY_CHECKPOINT_EVERY") or 10),
             checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
+            token_lifetime_days=_days("REGISTRY_TOKEN_LIFETIME_DAYS",
+                                      env.get("REGISTRY_TOKEN_LIFETIME_DAYS"), 365),
+            **_oidc(env),
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings
