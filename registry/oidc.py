@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import logging
 import os
@@ -28,7 +29,6 @@ import re
 import threading
 import time
 import urllib.request
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from joserfc import jws
-from joserfc.errors import InvalidKeyTypeError, JoseError, SecurityWarning
+from joserfc.errors import InvalidKeyTypeError, JoseError
 from joserfc.jwk import Key, import_key
 
 from .config import Settings
@@ -57,9 +57,22 @@ FETCH_TIMEOUT_SECONDS = 5.0
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _ROLE_NAMES = frozenset(role.value for role in Role)
 
-# joserfc warns that "EdDSA" is superseded by RFC 9864's Ed25519; identity providers still
-# sign with "EdDSA", which is what we accept.
-warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
+
+
+def _registry() -> jws.JWSRegistry:
+    """joserfc's JWS registry limited to :data:`ALGORITHMS`. joserfc warns on each use of
+    "EdDSA" (RFC 9864 supersedes it with "Ed25519"); identity providers still sign with
+    "EdDSA", so ours is the same algorithm without the warning."""
+    eddsa = copy.copy(jws.JWSRegistry.algorithms["EdDSA"])
+    eddsa.security_warning = None
+
+    class Registry(jws.JWSRegistry):
+        algorithms = {**jws.JWSRegistry.algorithms, "EdDSA": eddsa}
+
+    return Registry(algorithms=list(ALGORITHMS))
+
+
+_JWS = _registry()
 
 
 class OidcConfigError(ValueError):
@@ -215,7 +228,8 @@ class OidcVerifier:
         if len(token) > MAX_TOKEN_BYTES:
             raise _refuse("it is longer than 16 KiB")
         segments = token.split(".")
-        if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
+        if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments[:2]) \
+                or not _SEGMENT.fullmatch(segments[2] or "-"):
             raise _refuse("it is not a signed JWT (three base64url parts)")
         header = _b64json(segments[0], "header")
         alg = header.get("alg")
@@ -231,7 +245,7 @@ class OidcVerifier:
             raise _refuse(f"it is signed with {alg}, but the identity provider's key {kid!r} "
                           f"is for {key.alg}")
         try:
-            jws.deserialize_compact(token, key, algorithms=[alg])
+            jws.deserialize_compact(token, key, registry=_JWS)
         except InvalidKeyTypeError:
             raise _refuse(f"the identity provider's key {kid!r} is not a key for {alg}"
                           ) from None

@@ -72,6 +72,10 @@ class _TokenCache:
         self._entries: dict[str, tuple[float, ApiToken | None]] = {}
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def get(self, digest: str, load: Callable[[], ApiToken | None]) -> ApiToken | None:
         now = self.clock()
         with self._lock:
@@ -124,16 +128,18 @@ class TokenCommands(LearnerCommands):
                  DisciplineTeaching.create_id(code))
         if not any(self._exists(aggregate_id) for aggregate_id in known):
             raise NotFound(
-                f"No MOOC or discipline {code} is in the registry: draft the MOOC, or record "
-                "the discipline's teaching materials or teaching platform, first.",
-                course=code)
+                f"{code} is not in the registry: no MOOC or discipline has that code. Draft "
+                "the MOOC, or record the discipline's teaching materials or teaching "
+                "platform, first.", course=code)
 
     def revoke_token(self, ref: str) -> Saved:
         """Revoke the token ``ref`` names (its id or a unique prefix). The value: the token's
         id and whether it was already revoked (then nothing is recorded)."""
         token = self.find_token(ref)
         revoked_now = token.revoke(at=self._now())
-        return self._save(token if revoked_now else None, value=(token.id, not revoked_now))
+        saved = self._save(token if revoked_now else None, value=(token.id, not revoked_now))
+        self._token_cache.clear()  # this process refuses it at once; others within the TTL
+        return saved
 
     # -- queries -------------------------------------------------------------------------
 
