@@ -202,16 +202,18 @@ class UrlKeySet(KeySetSource):
             return self._keys
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
 class OidcVerifier:
-    def __init__(self, *, issuer: str, audience: str, keys: KeySetSource,
-                 role_claim: str = "roles", learner_claim: str = "iin",
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.issuer = issuer
-        self.audience = audience
-        self.key_set = keys
-        self.role_claim = role_claim
-        self.learner_claim = learner_claim
-        self.now = now
+    issuer: str  # REGISTRY_OIDC_ISSUER
+    audience: str  # REGISTRY_OIDC_AUDIENCE
+    key_set: KeySetSource  # REGISTRY_OIDC_JWKS
+    role_claim: str = "roles"  # REGISTRY_OIDC_ROLE_CLAIM
+    learner_claim: str = "iin"  # REGISTRY_OIDC_LEARNER_CLAIM
+    now: Callable[[], datetime] = _utcnow
 
     @staticmethod
     def looks_like_jwt(token: str) -> bool:
@@ -337,6 +339,5 @@ def from_settings(settings: Settings, now: Callable[[], datetime] | None = None
     else:
         keys = FileKeySet(Path(source).expanduser())
     return OidcVerifier(issuer=settings.oidc_issuer, audience=settings.oidc_audience,
-                        keys=keys, role_claim=settings.oidc_role_claim,
-                        learner_claim=settings.oidc_learner_claim,
-                        now=now or (lambda: datetime.now(UTC)))
+                        key_set=keys, role_claim=settings.oidc_role_claim,
+                        learner_claim=settings.oidc_learner_claim, now=now or _utcnow)
