@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import oidc
 from .application.context import SYSTEM
 from .application.registry import Registry
 from .application.service import RegistryService
@@ -164,6 +165,7 @@ def build(
 ) -> Container:
     """Assemble a registry. The projection runner is started; call ``close()`` when done."""
     clock = clock or Clock(settings.tz)
+    sign_in = oidc.from_settings(settings, clock.now)  # a bad OIDC key set stops here
     env = persistence_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
         _ensure_postgres_schema(env)
@@ -177,6 +179,8 @@ def build(
         grade_weights=settings.grade_weights,
     )
     app.documents = _document_store(app)
+    app.token_lifetime_days = settings.token_lifetime_days
+    app.oidc = sign_in
     app.documents.create_table()
     view = _view(app)
     runner = CatchUpRunner(app, RegistryProjection(app, view), poll_interval=poll_interval)

@@ -8,12 +8,15 @@ else goes to stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from . import keys_cli, verify_cli
+from . import keys_cli, oidc, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .domain.access import Role
@@ -26,7 +29,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .web.accesslog import uvicorn_log_config
     from .web.app import create_app
 
-    settings = Settings.from_env(host=args.host, port=args.port)
+    settings = _settings(host=args.host, port=args.port)
+    oidc.from_settings(settings)  # a bad OIDC key set stops the start here, in one line
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
@@ -35,10 +39,19 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _token_create(args: argparse.Namespace) -> int:
-    from .application.context import CommandContext
-    from .bootstrap import build
+def _settings(**kwargs: Any) -> Settings:
+    """The settings from the environment; a bad value stops here, in one line (exit 2)."""
+    try:
+        return Settings.from_env(**kwargs)
+    except ValueError as error:
+        raise _ConfigurationError(str(error)) from None
 
+
+class _ConfigurationError(Exception):
+    pass
+
+
+def _token_create(args: argparse.Namespace) -> int:
     learner_id = None
     if args.learner:
         try:
@@ -46,20 +59,77 @@ def _token_create(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"registry: --learner {args.learner!r} is not a learner id", file=sys.stderr)
             return 2
-    container = build(Settings.from_env())
+    expires_on, never = None, args.expires == "never"
+    if args.expires and not never:
+        try:
+            expires_on = date.fromisoformat(args.expires)
+        except ValueError:
+            print(f"registry: --expires {args.expires!r} is not a date (YYYY-MM-DD) or 'never'",
+                  file=sys.stderr)
+            return 2
+    return _on_registry(lambda app: app.create_token(
+        name=args.name, role=Role(args.role), learner_id=learner_id, faculty=args.faculty,
+        courses=args.course, expires_on=expires_on, never_expires=never), print)
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    def said(value: tuple[uuid.UUID, bool]) -> None:
+        token_id, already = value
+        note = "was already revoked; nothing recorded" if already else "revoked"
+        print(f"registry: token {token_id} {note}", file=sys.stderr)
+
+    return _on_registry(lambda app: app.revoke_token(args.id), said)
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    from .bootstrap import build
+
+    settings = _settings()
+    container = build(settings, seed=False)
     try:
-        secret = container.service.run(
-            CommandContext(actor_name="registry-cli", actor_role="operator"),
-            lambda app: app.create_token(name=args.name, role=Role(args.role),
-                                         learner_id=learner_id, faculty=args.faculty,
-                                         courses=args.course),
-        )
+        tokens = container.app.list_tokens()
+    finally:
+        container.close()
+    if args.json:
+        print(json.dumps(tokens, ensure_ascii=False, indent=2))
+        return 0
+
+    def day(instant: str | None) -> str:  # in REGISTRY_TIMEZONE, as --expires is
+        return datetime.fromisoformat(instant).astimezone(settings.tz).date().isoformat() \
+            if instant else "-"
+
+    columns = ("id", "name", "role", "scope", "created", "expires", "revoked")
+    rows = [(t["id"][:8], t["name"], t["role"], _scope(t), day(t["created"]),
+             t["expires"] or "never", day(t["revoked"])) for t in tokens]
+    widths = [max(len(str(v)) for v in column) for column in zip(columns, *rows, strict=True)]
+    for row in (columns, *rows):
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _scope(token: dict[str, Any]) -> str:
+    if token["learner"]:
+        return f"learner {token['learner']}"
+    if token["faculty"]:
+        return f"faculty {token['faculty']}"
+    return f"courses {','.join(token['courses'])}" if token["courses"] else "-"
+
+
+def _on_registry(command: Callable[[Any], Any], report: Callable[[Any], None]) -> int:
+    """Run one command on the local registry as its operator; a refusal exits 1."""
+    from .application.context import CommandContext
+    from .bootstrap import build
+
+    container = build(_settings())
+    try:
+        value = container.service.run(
+            CommandContext(actor_name="registry-cli", actor_role="operator"), command)
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)
         return 1
     finally:
         container.close()
-    print(secret)
+    report(value)
     return 0
 
 
@@ -88,7 +158,18 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--faculty", help="the faculty a faculty token acts for (its packages)")
     create.add_argument("--course", action="append", metavar="CODE",
                         help="a MOOC or discipline a teacher token teaches (repeatable)")
+    create.add_argument("--expires", metavar="YYYY-MM-DD",
+                        help="the last day it is valid (in REGISTRY_TIMEZONE), or 'never'; "
+                             "default: REGISTRY_TOKEN_LIFETIME_DAYS from today")
     create.set_defaults(func=_token_create)
+    listing = token.add_parser("list", help="every token: id, name, role, scope, created, "
+                                            "expires, revoked (never the secret)")
+    listing.add_argument("--json", action="store_true", help="as a JSON array")
+    listing.set_defaults(func=_token_list)
+    revoke = token.add_parser("revoke", help="revoke a token (refused from then on)")
+    revoke.add_argument("id", help="the token's id, or its first characters "
+                                   "(as 'registry token list' shows them)")
+    revoke.set_defaults(func=_token_revoke)
 
     keys_cli.register(sub)
     verify_cli.register(sub)
@@ -104,7 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (_ConfigurationError, oidc.OidcConfigError) as error:
+        print(error, file=sys.stderr)  # "REGISTRY_…: <value>: <what is expected>"
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

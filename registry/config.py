@@ -56,6 +56,34 @@ def _proxies(value: str | None) -> tuple[str, ...]:
             raise ValueError(f"REGISTRY_TRUSTED_PROXIES: {entry!r} is not an address or network"
                              ) from None
     return entries
+def _days(name: str, value: str | None, default: int) -> int:
+    """A whole number of days; empty: ``default``; ``0``: none (for a lifetime: no expiry)."""
+    text = (value or "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name}: {value}: a whole number of days (0: tokens never expire)")
+    return int(text)
+
+
+def _oidc(env: Mapping[str, str]) -> dict[str, Any]:
+    """``REGISTRY_OIDC_*``: all three of issuer, audience and JWKS, or none of them."""
+    names = ("REGISTRY_OIDC_ISSUER", "REGISTRY_OIDC_AUDIENCE", "REGISTRY_OIDC_JWKS")
+    given = {name: (env.get(name) or "").strip() for name in names}
+    if not any(given.values()):
+        return {}
+    for name, value in given.items():
+        if not value:
+            others = ", ".join(n for n in names if n != name)
+            raise ValueError(f"{name}: (empty): needed with {others} (OIDC sign-in)")
+    jwks = given["REGISTRY_OIDC_JWKS"]
+    if "://" in jwks and not jwks.startswith("https://"):
+        raise ValueError(f"REGISTRY_OIDC_JWKS: {jwks}: an https:// URL or a file path")
+    claims = {key: (env.get(f"REGISTRY_OIDC_{key.upper()}") or "").strip() or default
+              for key, default in (("role_claim", "roles"), ("learner_claim", "iin"))}
+    return {"oidc_issuer": given["REGISTRY_OIDC_ISSUER"],
+            "oidc_audience": given["REGISTRY_OIDC_AUDIENCE"], "oidc_jwks": jwks,
+            "oidc_role_claim": claims["role_claim"], "oidc_learner_claim": claims["learner_claim"]}
 
 
 def _flag(value: str | None) -> bool:
@@ -81,6 +109,13 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
     redis_url: str | None = None  # shares the rate-limit counters across processes
     rate_limit_prefix: str = "det-registry"  # the counters' key prefix in Redis
+    token_lifetime_days: int = 365  # a new API token's default lifetime; 0: never expires
+    # OIDC sign-in (clause 3.5.4): bearer JWTs of the university's identity provider.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks: str | None = None  # an https:// URL or a file path
+    oidc_role_claim: str = "roles"
+    oidc_learner_claim: str = "iin"
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -123,6 +158,9 @@ class Settings:
                                           env.get("REGISTRY_RATE_LIMIT_PUBLIC"), "120/minute"),
             trusted_proxies=_proxies(env.get("REGISTRY_TRUSTED_PROXIES")),
             redis_url=env.get("REGISTRY_REDIS_URL") or None,
+            token_lifetime_days=_days("REGISTRY_TOKEN_LIFETIME_DAYS",
+                                      env.get("REGISTRY_TOKEN_LIFETIME_DAYS"), 365),
+            **_oidc(env),
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings

@@ -20,7 +20,7 @@ from ..application.registry import Registry
 from ..application.service import RegistryService
 from ..config import Settings
 from ..domain.access import Action, Principal, authorize
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, Unauthenticated
 
 T = TypeVar("T")
 
@@ -35,10 +35,19 @@ class Context:
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     audit: Any = None  # the transparency log (registry.audit.log.TransparencyLog)
     on_behalf_of: str | None = None
+    # Why the bearer token sent was refused (unknown, expired, revoked, a bad sign-in): the
+    # request goes on as anonymous, and whatever needs a caller answers this refusal.
+    refusal: Unauthenticated | None = None
+
+    def caller(self) -> Principal | None:
+        """The caller; the token's refusal when one was sent and refused; ``None``: none."""
+        if self.principal is None and self.refusal is not None:
+            raise self.refusal
+        return self.principal
 
     def require(self, action: Action) -> Principal:
         """Authentication, then permission (SPEC §3's order)."""
-        return authorize(self.principal, action)
+        return authorize(self.caller(), action)
 
     def command(self, action: Action) -> CommandContext:
         """Authorise ``action``; the metadata its events will carry."""

@@ -372,7 +372,7 @@ class LearnerQuery:
     @strawberry.field(description="The caller's own learner record (a learner token; its "
                                   "enrolments and certificates hang off it); null for staff.")
     async def me(self, info: Info) -> Learner | None:
-        principal = info.context.principal
+        principal = info.context.caller()
         if principal is None:
             raise Unauthenticated(
                 "'me' needs a token: send 'Authorization: Bearer <token>' (a learner token: "

@@ -209,8 +209,10 @@ class RegistryService:
         """Every event of one aggregate, oldest first, with who caused it and when (R11)."""
         return [history_entry(event) for event in self.app.events.get(aggregate_id)]
 
-    def authenticate(self, secret: str) -> Principal | None:
-        return self.app.principal_for(secret)
+    def authenticate(self, secret: str) -> Principal:
+        """The caller a bearer token stands for; ``Unauthenticated`` (unknown, expired,
+        revoked, or a sign-in the identity provider's rules refuse) otherwise."""
+        return self.app.authenticate(secret)
 
     # -- keys and verification (public) ----------------------------------------------------
 

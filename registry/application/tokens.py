@@ -1,36 +1,244 @@
-"""API tokens: created by the CLI, known to the registry only by their SHA-256."""
+"""API tokens: created by the CLI, known to the registry only by their SHA-256; listed, revoked
+and expired by events. Bearer JWTs from the university's identity provider (OIDC) are checked
+here too, when one is configured.
+
+Authentication reads the token's events at most every :data:`CACHE_SECONDS` per process, so a
+revocation recorded by any process (or the CLI) is refused everywhere within that time.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import get_topic
 
 from ..domain.access import ApiToken, Principal, Role
+from ..domain.errors import InvalidInput, NotFound, Unauthenticated
+from ..domain.learners import IinClaim
+from ..domain.materials import DisciplineMaterials
+from ..domain.moocs import Mooc
+from ..domain.teaching import DisciplineTeaching
+from ..domain.text import check_code
 from .base import Saved
 from .learners import LearnerCommands
+
+CACHE_SECONDS = 0.5  # how stale a process's view of a token may be (revocation takes effect)
+CACHE_ENTRIES = 4096
+MIN_ID_PREFIX = 4
+
+Doc = dict[str, Any]
 
 
 def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+class OidcIdentity(Protocol):
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def learner_key(self) -> str | None: ...  # the learner claim (an IIN), for a learner
+
+
+class OidcSignIn(Protocol):
+    """Checks a bearer JWT; raises ``Unauthenticated`` (registry.oidc.OidcVerifier)."""
+
+    @property
+    def learner_claim(self) -> str: ...
+
+    def looks_like_jwt(self, token: str) -> bool: ...
+
+    def identify(self, token: str) -> OidcIdentity: ...
+
+
+class _TokenCache:
+    """Tokens by digest, each for at most ``seconds``; ``None``: no such token."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._entries: dict[str, tuple[float, ApiToken | None]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def get(self, digest: str, load: Callable[[], ApiToken | None]) -> ApiToken | None:
+        now = self.clock()
+        with self._lock:
+            hit = self._entries.get(digest)
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        token = load()
+        with self._lock:
+            if len(self._entries) >= CACHE_ENTRIES:
+                self._entries.clear()
+            self._entries[digest] = (now, token)
+        return token
+
+
 class TokenCommands(LearnerCommands):
+    oidc: OidcSignIn | None = None  # set by the composition root when OIDC is configured
+    token_lifetime_days: int = 0  # REGISTRY_TOKEN_LIFETIME_DAYS; 0: tokens never expire
+
+    @property
+    def _token_cache(self) -> _TokenCache:
+        cache: _TokenCache | None = self.__dict__.get("_tokens_cached")
+        if cache is None:
+            cache = self.__dict__.setdefault("_tokens_cached", _TokenCache(CACHE_SECONDS))
+        return cache
+
+    # -- commands ------------------------------------------------------------------------
+
     def create_token(self, *, name: str, role: Role, learner_id: UUID | None,
-                     faculty: str | None = None, courses: list[str] | None = None) -> Saved:
-        """A new bearer token: returned once (as the value), stored only as its SHA-256."""
+                     faculty: str | None = None, courses: list[str] | None = None,
+                     expires_on: date | None = None, never_expires: bool = False) -> Saved:
+        """A new bearer token: returned once (as the value), stored only as its SHA-256.
+        Without ``expires_on`` it expires after the configured lifetime (if any)."""
         if learner_id is not None:
             self.get_learner(learner_id)
+        for code in courses or []:
+            self.check_course_exists(code)
+        today = self.today()
+        if expires_on is None and not never_expires and self.token_lifetime_days > 0:
+            expires_on = today + timedelta(days=self.token_lifetime_days)
         secret = "det_" + secrets.token_urlsafe(32)
         token = ApiToken.create(token_sha256=token_digest(secret), name=name, role=role,
-                                learner_id=learner_id, faculty=faculty, courses=courses)
+                                learner_id=learner_id, faculty=faculty, courses=courses,
+                                expires_on=expires_on, today=today)
         return self._save(token, value=secret)
 
+    def check_course_exists(self, code: str) -> None:
+        """A teacher token teaches MOOCs and disciplines the registry knows (SPEC §4)."""
+        code = check_code(code, "course")
+        known = (Mooc.create_id(code), DisciplineMaterials.create_id(code),
+                 DisciplineTeaching.create_id(code))
+        if not any(self._exists(aggregate_id) for aggregate_id in known):
+            raise NotFound(
+                f"{code} is not in the registry: no MOOC or discipline has that code. Draft "
+                "the MOOC, or record the discipline's teaching materials or teaching "
+                "platform, first.", course=code)
+
+    def revoke_token(self, ref: str) -> Saved:
+        """Revoke the token ``ref`` names (its id or a unique prefix). The value: the token's
+        id and whether it was already revoked (then nothing is recorded)."""
+        token = self.find_token(ref)
+        revoked_now = token.revoke(at=self._now())
+        saved = self._save(token if revoked_now else None, value=(token.id, not revoked_now))
+        self._token_cache.clear()  # this process refuses it at once; others within the TTL
+        return saved
+
+    # -- queries -------------------------------------------------------------------------
+
+    def token_ids(self) -> list[UUID]:
+        """Every token's id, oldest first (the store's ``ApiToken.Created`` events)."""
+        topic = get_topic(ApiToken.Created)
+        ids: list[UUID] = []
+        start: int | None = None
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic],
+                                                      inclusive_of_start=start is None)
+            ids.extend(UUID(str(n.originator_id)) for n in page)
+            if len(page) < 500:
+                return ids
+            start = page[-1].id
+
+    def find_token(self, ref: str) -> ApiToken:
+        """A token by its id, or by a prefix of it that only one token has."""
+        wanted = ref.strip().lower()
+        if len(wanted) < MIN_ID_PREFIX:
+            raise InvalidInput(f"A token id (or at least {MIN_ID_PREFIX} of its first "
+                               "characters) is needed; see 'registry token list'.")
+        matches = [tid for tid in self.token_ids() if str(tid).startswith(wanted)]
+        if not matches:
+            raise NotFound(f"No token has the id {ref!r}; see 'registry token list'.")
+        if len(matches) > 1:
+            raise InvalidInput(f"{ref!r} is the start of {len(matches)} token ids "
+                               f"({', '.join(str(m) for m in matches)}); give more of it.")
+        token: ApiToken = self._get(ApiToken, matches[0], f"Token {ref}")
+        return token
+
+    def list_tokens(self) -> list[Doc]:
+        """What an operator may know of each token: never its secret, nor the secret's hash."""
+        docs = []
+        for token_id in self.token_ids():
+            events: list[Any] = list(self.events.get(token_id))
+            token = self._get(ApiToken, token_id, f"Token {token_id}")
+            meta = getattr(events[0], "meta", None) or {}
+            docs.append({
+                "id": str(token.id), "name": token.holder_name, "role": token.role.value,
+                "learner": str(token.learner_id) if token.learner_id else None,
+                "faculty": token.faculty, "courses": sorted(token.courses),
+                "created": meta.get("recorded_at") or events[0].timestamp.isoformat(),
+                "expires": token.expires_on.isoformat() if token.expires_on else None,
+                "revoked": token.revoked_at.isoformat() if token.revoked_at else None,
+            })
+        return docs
+
+    # -- authentication ------------------------------------------------------------------
+
+    def authenticate(self, secret: str) -> Principal:
+        """The caller a bearer token stands for; ``Unauthenticated`` saying why not."""
+        if self.oidc is not None and self.oidc.looks_like_jwt(secret):
+            return self._oidc_principal(secret)
+        token = self._token_cache.get(token_digest(secret),
+                                      lambda: self._load_token(token_digest(secret)))
+        if token is None:
+            raise Unauthenticated(
+                "This bearer token is not known to the registry: check that it was copied "
+                "whole, or create one with 'registry token create'.", reason="unknown")
+        token.check_usable(self.today())
+        return token.principal
+
     def principal_for(self, secret: str) -> Principal | None:
+        """The caller, or ``None`` for any token that is not usable."""
         try:
-            token: ApiToken = self.repository.get(ApiToken.create_id(token_digest(secret)))
+            return self.authenticate(secret)
+        except Unauthenticated:
+            return None
+
+    def _load_token(self, digest: str) -> ApiToken | None:
+        try:
+            aggregate: Any = self.repository.get(ApiToken.create_id(digest))
         except AggregateNotFoundError:
             return None
-        return None if token.revoked else token.principal
+        return aggregate if isinstance(aggregate, ApiToken) else None
+
+    def _oidc_principal(self, jwt: str) -> Principal:
+        assert self.oidc is not None
+        identity = self.oidc.identify(jwt)
+        learner_id = None
+        if identity.role is Role.LEARNER:
+            learner_id = self.learner_by_iin(identity.learner_key or "")
+            if learner_id is None:
+                raise Unauthenticated(
+                    f"No learner in the registry has the IIN in this sign-in's "
+                    f"'{self.oidc.learner_claim}' claim: INET registers the learner (with "
+                    "that IIN) first.", reason="unknown-learner")
+        return Principal(name=f"oidc:{identity.subject}", role=identity.role,
+                         learner_id=learner_id)
+
+    def learner_by_iin(self, iin: str) -> UUID | None:
+        """The learner registered with this IIN (through its claim: no personal data read)."""
+        if not (len(iin) == 12 and iin.isdigit()):
+            return None
+        try:
+            claim: Any = self.repository.get(IinClaim.create_id(self.iin_digest(iin)))
+        except AggregateNotFoundError:
+            return None
+        learner_id: UUID = claim.learner_id
+        return learner_id
+

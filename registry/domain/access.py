@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from .errors import Forbidden, InvalidInput, Unauthenticated
-from .text import check_code, optional_text
+from .personal import ERASED, Personal, field
+from .text import check_code, clean_text, optional_text
 
 
 class Role(StrEnum):
@@ -254,7 +256,13 @@ def authorize(principal: Principal | None, action: Action) -> Principal:
 
 
 class ApiToken(Aggregate):
-    """A bearer token, known only by its SHA-256; the secret itself is never stored."""
+    """A bearer token, known only by its SHA-256; the secret itself is never stored.
+
+    A learner token's holder name is personal data: it travels in the personal part of its own
+    event (``HolderNamed``), and the token acts as ``learner:<learner id>`` in event metadata.
+    Expiry (``ExpirySet``: the last day the token is valid, in the registry's time zone) and
+    revocation (``Revoked``) are events of their own, so older tokens keep the events they had
+    (and never expire)."""
 
     @staticmethod
     def create_id(token_sha256: str) -> UUID:
@@ -265,6 +273,8 @@ class ApiToken(Aggregate):
         cls, *, token_sha256: str, name: str, role: Role, learner_id: UUID | None,
         faculty: str | None = None,
         courses: list[str] | None = None,
+        expires_on: date | None = None,
+        today: date | None = None,
     ) -> ApiToken:
         role = Role(role)
         if role is Role.LEARNER and learner_id is None:
@@ -273,18 +283,27 @@ class ApiToken(Aggregate):
             raise InvalidInput("Only a learner token is tied to a learner.")
         if not name.strip():
             raise InvalidInput("A token needs a name (who holds it).")
+        holder = clean_text(name, "name", max_length=200)
         faculty = optional_text(faculty, "faculty", max_length=200)
         if faculty is not None and role is not Role.FACULTY:
             raise InvalidInput("Only a faculty token is tied to a faculty (--faculty NAME).")
         codes = sorted({check_code(code, "course") for code in courses or []})
         if codes and role is not Role.TEACHER:
             raise InvalidInput("Only a teacher token is tied to courses (--course CODE).")
-        token = cls(token_sha256=token_sha256, name=name.strip(), role=role.value,
-                    learner_id=learner_id)
+        if expires_on is not None and today is not None and expires_on < today:
+            raise InvalidInput(f"--expires {expires_on.isoformat()} is already past "
+                               f"(today is {today.isoformat()}).", field="expires")
+        learner = role is Role.LEARNER
+        token = cls(token_sha256=token_sha256, role=role.value, learner_id=learner_id,
+                    name=learner_actor(learner_id) if learner else holder)
+        if learner:
+            token._holder_named(personal={"name": holder})
         if faculty is not None:
             token._tied_to_faculty(faculty=faculty)
         if codes:
             token._tied_to_courses(courses=codes)
+        if expires_on is not None:
+            token._expiry_set(expires_on=expires_on)
         return token
 
     @event("Created")
@@ -309,7 +328,58 @@ class ApiToken(Aggregate):
 
     courses: frozenset[str] = frozenset()
 
+    @event("HolderNamed")
+    def _holder_named(self, *, personal: Personal | None) -> None:
+        self.holder = field(personal, "name", erased=ERASED) or ERASED
+
+    holder: str | None = None  # a learner token's holder (personal); else ``name``
+
+    @event("ExpirySet")
+    def _expiry_set(self, *, expires_on: date) -> None:
+        self.expires_on = expires_on
+
+    expires_on: date | None = None  # the last day it is valid; ``None``: never expires
+
+    def revoke(self, *, at: datetime) -> bool:
+        """Revoke the token; ``False`` (and no event) when it already was."""
+        if self.revoked:
+            return False
+        self._revoked(revoked_at=at)
+        return True
+
+    @event("Revoked")
+    def _revoked(self, *, revoked_at: datetime) -> None:
+        self.revoked = True
+        self.revoked_at = revoked_at
+
+    revoked_at: datetime | None = None
+
+    @property
+    def holder_name(self) -> str:
+        """Who holds it, as the operator named them (a learner's name only here)."""
+        return self.holder if self.holder is not None else self.name
+
+    def check_usable(self, today: date) -> None:
+        """A revoked or expired token is refused, saying which and since when."""
+        if self.revoked:
+            when = f" on {self.revoked_at:%Y-%m-%d %H:%M} UTC" if self.revoked_at else ""
+            raise Unauthenticated(
+                f"This token was revoked{when}: ask the registry's operators for a new one "
+                "('registry token create').", reason="revoked")
+        if self.expires_on is not None and today > self.expires_on:
+            raise Unauthenticated(
+                f"This token expired on {self.expires_on.isoformat()} (it was valid through "
+                "the end of that day): ask the registry's operators for a new one "
+                "('registry token create … --expires YYYY-MM-DD').", reason="expired")
+
     @property
     def principal(self) -> Principal:
-        return Principal(name=self.name, role=self.role, learner_id=self.learner_id,
+        # A learner token never acts under the person's name (event metadata is not personal).
+        name = learner_actor(self.learner_id) if self.role is Role.LEARNER else self.name
+        return Principal(name=name, role=self.role, learner_id=self.learner_id,
                          faculty=self.faculty, courses=self.courses)
+
+
+def learner_actor(learner_id: UUID | None) -> str:
+    """The actor name a learner's token or sign-in records in event metadata."""
+    return f"learner:{learner_id}"

@@ -92,10 +92,9 @@ async def entries(request: Request) -> Response:
 
     container = container_of(request)
     token = bearer_token(request)
-    principal: Any = None
-    if token:
-        principal = await run_in_threadpool(container.service.authenticate, token)
     try:
+        principal = (await run_in_threadpool(container.service.authenticate, token)
+                     if token else None)
         authorize(principal, Action.READ_AUDIT_LOG)
     except DomainError as refusal:
         status = 401 if isinstance(refusal, Unauthenticated) else 403

@@ -47,8 +47,8 @@ async def download(request: Request) -> Response:
     service = container.service
     sha256 = request.path_params["sha256"].lower()
     token = bearer_token(request)
-    principal = await run_in_threadpool(service.authenticate, token) if token else None
     try:
+        principal = await run_in_threadpool(service.authenticate, token) if token else None
         authorize(principal, Action.READ_PROGRAMS)
         if not _SHA256.match(sha256):
             return _not_found()

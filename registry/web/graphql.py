@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from ..api.context import Context
 from ..api.introspection import introspection_allowed
 from ..bootstrap import Container
+from ..domain.errors import Unauthenticated
 
 
 def bearer_token(request: Request | WebSocket) -> str | None:
@@ -45,6 +46,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
             context.on_behalf_of = on_behalf_of[:200]
         token = bearer_token(request)
         if token:
-            context.principal = await context.call(container.service.authenticate, token)
+            try:
+                context.principal = await context.call(container.service.authenticate, token)
+            except Unauthenticated as refusal:
+                context.refusal = refusal
         introspection_allowed.set(not container.settings.production or context.principal is not None)
         return context

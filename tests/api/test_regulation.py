@@ -92,6 +92,9 @@ def test_personal_environment_needs_a_teacher_student_agreement(api: Api, admin:
                       {"input": {"discipline": "MBA-FIN-01", "platformCode": teams["code"]}},
                       admin)
     assert "agreement" in message
+    # A teacher token names a discipline the registry knows: INET records it first.
+    ok(api("""mutation { recordTeachingMaterials(input: {disciplineCode: "MBA-FIN-01"}) {
+             disciplineCode } }""", token=admin), "recordTeachingMaterials")
     teacher = api.token("teacher", "Prof. Ким", courses=["MBA-FIN-01"])
     used = ok(api(USE, {"input": {"discipline": "MBA-FIN-01", "platformCode": teams["code"],
                                   "agreement": {"teacher": "Prof. Ким", "group": "MBA-26-A",
