@@ -31,6 +31,25 @@ def _upload_limit(value: str | None) -> dict[str, Any]:
     return {"max_upload_bytes": int(number) * scale}
 
 
+QUERY_LIMITS = {"max_query_cost": "REGISTRY_MAX_QUERY_COST",
+                "max_query_depth": "REGISTRY_MAX_QUERY_DEPTH",
+                "max_aliases": "REGISTRY_MAX_ALIASES",
+                "max_fragment_spreads": "REGISTRY_MAX_FRAGMENT_SPREADS",
+                "max_query_tokens": "REGISTRY_MAX_QUERY_TOKENS"}
+
+
+def _query_limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """``REGISTRY_MAX_QUERY_*`` and friends: positive whole numbers."""
+    limits: dict[str, Any] = {}
+    for name, variable in QUERY_LIMITS.items():
+        value = (env.get(variable) or "").strip()
+        if value:
+            if not value.isdigit() or int(value) <= 0:
+                raise ValueError(f"{variable} must be a positive whole number; got {value!r}")
+            limits[name] = int(value)
+    return limits
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -48,6 +67,12 @@ class Settings:
     checkpoint_every: int = 10  # the transparency log signs a checkpoint every N events …
     checkpoint_seconds: float = 5.0  # … or every S seconds while an event is unsigned
     max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
+    # GraphQL document limits (registry.api.limits), checked before any resolver runs
+    max_query_cost: int = 10_000
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_fragment_spreads: int = 100
+    max_query_tokens: int = 2_000
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -84,6 +109,7 @@ class Settings:
             checkpoint_every=int(env.get("REGISTRY_CHECKPOINT_EVERY") or 10),
             checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
+            **_query_limits(env),
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings
