@@ -60,7 +60,14 @@ from .relay import DEFAULT_PAGE, MAX_PAGE
 SIZE_ARGUMENTS = ("first", "last", "limit")
 META_FIELDS = ("__schema", "__type")
 CEILING = 10**12  # numbers saturate here: a doubling chain of fragments stays a small int
-CACHE_SIZE = 256
+INTROSPECTION_LISTS = 3  # graphql-core's MaxIntrospectionDepthRule
+# extensions.details.limit → how the message names it
+LIMIT_NAMES = {
+    "cost": "cost", "depth": "depth", "aliases": "number of aliases",
+    "fragmentSpreads": "number of fragment spreads (counted where each is spread)",
+    "tokens": "number of tokens", "nesting": "nesting",
+    "introspectionDepth": "introspection depth (nested lists)",
+}
 
 
 @dataclass(frozen=True)
@@ -100,17 +107,19 @@ class Tally:
 ZERO = Tally()
 
 
-def refusal(limit: str, value: int | None, maximum: int, advice: str) -> GraphQLError:
-    """``value`` None: only known to be over ``maximum`` (the parser stopped there)."""
+def refusal(limit: str, value: int | None, maximum: int, advice: str,
+            nodes: Any = None) -> GraphQLError:
+    """``limit``: a key of ``LIMIT_NAMES``; ``value`` None: only known to be over ``maximum``
+    (the parser stopped there)."""
     known = value is not None and value < CEILING
     shown = f"{value:,}" if known else f"more than {maximum if value is None else CEILING:,}"
     details: dict[str, Any] = {"limit": limit, "maximum": maximum}
     if known:
         details["value"] = value
     error = QueryTooComplex(
-        f"The query is too complex: its {limit} is {shown}, over the maximum of {maximum:,}. "
+        f"The query is too complex: its {LIMIT_NAMES[limit]} is {shown}, over the maximum of {maximum:,}. "
         f"{advice}", **details)
-    return GraphQLError(error.message, original_error=error)
+    return GraphQLError(error.message, nodes, original_error=error)
 
 
 class Measure:
@@ -193,8 +202,8 @@ class Measure:
             items, page = DEFAULT_PAGE if page is None else page, None
         page = DEFAULT_PAGE if page is None else page
         cost = min(1 + items * (inner.flat + page * inner.paged), CEILING)
-        paged = on_connection and listed
-        return Tally(flat=0 if paged else cost, paged=cost if paged else 0,
+        paged = on_connection and listed  # edges/nodes: the field once, its items per page
+        return Tally(flat=1 if paged else cost, paged=cost - 1 if paged else 0,
                      depth=inner.depth + (0 if meta else 1),
                      aliases=min(inner.aliases + aliases, CEILING), spreads=inner.spreads)
 
@@ -244,10 +253,10 @@ def check(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> Grap
             return refusal("depth", tally.depth, limits.depth,
                            "Nest fewer fields inside each other.")
         if tally.aliases > limits.aliases:
-            return refusal("number of aliases", tally.aliases, limits.aliases,
+            return refusal("aliases", tally.aliases, limits.aliases,
                            "Send fewer aliased fields, or several requests.")
         if tally.spreads > limits.fragment_spreads:
-            return refusal("number of fragment spreads (counted where each is spread)",
+            return refusal("fragmentSpreads",
                            tally.spreads, limits.fragment_spreads,
                            "Spread fewer fragments, or write the fields out.")
         if cost > limits.cost:
@@ -273,6 +282,16 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
     return QueryLimitsRule
 
 
+class IntrospectionDepth(MaxIntrospectionDepthRule):
+    """graphql-core's bound on introspection nesting, refused as ``QUERY_TOO_COMPLEX``."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        lists = "fields, interfaces, possibleTypes or inputFields"
+        super().report_error(refusal(
+            "introspectionDepth", None, INTROSPECTION_LISTS,
+            f"Nest {lists} at most {INTROSPECTION_LISTS} deep.", error.nodes))
+
+
 class QueryLimits(AddValidationRules):
     """The parser's token limit and the limits rule, from the request's settings."""
 
@@ -284,16 +303,19 @@ class QueryLimits(AddValidationRules):
         settings: Settings | None = getattr(context.context, "settings", None)
         limits = Limits.of(settings) if settings else Limits()
         context.parse_options["max_tokens"] = limits.tokens
-        # First, so that it aborts before the other rules walk the document.
-        context.validation_rules = (limits_rule(limits), *context.validation_rules)
-        self.validation_rules = [MaxIntrospectionDepthRule]
+        # First, so that it aborts before the other rules walk the document; graphql-core's
+        # introspection bound refuses with our code.
+        rules = [IntrospectionDepth if rule is MaxIntrospectionDepthRule else rule
+                 for rule in context.validation_rules]
+        context.validation_rules = (limits_rule(limits), *rules)
+        self.validation_rules = [] if IntrospectionDepth in rules else [IntrospectionDepth]
         yield from super().on_operation()
 
 
 def parse_refusal(error: GraphQLSyntaxError, limits_tokens: int) -> GraphQLError:
     """The parser's own limits, as ``QUERY_TOO_COMPLEX``; other syntax errors as they are."""
     if error.message.startswith("Syntax Error: Document contains more than"):
-        return refusal("number of tokens", None, limits_tokens,
+        return refusal("tokens", None, limits_tokens,
                        "Send a shorter document (values can go in variables).")
     if error.message.startswith("Syntax Error: Document is nested too deeply"):
         return refusal("nesting", None, MAX_NESTING_DEPTH,
@@ -321,7 +343,22 @@ class ValidationCacheOffLoop(ValidationCache):
 
     async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
-        context.pre_execution_errors = await run_in_threadpool(
+        errors = await run_in_threadpool(
             self.cached_validate_document, context.schema._schema, context.graphql_document,
             context.validation_rules)
+        # graphql-core's own bounds (100 errors; its budget for comparing same-named fields)
+        # abort with a bare "Validation aborted."; say what to do instead.
+        context.pre_execution_errors = [gave_up(e) if aborted(e) else e for e in errors]
         yield
+
+
+def aborted(error: GraphQLError) -> bool:
+    return isinstance(error, ValidationAbortedError) and error.original_error is None
+
+
+def gave_up(error: GraphQLError) -> GraphQLError:
+    refusal = QueryTooComplex(
+        "The query is too complex: validation stopped (too many errors, or too many "
+        "same-named fields to compare). Fix the first errors, or send fewer fields.",
+        limit="validation")
+    return GraphQLError(refusal.message, original_error=refusal)
