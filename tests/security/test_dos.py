@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from attacks import fragment_chain, many_aliases, nested_enrollments
 from graphql import get_introspection_query, parse
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -85,22 +86,6 @@ def refused(body: dict[str, Any], limit: str) -> str:
 
 
 # -- the attack documents --------------------------------------------------------------------
-
-def fragment_chain(levels: int = 40) -> str:
-    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
-    return f"query {{ ...F0 }} {chain} fragment F{levels} on Query {{ logVerifierKey }}"
-
-
-def many_aliases(count: int = 48_000) -> str:
-    return "query {" + " ".join(f"a{i}: logVerifierKey" for i in range(count)) + "}"
-
-
-def nested_enrollments(levels: int = 4, aliases: int = 30) -> str:
-    inner = "id"
-    for _ in range(levels):
-        inner = f"enrollments {{ nodes {{ learner {{ {inner} }} }} }}"
-    return "query { me { " + " ".join(f"e{i}: {inner}" for i in range(aliases)) + " } }"
-
 
 def test_the_doubling_fragment_chain_is_refused_before_any_resolver(
         gql: Call, resolved: list[str]) -> None:
