@@ -56,6 +56,8 @@ def _proxies(value: str | None) -> tuple[str, ...]:
             raise ValueError(f"REGISTRY_TRUSTED_PROXIES: {entry!r} is not an address or network"
                              ) from None
     return entries
+
+
 def _days(name: str, value: str | None, default: int) -> int:
     """A whole number of days; empty: ``default``; ``0``: none (for a lifetime: no expiry)."""
     text = (value or "").strip()
@@ -84,6 +86,25 @@ def _oidc(env: Mapping[str, str]) -> dict[str, Any]:
     return {"oidc_issuer": given["REGISTRY_OIDC_ISSUER"],
             "oidc_audience": given["REGISTRY_OIDC_AUDIENCE"], "oidc_jwks": jwks,
             "oidc_role_claim": claims["role_claim"], "oidc_learner_claim": claims["learner_claim"]}
+
+
+QUERY_LIMITS = {"max_query_cost": "REGISTRY_MAX_QUERY_COST",
+                "max_query_depth": "REGISTRY_MAX_QUERY_DEPTH",
+                "max_aliases": "REGISTRY_MAX_ALIASES",
+                "max_fragment_spreads": "REGISTRY_MAX_FRAGMENT_SPREADS",
+                "max_query_tokens": "REGISTRY_MAX_QUERY_TOKENS"}
+
+
+def _query_limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """``REGISTRY_MAX_QUERY_*`` and friends: positive whole numbers."""
+    limits: dict[str, Any] = {}
+    for name, variable in QUERY_LIMITS.items():
+        value = (env.get(variable) or "").strip()
+        if value:
+            if not value.isdigit() or int(value) <= 0:
+                raise ValueError(f"{variable} must be a positive whole number; got {value!r}")
+            limits[name] = int(value)
+    return limits
 
 
 def _flag(value: str | None) -> bool:
@@ -116,6 +137,12 @@ class Settings:
     oidc_jwks: str | None = None  # an https:// URL or a file path
     oidc_role_claim: str = "roles"
     oidc_learner_claim: str = "iin"
+    # GraphQL document limits (registry.api.limits), checked before any resolver runs
+    max_query_cost: int = 10_000
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_fragment_spreads: int = 100
+    max_query_tokens: int = 2_000
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -161,6 +188,7 @@ class Settings:
             token_lifetime_days=_days("REGISTRY_TOKEN_LIFETIME_DAYS",
                                       env.get("REGISTRY_TOKEN_LIFETIME_DAYS"), 365),
             **_oidc(env),
+            **_query_limits(env),
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings

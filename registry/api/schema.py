@@ -7,7 +7,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -17,6 +16,7 @@ from .certificates import CertificateMutation, CertificateQuery
 from .errors import annotate
 from .introspection import IntrospectionNeedsToken
 from .learners import LearnerMutation, LearnerQuery
+from .limits import ParserCacheOffLoop, QueryLimits, ValidationCacheOffLoop
 from .materials import MaterialsMutation, MaterialsQuery
 from .moocs import MoocMutation, MoocQuery
 from .platforms import PlatformMutation, PlatformQuery
@@ -43,11 +43,10 @@ class RegistrySchema(strawberry.Schema):
 schema = RegistrySchema(
     query=Query,
     mutation=Mutation,
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-        lambda: AddValidationRules([IntrospectionNeedsToken]),
-    ],
+    # The limits (registry.api.limits) set the parser's token limit and add their validation
+    # rules; parsing and validation are cached and run off the event loop; introspection is
+    # gated per request, after the cache.
+    extensions=[QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop, IntrospectionNeedsToken],
 )
 
 

@@ -19,9 +19,9 @@ from starlette.websockets import WebSocket
 
 from ..api.context import Context
 from .graphql import RegistryGraphQL
-from .ratelimit import PUBLIC, Refusal, limits_of
+from .ratelimit import PUBLIC, RATE_LIMITED, Refusal, limits_of
 
-CODES = {404: "NOT_FOUND", 429: "RATE_LIMITED"}
+CODES = {404: "NOT_FOUND", 429: RATE_LIMITED}
 
 
 class RateLimited(HTTPException):

@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings
 
+RATE_LIMITED = "RATE_LIMITED"  # the code of a 429 (SPEC §10)
 log = logging.getLogger(__name__)
 
 VERIFY = "verify"
@@ -222,7 +223,7 @@ class RateLimitMiddleware:
             limits = limits_of(scope) if budget else None
             refusal = await limits.refusal(budget, scope) if limits and budget else None
             if refusal is not None:
-                response = JSONResponse({"error": refusal.message, "code": "RATE_LIMITED"},
+                response = JSONResponse({"error": refusal.message, "code": RATE_LIMITED},
                                         status_code=429, headers=refusal.headers())
                 await response(scope, receive, send)
                 return
