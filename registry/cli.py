@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 
-from . import keys_cli, verify_cli
+from . import keys_cli, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .domain.access import Role
@@ -87,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     create.set_defaults(func=_token_create)
 
     keys_cli.register(sub)
+    personal_cli.register(sub)
     verify_cli.register(sub)
 
     register_audit_commands(sub)

@@ -92,6 +92,9 @@ class Learner:
     internship_abroad: Period | None = strawberry.field(description="3.13")
     study_window: Period | None = strawberry.field(
         description="The individual theoretical-study window; records outside it are refused.")
+    erased: bool = strawberry.field(
+        default=False, description="The learner's personal data was erased (SPEC §10): the "
+                                   "name is empty, the Latin spelling, e-mail and IIN gone.")
 
     @strawberry.field(description="Its events, with who caused them and when (staff only).")
     async def history(self, info: Info) -> list[HistoryEntry]:
@@ -133,6 +136,7 @@ class Learner:
                 disciplines=directive["disciplines"]),
             internship_abroad=Period.from_doc(doc.get("internship")),
             study_window=Period.from_doc(doc.get("studyWindow")),
+            erased=bool(doc.get("erased")),
         )
 
 
@@ -319,6 +323,14 @@ class RecordDeanDirectiveInput:
         default=None, description="MOOC codes the learner sits; none: all.")
 
 
+@strawberry.input
+class ErasePersonalDataInput:
+    learner_id: strawberry.ID
+    reason: str = strawberry.field(
+        description="Why (e.g. the request's number); kept with the erasure event, under a key "
+                    "of its own, for the roles that see personal data.")
+
+
 def check_owner(context: Context, learner_id: str | None, action: Action) -> None:
     check_reads_learner(context.require(action), learner_id)
 
@@ -471,6 +483,22 @@ class LearnerMutation:
         return await _learner_command(info, Action.RECORD_INTERNSHIP, input.learner_id,
                                       lambda app, lid: app.record_internship_abroad(
                                           learner_id=lid, start=input.start, end=input.end))
+
+
+@strawberry.type
+class ErasureMutation:
+    @strawberry.mutation(description="Erase a learner's personal data (admin): the name "
+                                     "becomes empty, e-mail, Latin spelling and IIN are gone, "
+                                     "and their certificates keep number and status only. "
+                                     "Running it again is harmless.")
+    async def erase_personal_data(self, info: Info, input: ErasePersonalDataInput) -> Learner:
+        c = info.context
+        ctx = c.command(Action.ERASE_PERSONAL_DATA)
+        reason = learners.erasure_reason(input.reason)  # input comes before existence
+        lid = parse_id(input.learner_id, "learner")
+        key = await c.run(ctx, lambda app: app.erase_personal_data(learner_id=lid,
+                                                                   reason=reason))
+        return Learner.from_doc(await c.doc("learners", key))
 
 
 async def _learner_command(
