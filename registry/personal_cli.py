@@ -45,9 +45,8 @@ def _erase(args: argparse.Namespace) -> int:
         return 2
     container = build(Settings.from_env())
     try:
-        erased = container.service.run(
-            CommandContext(actor_name=OPERATOR[0], actor_role=OPERATOR[1]),
-            lambda app: app.erase_personal_data(learner_id=learner_id, reason=reason))
+        erased = container.service.erase_personal_data(
+            CommandContext(actor_name=OPERATOR[0], actor_role=OPERATOR[1]), learner_id, reason)
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)
         return 1

@@ -9,7 +9,8 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
-from ..domain.access import Action
+from ..domain import access
+from ..domain.access import Action, Principal
 from .context import Info
 
 
@@ -44,8 +45,19 @@ class HistoryEntry:
         )
 
 
+def shown_to(principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
+    """The one place where a history entry's personal part and its ``onBehalfOf`` (which is
+    personal too: it is stored in the personal part) are kept from roles that may not see
+    them. The decision is the domain's: ``access.may_see_personal_history`` once the role ×
+    field matrix has it; until then every role that reads histories sees them."""
+    may_see = getattr(access, "may_see_personal_history", None)
+    if may_see is None or may_see(principal):
+        return doc
+    return {**doc, "personal": None, "onBehalfOf": None}
+
+
 async def history_of(info: Info, aggregate_id: UUID) -> list[HistoryEntry]:
     """Staff and auditors read histories (they name staff and hold personal data)."""
-    info.context.require(Action.READ_HISTORY)
+    principal = info.context.require(Action.READ_HISTORY)
     docs = await info.context.call(info.context.service.history, aggregate_id)
-    return [HistoryEntry.from_doc(doc) for doc in docs]
+    return [HistoryEntry.from_doc(shown_to(principal, doc)) for doc in docs]

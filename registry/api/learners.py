@@ -496,8 +496,7 @@ class ErasureMutation:
         ctx = c.command(Action.ERASE_PERSONAL_DATA)
         reason = learners.erasure_reason(input.reason)  # input comes before existence
         lid = parse_id(input.learner_id, "learner")
-        key = await c.run(ctx, lambda app: app.erase_personal_data(learner_id=lid,
-                                                                   reason=reason))
+        key = await c.call(c.service.erase_personal_data, ctx, lid, reason)
         return Learner.from_doc(await c.doc("learners", key))
 
 

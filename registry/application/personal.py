@@ -200,3 +200,8 @@ class PersonalStore(ABC):
 
     @abstractmethod
     def has_key(self, subject: str) -> bool: ...
+
+    def scrub(self) -> bool:
+        """After an erasure: make the back-end drop copies of what was deleted (SQLite's WAL).
+        ``True`` when done (or nothing to do)."""
+        return True

@@ -126,6 +126,14 @@ class RegistryService:
         self.runner.wait(saved.position)
         return saved.value
 
+    def erase_personal_data(self, ctx: CommandContext, learner_id: UUID, reason: str) -> str:
+        """Erase a learner's personal data (SPEC §10); once the views have forgotten it too,
+        the back-end drops its leftover copies. Returns the learner id."""
+        erased: str = self.run(ctx, lambda app: app.erase_personal_data(learner_id=learner_id,
+                                                                        reason=reason))
+        self.app.personal_store.scrub()
+        return erased
+
     def seed(self) -> None:
         self.run(CommandContext("registry", "system"), lambda app: app.seed_platforms())
 
