@@ -33,6 +33,17 @@ META = "meta"
 LEARNER_ID = "learner_id"
 
 
+def stored_state(mapper: Any, state: bytes) -> dict[str, Any]:
+    """A stored event's state as the application's transcoder decodes it — nothing added back
+    (no personal part): what the audit log and the sealing of old rows read."""
+    if getattr(mapper, "cipher", None):
+        state = mapper.cipher.decrypt(state)
+    if getattr(mapper, "compressor", None):
+        state = mapper.compressor.decompress(state)
+    decoded: dict[str, Any] = mapper.transcoder.decode(state)
+    return decoded
+
+
 def aggregate_kind(event_class: type) -> str:
     """``Certificate.Issued`` → ``Certificate``."""
     return event_class.__qualname__.rpartition(".")[0] or event_class.__qualname__

@@ -15,21 +15,12 @@ from typing import Any
 
 from eventsourcing.utils import resolve_topic
 
-from .mapper import LEARNER_ID, PERSONAL_REF, aggregate_kind, subject_rule
+from .mapper import LEARNER_ID, PERSONAL_REF, aggregate_kind, stored_state, subject_rule
 from .personal import Originator
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-
-
-def _state(mapper: Any, state: bytes) -> dict[str, Any]:
-    if getattr(mapper, "cipher", None):
-        state = mapper.cipher.decrypt(state)
-    if getattr(mapper, "compressor", None):
-        state = mapper.compressor.decompress(state)
-    decoded: dict[str, Any] = mapper.transcoder.decode(state)
-    return decoded
 
 
 def seal_plaintext_rows(app: Any) -> int:
@@ -44,7 +35,7 @@ def seal_plaintext_rows(app: Any) -> int:
         if not batch:
             break
         for notification in batch:
-            state = _state(app.mapper, notification.state)
+            state = stored_state(app.mapper, notification.state)
             event_class = resolve_topic(notification.topic)
             originator_id = str(notification.originator_id)
             learner_id = state.get(LEARNER_ID)

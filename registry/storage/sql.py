@@ -186,6 +186,10 @@ class PersonalStatements(SqlDialect):
     def delete_personal(self, ref: str) -> tuple[str, list[Any]]:
         return self.sql(f"DELETE FROM {self.personal_table()} WHERE ref = ?"), [ref]
 
+    def count_sealed_under(self, key_id: str) -> tuple[str, list[Any]]:
+        return (self.sql(f"SELECT COUNT(*) AS n FROM {self.personal_table()} WHERE key_id = ?"),
+                [key_id])
+
     def delete_sealed_under(self, key_id: str) -> tuple[str, list[Any]]:
         return self.sql(f"DELETE FROM {self.personal_table()} WHERE key_id = ?"), [key_id]
 
@@ -327,13 +331,17 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         return found
 
     def erase_subject(self, subject: str, refs: Iterable[str] = ()) -> int:
+        wanted = list(refs)
         with self.datastore.transaction(commit=True) as c:
+            c.execute(*self.count_sealed_under(subject))
+            destroyed = int(c.fetchone()["n"])
+            if wanted:
+                c.execute(*self.select_personal(wanted))
+                destroyed += len(c.fetchall())
             c.execute(*self.delete_key(subject))
             c.execute(*self.delete_sealed_under(subject))
-            destroyed = max(int(c.rowcount), 0)
-            for ref in refs:
+            for ref in wanted:
                 c.execute(*self.delete_personal(ref))
-                destroyed += max(int(c.rowcount), 0)
         return destroyed
 
     def remember(self, originator: Originator) -> None:

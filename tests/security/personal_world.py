@@ -124,6 +124,16 @@ def found_in(blob: bytes, texts: list[str]) -> list[str]:
     return [text for text in texts if any(form in blob for form in forms(text))]
 
 
+def cli_env(monkeypatch: Any, settings: Settings) -> None:
+    """The environment under which ``registry …`` commands open this registry."""
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("REGISTRY_PUBLIC_URL", settings.public_url)
+    if settings.database_url:
+        monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+
+
 # -- the storage, raw ------------------------------------------------------------------------
 
 def sqlite_file_bytes(settings: Settings) -> bytes:

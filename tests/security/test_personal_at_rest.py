@@ -22,6 +22,7 @@ from personal_world import (
     ADMIN,
     PLATFORM_ON_BEHALF_OF,
     World,
+    cli_env,
     execute,
     found_in,
     personal_rows,
@@ -308,9 +309,7 @@ def test_x_on_behalf_of_keeps_its_kazakh_letters_and_stays_out_of_the_log(
         assert refused["data"] is None
         assert refused["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
         assert api.event_count() == before
-    monkeypatch.setenv("REGISTRY_DATA_DIR", str(sqlite_settings.data_dir))
-    monkeypatch.setenv("REGISTRY_PUBLIC_URL", sqlite_settings.public_url)
-    monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+    cli_env(monkeypatch, sqlite_settings)
     assert main(["audit", "export", "--out", str(tmp_path / "export"),
                  "--personal", str(tmp_path / "personal")]) == 0
     export = (tmp_path / "export").read_bytes()
@@ -330,9 +329,7 @@ def test_the_audit_export_holds_no_personal_data(
         certificate = container.service.doc("certificates", world.active_a["number"])
     finally:
         container.close()
-    monkeypatch.setenv("REGISTRY_DATA_DIR", str(sqlite_settings.data_dir))
-    monkeypatch.setenv("REGISTRY_PUBLIC_URL", sqlite_settings.public_url)
-    monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+    cli_env(monkeypatch, sqlite_settings)
     assert main(["audit", "export", "--out", str(tmp_path / "export"),
                  "--personal", str(tmp_path / "personal")]) == 0
     export = (tmp_path / "export").read_bytes()
