@@ -280,17 +280,16 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
 
     def _data_key(self, c: Any, key_id: str) -> bytes:
         """``key_id``'s data key, made (and stored wrapped) on first use; a concurrent
-        writer's key wins the race and is the one used."""
-        for attempt in range(2):
-            c.execute(*self.select_keys([key_id]))
-            rows = c.fetchall()
-            if rows:
-                row = rows[0]
-                return self.kek.unwrap(key_id, bytes(row["wrapped"]), row["kek_id"])
-            if attempt == 0:
-                c.execute(*self.insert_key(key_id, self.kek.wrap(key_id, new_data_key()),
-                                           self.kek.kek_id))
-        raise PersonalKeyError(f"personal data key {key_id} could not be stored")
+        writer's key wins the race and is the one used. The insert comes first: a transaction
+        that writes first takes SQLite's write lock up front (waiting for it), where one that
+        read first would fail to upgrade once another process had written."""
+        c.execute(*self.insert_key(key_id, self.kek.wrap(key_id, new_data_key()),
+                                   self.kek.kek_id))
+        c.execute(*self.select_keys([key_id]))
+        rows = c.fetchall()
+        if not rows:
+            raise PersonalKeyError(f"personal data key {key_id} could not be stored")
+        return self.kek.unwrap(key_id, bytes(rows[0]["wrapped"]), rows[0]["kek_id"])
 
     def put(self, record: PersonalRecord, *, subject: str | None = None) -> None:
         key_id = subject if subject is not None else own_key_id(record.ref)
@@ -323,22 +322,22 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         return found
 
     def erase(self, ref: str) -> bool:
-        with self.datastore.transaction(commit=True) as c:
+        with self.datastore.transaction(commit=True) as c:  # writes first (see _data_key)
+            c.execute(*self.delete_key(own_key_id(ref)))
             c.execute(*self.select_personal([ref]))
             found = bool(c.fetchall())
             c.execute(*self.delete_personal(ref))
-            c.execute(*self.delete_key(own_key_id(ref)))
         return found
 
     def erase_subject(self, subject: str, refs: Iterable[str] = ()) -> int:
         wanted = list(refs)
-        with self.datastore.transaction(commit=True) as c:
+        with self.datastore.transaction(commit=True) as c:  # writes first (see _data_key)
+            c.execute(*self.delete_key(subject))
             c.execute(*self.count_sealed_under(subject))
             destroyed = int(c.fetchone()["n"])
             if wanted:
                 c.execute(*self.select_personal(wanted))
                 destroyed += len(c.fetchall())
-            c.execute(*self.delete_key(subject))
             c.execute(*self.delete_sealed_under(subject))
             for ref in wanted:
                 c.execute(*self.delete_personal(ref))
@@ -369,13 +368,14 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         """Encrypt one row from before encryption under ``subject``'s key (or its own)."""
         key_id = subject if subject is not None else own_key_id(ref)
         with self.datastore.transaction(commit=True) as c:
+            data_key = self._data_key(c, key_id)  # writes first (see _data_key)
             c.execute(*self.select_personal([ref]))
             rows = [r for r in c.fetchall() if r["scheme"] == PLAIN]
             if not rows:
                 return False
             record = PersonalRecord(ref=ref, salt=bytes(rows[0]["salt"]),
                                     data=bytes(rows[0]["data"]))
-            c.execute(*self.reseal(ref, seal(self._data_key(c, key_id), record), key_id))
+            c.execute(*self.reseal(ref, seal(data_key, record), key_id))
             return True
 
     def has_key(self, subject: str) -> bool:

@@ -34,7 +34,7 @@ from support import OnPostgres, OnSQLite, StorageCase
 
 from registry.application.context import CommandContext
 from registry.application.mapper import subject_rule
-from registry.application.personal import SEALED, PersonalKeyError
+from registry.application.personal import SEALED, PersonalKeyError, new_record
 from registry.bootstrap import SQLITE_FILE, Container, build
 from registry.cli import main
 from registry.clock import FixedClock
@@ -153,6 +153,24 @@ class AtRestCase(StorageCase):
         assert subject_rule(ApiToken.TiedToCourses, "t", None,
                             lambda oid: "from-table" if oid == "t" else None) == "from-table"
         assert subject_rule(ApiToken.TiedToCourses, "unknown", None, lambda _: None) is None
+
+
+    def test_two_processes_sealing_for_a_new_learner_share_one_key(
+        self, registry: Container, clock: FixedClock
+    ) -> None:
+        other = build(registry.settings, clock, poll_interval=0.05, seed=False)
+        try:
+            subject = str(uuid.uuid4())
+            records = [new_record(str(uuid.uuid4()), {"n": str(i)}) for i in range(6)]
+            for i, record in enumerate(records):
+                (registry if i % 2 else other).app.personal_store.put(record, subject=subject)
+            for container in (registry, other):
+                found = container.app.personal_store.get_many(r.ref for r in records)
+                assert {ref: r.data for ref, r in found.items()} == {
+                    r.ref: r.data for r in records}
+            assert len(personal_rows(registry, "WHERE key_id = ?", (subject,))) == 6
+        finally:
+            other.close()
 
 
 class TestSQLite(OnSQLite, AtRestCase):
