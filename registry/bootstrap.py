@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import oidc
 from .application.context import SYSTEM
+from .application.personal import KeyEncryptionKey
 from .application.registry import Registry
+from .application.sealing import seal_plaintext_rows
 from .application.service import RegistryService
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
 from .audit.note import load_or_create_signer
@@ -37,6 +41,38 @@ from .signing import (
 log = logging.getLogger(__name__)
 
 SQLITE_FILE = "registry.sqlite3"
+PERSONAL_KEK_FILE = "personal.kek"
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory and its ``keys/`` folder readable by their owner only, whatever the
+    umask (they hold the database, keys and the personal-data KEK)."""
+    for directory in (data_dir, data_dir / "keys"):
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(directory, PRIVATE_DIR)
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite opens it (SQLite gives its -wal and -shm
+    files the database file's mode), and tighten the files of an older data directory."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE)
+    os.close(fd)
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        try:
+            os.chmod(path.with_name(name), PRIVATE_FILE)
+        except FileNotFoundError:
+            pass
+
+
+def personal_kek(settings: Settings) -> KeyEncryptionKey:
+    """``REGISTRY_PERSONAL_KEK`` (base64, or a file), else ``keys/personal.kek`` in the data
+    directory, created on first start (atomically, 0600)."""
+    if settings.personal_kek:
+        return KeyEncryptionKey.parse(settings.personal_kek)
+    kek_file = settings.data_dir / "keys" / PERSONAL_KEK_FILE
+    return KeyEncryptionKey(read_or_create_secret(kek_file))
 
 
 def postgres_env(url: str) -> dict[str, str]:
@@ -65,7 +101,8 @@ def postgres_env(url: str) -> dict[str, str]:
 def persistence_env(settings: Settings) -> dict[str, str]:
     if settings.database_url:
         return postgres_env(settings.database_url)
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
+    private_sqlite_file(settings.data_dir / SQLITE_FILE)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
@@ -86,15 +123,15 @@ def _ensure_postgres_schema(env: dict[str, str]) -> None:
             sql.Identifier(env["POSTGRES_SCHEMA"])))
 
 
-def _personal_store(app: Any) -> Any:
+def _personal_store(app: Any, kek: KeyEncryptionKey) -> Any:
     datastore = app.factory.datastore
     if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         from .storage.postgres import PostgresPersonalStore
 
-        return PostgresPersonalStore(datastore)
+        return PostgresPersonalStore(datastore, kek)
     from .storage.sqlite import SQLitePersonalStore
 
-    return SQLitePersonalStore(datastore)
+    return SQLitePersonalStore(datastore, kek)
 
 
 def _document_store(app: Any) -> Any:
@@ -165,19 +202,22 @@ def build(
 ) -> Container:
     """Assemble a registry. The projection runner is started; call ``close()`` when done."""
     clock = clock or Clock(settings.tz)
+    private_data_dir(settings.data_dir)
     sign_in = oidc.from_settings(settings, clock.now)  # a bad OIDC key set stops here
     env = persistence_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
         _ensure_postgres_schema(env)
     secrets_dir = settings.data_dir / "keys"
+    kek = personal_kek(settings)
     app = Registry(
         env,
-        personal_store_factory=_personal_store,
+        personal_store_factory=lambda app: _personal_store(app, kek),
         now=clock.now,
         today=clock.today,
         iin_key=read_or_create_secret(secrets_dir / "iin-index.key"),
         grade_weights=settings.grade_weights,
     )
+    seal_plaintext_rows(app)
     app.documents = _document_store(app)
     app.token_lifetime_days = settings.token_lifetime_days
     app.oidc = sign_in
@@ -197,12 +237,12 @@ def build(
                                    credits=credits, issued_on=issued_on)
         return sign_certificate(key, claims), key.kid
 
-    def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date]:
+    def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date, str]:
         try:
             claims, kid = verify_token(token, jwks)
         except InvalidToken as invalid:
             raise ValueError(str(invalid)) from None
-        return claims.number, kid, claims.issued_on
+        return claims.number, kid, claims.issued_on, claims.full_name
 
     service = RegistryService(app, view, runner, sign=sign, check_signature=check_signature)
     audit, audit_runner, checkpointer = _audit(settings, clock, app, secrets_dir, poll_interval)

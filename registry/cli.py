@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from . import keys_cli, oidc, verify_cli
+from . import keys_cli, oidc, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from .domain.access import Role
@@ -172,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
     revoke.set_defaults(func=_token_revoke)
 
     keys_cli.register(sub)
+    personal_cli.register(sub)
     verify_cli.register(sub)
 
     register_audit_commands(sub)

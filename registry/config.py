@@ -121,6 +121,9 @@ class Settings:
     grade_weights: GradeWeights = field(default_factory=GradeWeights)
     max_request_bytes: int = 25 * 1024 * 1024
     key_passphrase: bytes | None = field(default=None, repr=False)
+    # The key-encryption key of personal data: base64 of 32 bytes, or a file holding them;
+    # None: keys/personal.kek in the data directory, made on first start.
+    personal_kek: str | None = field(default=None, repr=False)
     checkpoint_every: int = 10  # the transparency log signs a checkpoint every N events …
     checkpoint_seconds: float = 5.0  # … or every S seconds while an event is unsigned
     max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
@@ -176,6 +179,7 @@ class Settings:
             production=_flag(env.get("REGISTRY_PRODUCTION")),
             grade_weights=GradeWeights.parse(weights) if weights else GradeWeights(),
             key_passphrase=(env.get("REGISTRY_KEY_PASSPHRASE") or "").encode() or None,
+            personal_kek=env.get("REGISTRY_PERSONAL_KEK") or None,
             checkpoint_every=int(env.get("REGISTRY_CHECKPOINT_EVERY") or 10),
             checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),

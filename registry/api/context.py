@@ -35,6 +35,7 @@ class Context:
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     audit: Any = None  # the transparency log (registry.audit.log.TransparencyLog)
     on_behalf_of: str | None = None
+    on_behalf_of_invalid: str | None = None  # why the X-On-Behalf-Of header was refused
     # Why the bearer token sent was refused (unknown, expired, revoked, a bad sign-in): the
     # request goes on as anonymous, and whatever needs a caller answers this refusal.
     refusal: Unauthenticated | None = None
@@ -52,6 +53,8 @@ class Context:
     def command(self, action: Action) -> CommandContext:
         """Authorise ``action``; the metadata its events will carry."""
         principal = self.require(action)
+        if self.on_behalf_of_invalid:
+            raise InvalidInput(self.on_behalf_of_invalid, field="X-On-Behalf-Of")
         return CommandContext(
             actor_name=principal.name,
             actor_role=principal.role.value,

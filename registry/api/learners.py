@@ -101,6 +101,9 @@ class Learner:
     internship_abroad: Period | None = strawberry.field(description="3.13")
     study_window: Period | None = strawberry.field(
         description="The individual theoretical-study window; records outside it are refused.")
+    erased: bool = strawberry.field(
+        default=False, description="The learner's personal data was erased (SPEC §10): the "
+                                   "name is empty, the Latin spelling, e-mail and IIN gone.")
 
     @strawberry.field(description="Its events, with who caused them and when (staff only).")
     async def history(self, info: Info) -> list[HistoryEntry]:
@@ -137,7 +140,7 @@ class Learner:
         ``courses``: the MOOCs it is enrolled in, where the caller's scope needs them."""
         name = sees(principal, PersonalField.FULL_NAME)
         if not sees(principal, PersonalField.CIRCUMSTANCES):
-            doc = {k: doc.get(k) for k in ("id", "fullName", "fullNameLatin", "email")}
+            doc = {k: doc.get(k) for k in ("id", "fullName", "fullNameLatin", "email", "erased")}
         identity = doc.get("identity")
         directive = doc.get("directive")
         return cls(
@@ -157,6 +160,7 @@ class Learner:
                 disciplines=directive["disciplines"]),
             internship_abroad=Period.from_doc(doc.get("internship")),
             study_window=Period.from_doc(doc.get("studyWindow")),
+            erased=bool(doc.get("erased")),
         )
 
 
@@ -365,6 +369,14 @@ async def _taught_learners(info: Info, courses: frozenset[str]) -> list[str]:
 
 
 MAX_SCOPED = 100_000  # the enrolments a scoped reader's lists are drawn from
+@strawberry.input
+class ErasePersonalDataInput:
+    learner_id: strawberry.ID
+    reason: str = strawberry.field(
+        description="Why (e.g. the request's number); kept with the erasure event, under a key "
+                    "of its own, for the roles that see personal data.")
+
+
 
 
 @strawberry.type
@@ -530,6 +542,21 @@ class LearnerMutation:
         return await _learner_command(info, Action.RECORD_INTERNSHIP, input.learner_id,
                                       lambda app, lid: app.record_internship_abroad(
                                           learner_id=lid, start=input.start, end=input.end))
+
+
+@strawberry.type
+class ErasureMutation:
+    @strawberry.mutation(description="Erase a learner's personal data (admin): the name "
+                                     "becomes empty, e-mail, Latin spelling and IIN are gone, "
+                                     "and their certificates keep number and status only. "
+                                     "Running it again is harmless.")
+    async def erase_personal_data(self, info: Info, input: ErasePersonalDataInput) -> Learner:
+        c = info.context
+        ctx = c.command(Action.ERASE_PERSONAL_DATA)
+        reason = learners.erasure_reason(input.reason)  # input comes before existence
+        lid = parse_id(input.learner_id, "learner")
+        key = await c.call(c.service.erase_personal_data, ctx, lid, reason)
+        return Learner.from_doc(await c.doc("learners", key), c.principal)
 
 
 async def _learner_command(

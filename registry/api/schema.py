@@ -15,7 +15,7 @@ from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
 from .errors import annotate
 from .introspection import IntrospectionNeedsToken
-from .learners import LearnerMutation, LearnerQuery
+from .learners import ErasureMutation, LearnerMutation, LearnerQuery
 from .limits import ParserCacheOffLoop, QueryLimits, ValidationCacheOffLoop
 from .materials import MaterialsMutation, MaterialsQuery
 from .moocs import MoocMutation, MoocQuery
@@ -27,7 +27,7 @@ Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, Certificat
                               ProgrammeQuery, MaterialsQuery))
 Mutation = merge_types(
     "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,
-                 ProgrammeMutation, MaterialsMutation)
+                 ProgrammeMutation, MaterialsMutation, ErasureMutation)
 )
 
 

@@ -34,6 +34,7 @@ class CertificateCommands(LearnerCommands):
                 active = latest.number
         enrollment.check_may_be_certified(active)
         learner = self.get_learner(enrollment.learner_id)
+        learner.check_not_erased("issuing a certificate")
         mooc = self.get_mooc(enrollment.mooc_code)
         number = encode_number(secrets.token_bytes(10))
         issued_on = self.today()
@@ -66,6 +67,7 @@ class CertificateCommands(LearnerCommands):
         old.check_reissuable()
         enrollment = self.get_enrollment(old.enrollment_id)
         learner = self.get_learner(old.learner_id)
+        learner.check_not_erased("reissuing a certificate")
         if corrected is not None:
             learner.correct_name(full_name=corrected, reason=reason)
         new_number = encode_number(secrets.token_bytes(10))

@@ -8,10 +8,11 @@ from datetime import date
 from uuid import UUID
 
 from ..domain.access import Principal, check_course_scope
+from ..domain.certificates import Certificate
 from ..domain.enrollments import Enrollment, ExamEntry, ExamMode, ScoreEntry
 from ..domain.errors import AlreadyExists
 from ..domain.grading import ScoreComponent
-from ..domain.learners import IinClaim, Learner, VerificationMethod
+from ..domain.learners import IinClaim, Learner, VerificationMethod, erasure_reason
 from ..domain.periods import Order, Period
 from ..domain.text import check_code, clean_text
 from .base import Saved
@@ -49,6 +50,7 @@ class LearnerCommands(MoocCommands):
     def enroll(self, *, learner_id: UUID, mooc_code: str) -> Saved:
         learner = self.get_learner(learner_id)
         mooc = self.get_mooc(mooc_code)
+        learner.check_not_erased("a new enrolment")
         if self._exists(Enrollment.create_id(learner.id, mooc.code)):
             raise AlreadyExists(f"This learner is already enrolled in {mooc.code}.")
         mooc.check_open_for_enrollment()
@@ -131,3 +133,28 @@ class LearnerCommands(MoocCommands):
         learner = self.get_learner(learner_id)
         learner.record_internship_abroad(period)
         return self._save(learner, value=str(learner.id))
+
+    # -- erasure (SPEC §10) -------------------------------------------------------------------
+
+    def erase_personal_data(self, *, learner_id: UUID, reason: str) -> Saved:
+        """Erase a learner's personal data: record ``PersonalDataErased`` on the learner and
+        ``HolderErased`` on each of their certificates (one atomic save; the views follow
+        from them), then destroy the learner's data key with every personal part and salt
+        sealed under it. Safe to run again: a learner already erased records nothing new, and
+        the destruction is repeated (it finishes an erasure cut short by a crash)."""
+        reason = erasure_reason(reason)
+        learner = self.get_learner(learner_id)
+        subject = str(learner.id)
+        # (An originator whose first write lost a race was never stored: skipped.)
+        certificates = [
+            self._get(Certificate, UUID(o.originator_id), "Certificate")
+            for o in self.personal_store.originators_of(subject)
+            if o.kind == Certificate.__name__ and self._exists(UUID(o.originator_id))
+        ]
+        learner.erase_personal_data(reason=reason)
+        for certificate in certificates:
+            if not certificate.holder_erased:
+                certificate.erase_holder()
+        saved = self._save(learner, *certificates, value=subject)
+        self.personal_store.erase_subject(subject)
+        return saved

@@ -1,9 +1,10 @@
 """The mapper that keeps personal data out of stored events and stamps R11's metadata.
 
-On the way in, an event's ``personal`` argument is moved to the :class:`PersonalStore` (with a
-fresh 16-byte salt) and replaced by ``personal_ref`` and ``personal_commitment``; the command
-context's metadata is added as ``meta``. On the way out, the personal part is put back (or
-``None`` when it was erased).
+On the way in, an event's ``personal`` argument — with the X-On-Behalf-Of text of the command
+context, which is personal too — is moved to the :class:`PersonalStore` (with a fresh 16-byte
+salt, sealed under its subject's data key) and replaced by ``personal_ref`` and
+``personal_commitment``; the rest of the command context's metadata is added as ``meta``. On
+the way out, the personal part is put back (or ``None`` when it was erased).
 
 The personal part is written before the event, in its own transaction, under a random
 reference: a write that then loses an optimistic-concurrency race leaves an unreferenced row,
@@ -20,13 +21,45 @@ from typing import Any
 
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
+from ..domain.learners import Learner
+from ..domain.personal import ON_BEHALF_OF, OWN_KEY
 from .context import current_context
-from .personal import PersonalStore, new_record
+from .personal import Originator, PersonalStore, new_record
 
 PERSONAL = "personal"
 PERSONAL_REF = "personal_ref"
 PERSONAL_COMMITMENT = "personal_commitment"
 META = "meta"
+LEARNER_ID = "learner_id"
+
+
+def stored_state(mapper: Any, state: bytes) -> dict[str, Any]:
+    """A stored event's state as the application's transcoder decodes it — nothing added back
+    (no personal part): what the audit log and the sealing of old rows read."""
+    if getattr(mapper, "cipher", None):
+        state = mapper.cipher.decrypt(state)
+    if getattr(mapper, "compressor", None):
+        state = mapper.compressor.decompress(state)
+    decoded: dict[str, Any] = mapper.transcoder.decode(state)
+    return decoded
+
+
+def aggregate_kind(event_class: type) -> str:
+    """``Certificate.Issued`` → ``Certificate``."""
+    return event_class.__qualname__.rpartition(".")[0] or event_class.__qualname__
+
+
+def subject_rule(event_class: type, originator_id: str, learner_id: Any,
+                 lookup: Callable[[str], str | None]) -> str | None:
+    """Whose data key seals this event's personal part (see registry/domain/personal.py):
+    a learner id, or ``None`` for a key of its own."""
+    if getattr(event_class, "personal_key", None) == OWN_KEY:
+        return None
+    if aggregate_kind(event_class) == Learner.__name__:
+        return originator_id
+    if learner_id is not None:
+        return str(learner_id)
+    return lookup(originator_id)
 
 
 class RegistryMapper(Mapper[uuid.UUID]):
@@ -43,14 +76,30 @@ class RegistryMapper(Mapper[uuid.UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         state = dict(vars(domain_event))
         personal = state.pop(PERSONAL, None)
+        had_personal = PERSONAL in vars(domain_event)
+        if META not in state:
+            meta = current_context().metadata(self.now().isoformat())
+            # It names a person or a committee: personal, never in the log. The key stays,
+            # null, so every envelope's meta has the same shape (events/README.md).
+            on_behalf_of = meta.get(ON_BEHALF_OF)
+            meta[ON_BEHALF_OF] = None
+            if on_behalf_of:
+                personal = {**(personal or {}), ON_BEHALF_OF: on_behalf_of}
+            state[META] = meta
+        originator_id = str(domain_event.originator_id)
+        learner_id = state.get(LEARNER_ID)
+        kind = aggregate_kind(type(domain_event))
+        if learner_id is not None and kind != Learner.__name__:
+            self.personal_store.remember(Originator(originator_id, kind, str(learner_id)))
         if personal is not None:
+            subject = subject_rule(type(domain_event), originator_id, learner_id,
+                                   self.personal_store.subject_of)
             record = new_record(str(uuid.uuid4()), personal)
-            self.personal_store.put(record)
+            self.personal_store.put(record, subject=subject)
             state[PERSONAL_REF] = record.ref
             state[PERSONAL_COMMITMENT] = record.commitment
-        elif PERSONAL in vars(domain_event):
+        elif had_personal:
             state[PERSONAL_REF] = None
-        state.setdefault(META, current_context().metadata(self.now().isoformat()))
         shadow = object.__new__(type(domain_event))
         object.__setattr__(shadow, "__dict__", state)
         return super().to_stored_event(shadow)

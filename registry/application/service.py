@@ -28,6 +28,7 @@ from ..domain.certificates import (
 )
 from ..domain.errors import Conflict, NotFound, Unavailable
 from ..domain.keys import KeyWindow
+from ..domain.personal import ON_BEHALF_OF
 from ..projections.runner import CatchUpRunner
 from ..projections.view import RegistryView
 from ..retry import full_jitter
@@ -42,8 +43,9 @@ Doc = dict[str, Any]
 
 # Signs certificates and checks tokens; implemented by registry.signing, injected by bootstrap.
 Signer = Callable[[str, str, str, int, date], tuple[str, str]]
-# (token, JWKS) → (number, kid, issue date) of a well-signed token; ValueError otherwise.
-SignatureCheck = Callable[[str, Doc], tuple[str, str, date]]
+# (token, JWKS) → (number, kid, issue date, full name) of a well-signed token; ValueError
+# otherwise.
+SignatureCheck = Callable[[str, Doc], tuple[str, str, date, str]]
 
 
 _INTERNAL_KEYS = {"originator_id", "originator_version", "originator_topic", "timestamp", "meta",
@@ -67,17 +69,23 @@ def _plain(value: Any) -> Any:
 def history_entry(event: Any) -> Doc:
     state = vars(event)
     meta = state.get("meta") or {}
+    personal = state.get("personal")
+    on_behalf_of = meta.get("on_behalf_of")  # events stored before it became personal
+    if personal is not None and ON_BEHALF_OF in personal:
+        personal = dict(personal)
+        on_behalf_of = personal.pop(ON_BEHALF_OF)
+        personal = personal or None
     return {
         "version": event.originator_version,
         "type": type(event).__name__,
         "recordedAt": meta.get("recorded_at") or event.timestamp.isoformat(),
         "actorName": meta.get("actor_name"),
         "actorRole": meta.get("actor_role"),
-        "onBehalfOf": meta.get("on_behalf_of"),
+        "onBehalfOf": on_behalf_of,
         "correlationId": meta.get("correlation_id"),
         "causationId": meta.get("causation_id"),
         "data": _plain({k: v for k, v in state.items() if k not in _INTERNAL_KEYS}),
-        "personal": state.get("personal"),
+        "personal": personal,
     }
 
 
@@ -163,6 +171,14 @@ class RegistryService:
                 log.warning("the store takes writes again")
             self.write_problem = None
 
+    def erase_personal_data(self, ctx: CommandContext, learner_id: UUID, reason: str) -> str:
+        """Erase a learner's personal data (SPEC §10); once the views have forgotten it too,
+        the back-end drops its leftover copies. Returns the learner id."""
+        erased: str = self.run(ctx, lambda app: app.erase_personal_data(learner_id=learner_id,
+                                                                        reason=reason))
+        self.app.personal_store.scrub()
+        return erased
+
     def seed(self) -> None:
         self.run(CommandContext("registry", "system"), lambda app: app.seed_platforms())
 
@@ -226,7 +242,7 @@ class RegistryService:
 
     def verify_token(self, token: str) -> Doc:
         try:
-            number, kid, issued_on = self._check_signature(token, self.jwks())
+            number, kid, issued_on, full_name = self._check_signature(token, self.jwks())
         except ValueError as invalid:
             return self._verdict(VerificationStatus.INVALID, str(invalid), None, None)
         result = self._judge(number, kid, issued_on)
@@ -236,6 +252,9 @@ class RegistryService:
                 VerificationStatus.INVALID,
                 "The token is well signed but is not the one this registry issued for this "
                 "number: its key may have been misused.", None, None)
+        if issued is not None and issued.get("holderErased"):
+            # The registry forgot the holder; the name shown is the one the token carries.
+            result["certificate"] = {**issued, "fullName": full_name}
         return result
 
     def verify_number(self, number: str) -> Doc:
@@ -257,6 +276,7 @@ class RegistryService:
             status=CertificateStatus(cert["status"]) if cert else None,
             revocation_reason=cert.get("revocationReason") if cert else None,
             superseded_by=cert.get("supersededBy") if cert else None,
+            holder_erased=bool(cert and cert.get("holderErased")),
         )
         return self._verdict(status, reason, cert, kid)
 

@@ -97,11 +97,13 @@ def _export(args: argparse.Namespace) -> int:
             out.write(b"".join(leaf.envelope + b"\n" for leaf in page))
             if args.personal:
                 for index, record in log.personal_parts(page):
-                    personal.write(json.dumps({
-                        "index": index,
-                        "salt": base64.b64encode(record.salt).decode("ascii"),
-                        "personal": json.loads(record.data),
-                    }, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+                    line: dict[str, Any] = {"index": index, "erased": True}
+                    if record is not None:
+                        line = {"index": index,
+                                "salt": base64.b64encode(record.salt).decode("ascii"),
+                                "personal": json.loads(record.data)}
+                    personal.write(json.dumps(line, ensure_ascii=False, sort_keys=True)
+                                   .encode("utf-8") + b"\n")
             written += len(page)
             if sys.stderr.isatty() and time.monotonic() - shown > 0.5:
                 shown = time.monotonic()
@@ -160,6 +162,8 @@ def _verify(args: argparse.Namespace) -> int:
          f"(root {base64.b64encode(checkpoint.root).decode()}), signed by {verifier.name}"
          + (f"; {report.personal_checked} personal parts match their commitments"
             if personal is not None else "")
+         + (f"; {report.personal_erased} were erased (their commitments stand)"
+            if report.personal_erased else "")
          + (f"; {report.beyond_checkpoint} later entries are not covered by this checkpoint"
             if report.beyond_checkpoint else "")
          + f" [{time.monotonic() - started:.1f}s]")

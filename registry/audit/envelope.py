@@ -23,6 +23,7 @@ from typing import Any
 import rfc8785
 
 from ..application.mapper import META, PERSONAL_COMMITMENT, PERSONAL_REF
+from ..application.mapper import stored_state as stored_state  # re-exported
 
 ENVELOPE_VERSION = 1
 EVENT_ID_PREFIX = "det-registry:/events"
@@ -99,16 +100,6 @@ def _dumps(value: Any, fast: bool) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
                           sort_keys=True, allow_nan=False).encode("utf-8")
     return rfc8785.dumps(value)
-
-
-def stored_state(mapper: Any, state: bytes) -> dict[str, Any]:
-    """The stored state as the application's transcoder decodes it — nothing added back."""
-    if getattr(mapper, "cipher", None):
-        state = mapper.cipher.decrypt(state)
-    if getattr(mapper, "compressor", None):
-        state = mapper.compressor.decompress(state)
-    decoded: dict[str, Any] = mapper.transcoder.decode(state)
-    return decoded
 
 
 def build(notification: Any, state: Mapping[str, Any], index: int,

@@ -125,8 +125,9 @@ class TransparencyLog:
             yield page
             position = page[-1].index + 1
 
-    def personal_parts(self, leaves: Sequence[Leaf]) -> list[tuple[int, PersonalRecord]]:
-        """The personal part and salt of each entry that has one (not erased)."""
+    def personal_parts(self, leaves: Sequence[Leaf]) -> list[tuple[int, PersonalRecord | None]]:
+        """The personal part and salt of each entry that has one; ``None`` where it was
+        erased (the envelope still carries its commitment)."""
         events = self._events(leaves) if leaves else {}
         refs: dict[int, str] = {}
         for leaf in leaves:
@@ -136,7 +137,7 @@ class TransparencyLog:
                 if ref:
                     refs[leaf.index] = ref
         records = self.app.personal_store.get_many(refs.values()) if refs else {}
-        return [(index, records[ref]) for index, ref in refs.items() if ref in records]
+        return [(index, records.get(ref)) for index, ref in refs.items()]
 
     def log_index(self, originator_id: UUID, version: int) -> int | None:
         return self.view.leaf_index(envelope.event_id(originator_id, version))

@@ -41,6 +41,7 @@ class Report:
     entries: int = 0
     checkpoint_size: int = 0
     personal_checked: int = 0
+    personal_erased: int = 0  # entries the personal file marks erased
     beyond_checkpoint: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -49,14 +50,21 @@ def _b64(data: bytes | None) -> str | None:
     return base64.b64encode(data).decode("ascii") if data is not None else None
 
 
+ERASED_PART: tuple[bytes, bytes] = (b"", b"")  # a personal file's {"index": i, "erased": true}
+
+
 def read_personal(lines: Iterable[bytes]) -> dict[int, tuple[bytes, bytes]]:
-    """``--personal`` lines → {index: (salt, JCS bytes of the personal part)}."""
+    """``--personal`` lines → {index: (salt, JCS bytes of the personal part)}; an entry marked
+    erased maps to :data:`ERASED_PART` (nothing left to check it against)."""
     parts: dict[int, tuple[bytes, bytes]] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
+            if item.get("erased") is True and "personal" not in item:
+                parts[int(item["index"])] = ERASED_PART
+                continue
             parts[int(item["index"])] = (base64.b64decode(item["salt"], validate=True),
                                          rfc8785.dumps(item["personal"]))
         except (ValueError, KeyError, TypeError, binascii.Error) as error:
@@ -101,7 +109,12 @@ def verify_export(lines: Iterable[bytes], checkpoint: Checkpoint,
             raise _changed(culprit)
         if claimed != _b64(previous):
             broken = (index, claimed, hashed)
-        if personal is not None and index in personal:
+        if personal is not None and personal.get(index) == ERASED_PART:
+            if not entry.get("personal_commitment"):
+                raise VerificationFailed(
+                    index, "the personal file marks it erased, but it has no personal part")
+            report.personal_erased += 1
+        elif personal is not None and index in personal:
             salt, data = personal[index]
             if entry.get("personal_commitment") != commitment(salt, data):
                 raise VerificationFailed(

@@ -52,6 +52,7 @@ class Action(StrEnum):
     RECORD_RETURN_ORDER = "recordReturnOrder"
     RECORD_DEAN_DIRECTIVE = "recordDeanDirective"
     RECORD_INTERNSHIP = "recordInternshipAbroad"
+    ERASE_PERSONAL_DATA = "erasePersonalData"
     # reads that are not public
     READ_HISTORY = "readHistory"
     READ_LEARNERS = "readLearners"
@@ -97,6 +98,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_RETURN_ORDER: frozenset({Role.DEAN}),
     Action.RECORD_DEAN_DIRECTIVE: frozenset({Role.DEAN}),
     Action.RECORD_INTERNSHIP: frozenset({Role.INET, Role.DEAN}),
+    Action.ERASE_PERSONAL_DATA: frozenset(),  # admin only (SPEC §10)
     Action.READ_HISTORY: _STAFF_READERS | {Role.COMMITTEE},
     # A learner reads only their own learner record and enrolments (checked per object).
     Action.READ_LEARNERS: _STAFF_READERS | {Role.LEARNER},

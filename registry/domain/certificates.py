@@ -96,6 +96,18 @@ class Certificate(Aggregate):
         self.status = CertificateStatus.ACTIVE
         self.revocation_reason: str | None = None
         self.superseded_by: str | None = None
+        self.holder_erased = False
+
+    # -- erasure of the holder's personal data (SPEC §10) -----------------------------------
+
+    @event("HolderErased")
+    def erase_holder(self) -> None:
+        """The holder's personal data was erased: the certificate keeps its number and
+        status; its name, signed token and revocation reason are gone from the registry."""
+        self.full_name = ERASED
+        self.token = None
+        self.revocation_reason = None
+        self.holder_erased = True
 
     def revoke(self, *, reason: str) -> None:
         reason = revocation_reason(reason)
@@ -194,6 +206,11 @@ def standing(
     return status, revocation_reason
 
 
+HOLDER_ERASED = (
+    "The registry no longer keeps this holder's personal data (erased on request): it cannot "
+    "confirm the name. A name shown comes from the certificate's own signed token.")
+
+
 def judge(
     *,
     key: KeyWindow | None,
@@ -201,12 +218,29 @@ def judge(
     status: CertificateStatus | None,
     revocation_reason: str | None,
     superseded_by: str | None,
+    holder_erased: bool = False,
 ) -> tuple[VerificationStatus, str | None]:
     """The verdict on a token whose signature verified under ``key``'s public half.
 
     The signature alone is not enough: the key must have been active on the issue date, the
     number must be one this registry issued, and a compromised key revokes what it signed
-    from the compromise date on."""
+    from the compromise date on. When the holder's personal data was erased, the reason says
+    so (after what the verdict itself needs to say)."""
+    verdict, reason = _judge(key=key, issued_on=issued_on, status=status,
+                             revocation_reason=revocation_reason, superseded_by=superseded_by)
+    if holder_erased and verdict is not VerificationStatus.INVALID:
+        reason = f"{reason} {HOLDER_ERASED}" if reason else HOLDER_ERASED
+    return verdict, reason
+
+
+def _judge(
+    *,
+    key: KeyWindow | None,
+    issued_on: date,
+    status: CertificateStatus | None,
+    revocation_reason: str | None,
+    superseded_by: str | None,
+) -> tuple[VerificationStatus, str | None]:
     by_key = judge_key(key, issued_on)
     if by_key is not None and by_key[0] is VerificationStatus.INVALID:
         return by_key

@@ -19,7 +19,7 @@ from .errors import (
 )
 from .iin import validate_iin
 from .periods import Order, Period
-from .personal import ERASED, Personal, field
+from .personal import ERASED, OWN_KEY, Personal, field
 from .text import check_email, clean_text, optional_text
 
 
@@ -61,16 +61,49 @@ class Learner(Aggregate):
         self.directive: Order | None = None
         self.directive_disciplines: list[str] = []
         self.internship: Period | None = None
+        self.erased = False
 
     def correct_name(self, *, full_name: str, reason: str) -> None:
         """A name correction (e.g. before a certificate is reissued); history keeps both."""
         full_name = clean_text(full_name, "fullName", max_length=200)
+        self.check_not_erased("a name correction")
         if full_name != self.full_name:
             self._name_corrected(personal={"full_name": full_name, "reason": reason})
 
     @event("NameCorrected")
     def _name_corrected(self, *, personal: Personal | None) -> None:
         self.full_name = field(personal, "full_name", erased=ERASED) or ERASED
+
+    # -- erasure (SPEC §10) ------------------------------------------------------------------
+
+    class PersonalDataErased(Aggregate.Event):
+        """The learner's personal data was erased. It holds no personal data: the reason
+        (free text that may name the person) is its personal part, sealed under a key of its
+        own so that it survives the erasure it records (registry/domain/personal.py)."""
+
+        personal_key = OWN_KEY
+        personal: Personal | None
+
+    def erase_personal_data(self, *, reason: str) -> bool:
+        """Record the erasure; ``False`` (nothing recorded) when it was erased already. The
+        caller destroys the personal parts and the data key (registry/application/)."""
+        if self.erased:
+            return False
+        self._personal_data_erased(personal={"reason": erasure_reason(reason)})
+        return True
+
+    @event(PersonalDataErased)
+    def _personal_data_erased(self, *, personal: Personal | None) -> None:
+        self.full_name = ERASED
+        self.full_name_latin = None
+        self.iin = None
+        self.email = None
+        self.erased = True
+
+    def check_not_erased(self, what: str) -> None:
+        if self.erased:
+            raise InvalidTransition(
+                f"This learner's personal data was erased: {what} is no longer possible.")
 
     # -- identity (3.5.4) ------------------------------------------------------------------
 
@@ -193,6 +226,11 @@ class Learner(Aggregate):
                     f"The dean's directive {self.directive.number} does not list {mooc_code} "
                     "among the disciplines this learner sits (3.12)."
                 )
+
+
+def erasure_reason(text: str) -> str:
+    """Why a learner's personal data is erased (e.g. the request's number): required."""
+    return clean_text(text, "reason", max_length=2000)
 
 
 class IinClaim(Aggregate):

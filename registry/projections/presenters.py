@@ -75,6 +75,7 @@ def _learner(learner: Learner) -> list[Row]:
             **learner.directive.as_dict(), "disciplines": learner.directive_disciplines},
         "internship": period(learner.internship),
         "studyWindow": period(learner.study_window),
+        "erased": learner.erased,
     }
     search = " ".join(filter(None, [learner.full_name, learner.full_name_latin])).casefold()
     return [Row("learners", str(learner.id), doc, {"search": search})]
@@ -108,6 +109,7 @@ def _certificate(c: Certificate) -> list[Row]:
         "enrollmentId": str(c.enrollment_id), "learnerId": str(c.learner_id),
         "supersededBy": c.superseded_by, "supersedes": c.supersedes,
         "revocationReason": c.revocation_reason,
+        "holderErased": c.holder_erased,
     }
     columns = {
         "enrollment_id": str(c.enrollment_id), "learner_id": str(c.learner_id),

@@ -26,4 +26,7 @@ class PostgresRegistryView(PostgresDialect, SqlRegistryView, PostgresTrackingRec
 
 
 class PostgresPersonalStore(PostgresDialect, SqlPersonalStore):
-    pass
+    def personal_columns(self) -> tuple[str, list[Any]]:
+        return ("SELECT column_name AS name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'personal_data'",
+                [self.datastore.schema])

@@ -11,7 +11,19 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from ..application.personal import PersonalRecord, PersonalStore
+from ..application.personal import (
+    PLAIN,
+    SEALED,
+    KeyEncryptionKey,
+    Originator,
+    PersonalKeyError,
+    PersonalRecord,
+    PersonalStore,
+    new_data_key,
+    own_key_id,
+    seal,
+    unseal,
+)
 from ..projections.view import TABLES, RegistryView, Row, Table
 
 
@@ -109,37 +121,110 @@ class DocumentStatements(SqlDialect):
 
 
 class PersonalStatements(SqlDialect):
+    """The personal-data tables: ``personal_data`` (one sealed part per ref),
+    ``personal_keys`` (wrapped data keys by key id: a learner id, or ``ref:…`` for a part
+    about nobody identifiable) and ``personal_subjects`` (originator → learner)."""
+
     def personal_table(self) -> str:
         return self.qualify("personal_data")
 
+    def keys_table(self) -> str:
+        return self.qualify("personal_keys")
+
+    def subjects_table(self) -> str:
+        return self.qualify("personal_subjects")
+
     def create_personal_statements(self) -> list[str]:
+        blob = self.blob_type
         return [
             f"CREATE TABLE IF NOT EXISTS {self.personal_table()} "
-            f"(ref TEXT PRIMARY KEY, salt {self.blob_type} NOT NULL, data {self.blob_type} NOT NULL)"
+            f"(ref TEXT PRIMARY KEY, salt {blob} NOT NULL, data {blob} NOT NULL, "
+            f"scheme TEXT NOT NULL DEFAULT '{PLAIN}', key_id TEXT)",
+            f"CREATE TABLE IF NOT EXISTS {self.keys_table()} "
+            f"(key_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL, kek_id TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.subjects_table()} "
+            f"(originator_id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS personal_subjects_subject_idx "
+            f"ON {self.subjects_table()} (subject)",
         ]
 
-    def insert_personal(self, record: PersonalRecord) -> tuple[str, list[Any]]:
+    def personal_columns(self) -> tuple[str, list[Any]]:
+        """The columns of ``personal_data`` as rows with a ``name`` (SQLite's form)."""
+        return "SELECT name FROM pragma_table_info('personal_data')", []
+
+    def upgrade_personal_statements(self, columns: set[str]) -> list[str]:
+        """Columns a table made before encryption lacks (its rows stay ``plain``)."""
+        statements = []
+        if "scheme" not in columns:
+            statements.append(f"ALTER TABLE {self.personal_table()} "
+                              f"ADD COLUMN scheme TEXT NOT NULL DEFAULT '{PLAIN}'")
+        if "key_id" not in columns:
+            statements.append(f"ALTER TABLE {self.personal_table()} ADD COLUMN key_id TEXT")
+        statements.append(f"CREATE INDEX IF NOT EXISTS personal_data_key_id_idx "
+                          f"ON {self.personal_table()} (key_id)")
+        return statements
+
+    def insert_sealed(self, ref: str, sealed: bytes, key_id: str) -> tuple[str, list[Any]]:
         return (
-            self.sql(f"INSERT INTO {self.personal_table()} (ref, salt, data) VALUES (?, ?, ?)"),
-            [record.ref, record.salt, record.data],
+            self.sql(f"INSERT INTO {self.personal_table()} (ref, salt, data, scheme, key_id) "
+                     "VALUES (?, ?, ?, ?, ?)"),
+            [ref, b"", sealed, SEALED, key_id],
+        )
+
+    def reseal(self, ref: str, sealed: bytes, key_id: str) -> tuple[str, list[Any]]:
+        return (
+            self.sql(f"UPDATE {self.personal_table()} SET salt = ?, data = ?, scheme = ?, "
+                     "key_id = ? WHERE ref = ? AND scheme = ?"),
+            [b"", sealed, SEALED, key_id, ref, PLAIN],
         )
 
     def select_personal(self, refs: Sequence[str]) -> tuple[str, list[Any]]:
         marks = ", ".join("?" for _ in refs)
         return (
-            self.sql(f"SELECT ref, salt, data FROM {self.personal_table()} WHERE ref IN ({marks})"),
+            self.sql(f"SELECT ref, salt, data, scheme, key_id FROM {self.personal_table()} "
+                     f"WHERE ref IN ({marks})"),
             list(refs),
         )
+
+    def select_plaintext(self, limit: int) -> tuple[str, list[Any]]:
+        return (self.sql(f"SELECT ref FROM {self.personal_table()} WHERE scheme = ? "
+                         "ORDER BY ref LIMIT ?"), [PLAIN, limit])
 
     def delete_personal(self, ref: str) -> tuple[str, list[Any]]:
         return self.sql(f"DELETE FROM {self.personal_table()} WHERE ref = ?"), [ref]
 
-    @staticmethod
-    def personal_records(rows: Iterable[Any]) -> dict[str, PersonalRecord]:
-        return {
-            r["ref"]: PersonalRecord(ref=r["ref"], salt=bytes(r["salt"]), data=bytes(r["data"]))
-            for r in rows
-        }
+    def count_sealed_under(self, key_id: str) -> tuple[str, list[Any]]:
+        return (self.sql(f"SELECT COUNT(*) AS n FROM {self.personal_table()} WHERE key_id = ?"),
+                [key_id])
+
+    def delete_sealed_under(self, key_id: str) -> tuple[str, list[Any]]:
+        return self.sql(f"DELETE FROM {self.personal_table()} WHERE key_id = ?"), [key_id]
+
+    def select_keys(self, key_ids: Sequence[str]) -> tuple[str, list[Any]]:
+        marks = ", ".join("?" for _ in key_ids)
+        return (self.sql(f"SELECT key_id, wrapped, kek_id FROM {self.keys_table()} "
+                         f"WHERE key_id IN ({marks})"), list(key_ids))
+
+    def insert_key(self, key_id: str, wrapped: bytes, kek_id: str) -> tuple[str, list[Any]]:
+        return (self.sql(f"INSERT INTO {self.keys_table()} (key_id, wrapped, kek_id) "
+                         "VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING"),
+                [key_id, wrapped, kek_id])
+
+    def delete_key(self, key_id: str) -> tuple[str, list[Any]]:
+        return self.sql(f"DELETE FROM {self.keys_table()} WHERE key_id = ?"), [key_id]
+
+    def insert_originator(self, originator: Originator) -> tuple[str, list[Any]]:
+        return (self.sql(f"INSERT INTO {self.subjects_table()} (originator_id, kind, subject) "
+                         "VALUES (?, ?, ?) ON CONFLICT (originator_id) DO NOTHING"),
+                [originator.originator_id, originator.kind, originator.subject])
+
+    def select_subject(self, originator_id: str) -> tuple[str, list[Any]]:
+        return (self.sql(f"SELECT subject FROM {self.subjects_table()} "
+                         "WHERE originator_id = ?"), [originator_id])
+
+    def select_originators(self, subject: str) -> tuple[str, list[Any]]:
+        return (self.sql(f"SELECT originator_id, kind, subject FROM {self.subjects_table()} "
+                         "WHERE subject = ? ORDER BY originator_id"), [subject])
 
 
 class SqlRegistryView(DocumentStatements, RegistryView):
@@ -185,29 +270,122 @@ class SqlRegistryView(DocumentStatements, RegistryView):
 
 
 class SqlPersonalStore(PersonalStatements, PersonalStore):
-    def __init__(self, datastore: Any) -> None:
+    """Personal parts sealed under per-subject data keys (see application/personal.py)."""
+
+    def __init__(self, datastore: Any, kek: KeyEncryptionKey) -> None:
         self.datastore = datastore
+        self.kek = kek
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as c:
             for statement in self.create_personal_statements():
                 c.execute(statement)
+            c.execute(*self.personal_columns())
+            columns = {str(r["name"]).lower() for r in c.fetchall()}
+            for statement in self.upgrade_personal_statements(columns):
+                c.execute(statement)
 
-    def put(self, record: PersonalRecord) -> None:
+    def _data_key(self, c: Any, key_id: str) -> bytes:
+        """``key_id``'s data key, made (and stored wrapped) on first use; a concurrent
+        writer's key wins the race and is the one used. The insert comes first: a transaction
+        that writes first takes SQLite's write lock up front (waiting for it), where one that
+        read first would fail to upgrade once another process had written."""
+        c.execute(*self.insert_key(key_id, self.kek.wrap(key_id, new_data_key()),
+                                   self.kek.kek_id))
+        c.execute(*self.select_keys([key_id]))
+        rows = c.fetchall()
+        if not rows:
+            raise PersonalKeyError(f"personal data key {key_id} could not be stored")
+        return self.kek.unwrap(key_id, bytes(rows[0]["wrapped"]), rows[0]["kek_id"])
+
+    def put(self, record: PersonalRecord, *, subject: str | None = None) -> None:
+        key_id = subject if subject is not None else own_key_id(record.ref)
         with self.datastore.transaction(commit=True) as c:
-            c.execute(*self.insert_personal(record))
+            c.execute(*self.insert_sealed(record.ref, seal(self._data_key(c, key_id), record),
+                                          key_id))
 
     def get_many(self, refs: Iterable[str]) -> dict[str, PersonalRecord]:
-        wanted = list(refs)
+        wanted = list(dict.fromkeys(refs))
         if not wanted:
             return {}
         with self.datastore.transaction(commit=False) as c:
             c.execute(*self.select_personal(wanted))
-            return self.personal_records(c.fetchall())
+            rows = c.fetchall()
+            key_ids = sorted({r["key_id"] for r in rows if r["scheme"] == SEALED})
+            wrapped = {}
+            if key_ids:
+                c.execute(*self.select_keys(key_ids))
+                wrapped = {k["key_id"]: (bytes(k["wrapped"]), k["kek_id"]) for k in c.fetchall()}
+        keys = {key_id: self.kek.unwrap(key_id, *pair) for key_id, pair in wrapped.items()}
+        found: dict[str, PersonalRecord] = {}
+        for r in rows:
+            ref = r["ref"]
+            if r["scheme"] == PLAIN:
+                found[ref] = PersonalRecord(ref=ref, salt=bytes(r["salt"]), data=bytes(r["data"]))
+            elif r["key_id"] in keys:  # no key: erased (a row left by a crash mid-erasure)
+                record = unseal(keys[r["key_id"]], ref, bytes(r["data"]))
+                if record is not None:
+                    found[ref] = record
+        return found
 
     def erase(self, ref: str) -> bool:
-        with self.datastore.transaction(commit=True) as c:
+        with self.datastore.transaction(commit=True) as c:  # writes first (see _data_key)
+            c.execute(*self.delete_key(own_key_id(ref)))
             c.execute(*self.select_personal([ref]))
             found = bool(c.fetchall())
             c.execute(*self.delete_personal(ref))
         return found
+
+    def erase_subject(self, subject: str, refs: Iterable[str] = ()) -> int:
+        wanted = list(refs)
+        with self.datastore.transaction(commit=True) as c:  # writes first (see _data_key)
+            c.execute(*self.delete_key(subject))
+            c.execute(*self.count_sealed_under(subject))
+            destroyed = int(c.fetchone()["n"])
+            if wanted:
+                c.execute(*self.select_personal(wanted))
+                destroyed += len(c.fetchall())
+            c.execute(*self.delete_sealed_under(subject))
+            for ref in wanted:
+                c.execute(*self.delete_personal(ref))
+        return destroyed
+
+    def remember(self, originator: Originator) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(*self.insert_originator(originator))
+
+    def subject_of(self, originator_id: str) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(*self.select_subject(originator_id))
+            rows = c.fetchall()
+        return str(rows[0]["subject"]) if rows else None
+
+    def originators_of(self, subject: str) -> list[Originator]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(*self.select_originators(subject))
+            return [Originator(r["originator_id"], r["kind"], r["subject"])
+                    for r in c.fetchall()]
+
+    def plaintext_refs(self, limit: int) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(*self.select_plaintext(limit))
+            return [str(r["ref"]) for r in c.fetchall()]
+
+    def seal_plaintext(self, ref: str, subject: str | None) -> bool:
+        """Encrypt one row from before encryption under ``subject``'s key (or its own)."""
+        key_id = subject if subject is not None else own_key_id(ref)
+        with self.datastore.transaction(commit=True) as c:
+            data_key = self._data_key(c, key_id)  # writes first (see _data_key)
+            c.execute(*self.select_personal([ref]))
+            rows = [r for r in c.fetchall() if r["scheme"] == PLAIN]
+            if not rows:
+                return False
+            record = PersonalRecord(ref=ref, salt=bytes(rows[0]["salt"]),
+                                    data=bytes(rows[0]["data"]))
+            c.execute(*self.reseal(ref, seal(data_key, record), key_id))
+            return True
+
+    def has_key(self, subject: str) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(*self.select_keys([subject]))
+            return bool(c.fetchall())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +21,25 @@ def bearer_token(request: Request | WebSocket) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+ON_BEHALF_OF_MAX = 200
+
+
+def on_behalf_of_header(request: Request | WebSocket) -> tuple[str | None, str | None]:
+    """X-On-Behalf-Of, decoded from its raw bytes as UTF-8 (Starlette decodes header values
+    as Latin-1, which garbles Kazakh text): (text, None), or (None, why) when the bytes are not
+    UTF-8 — a command then refuses with INVALID_INPUT rather than record a garbled name."""
+    raw = [value for name, value in request.scope.get("headers") or []
+           if name.lower() == b"x-on-behalf-of"]
+    if not raw:
+        return None, None
+    try:
+        text = b", ".join(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "The X-On-Behalf-Of header is not UTF-8: send the name as UTF-8 text."
+    text = unicodedata.normalize("NFC", text).strip()
+    return (text[:ON_BEHALF_OF_MAX] or None), None
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
@@ -41,9 +61,10 @@ class RegistryGraphQL(GraphQL[Context, None]):
         correlation = request.headers.get("x-request-id")
         if correlation:
             context.correlation_id = correlation[:100]
-        on_behalf_of = request.headers.get("x-on-behalf-of", "").strip()
+        on_behalf_of, invalid = on_behalf_of_header(request)
         if on_behalf_of:
-            context.on_behalf_of = on_behalf_of[:200]
+            context.on_behalf_of = on_behalf_of
+        context.on_behalf_of_invalid = invalid
         token = bearer_token(request)
         if token:
             try:

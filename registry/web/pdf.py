@@ -242,14 +242,26 @@ class PdfCache:
 _DEFAULT_CACHE = PdfCache()
 
 
+ERASED_PDF = (
+    "The registry no longer keeps this holder's personal data (erased on request), so it cannot "
+    "print the certificate. The certificate's number and status can still be checked at /v; a "
+    "paper copy's QR code still verifies.")
+
+
 async def certificate_pdf(request: Request) -> Response:
     """``GET /certificates/{number}.pdf`` — public by number, like the QR; 404 JSON for a
     number the registry has not issued (or whose signed token was erased)."""
     container = request.app.state.container
     if container is None:
         return JSONResponse({"error": "the registry is starting"}, status_code=503)
+    number = request.path_params["number"]
+    cert = await run_in_threadpool(container.service.certificate, number)
+    if cert is not None and cert.get("holderErased"):
+        return JSONResponse({"error": "gone", "number": cert["number"], "status": cert["status"],
+                             "reason": ERASED_PDF}, status_code=410,
+                            headers={"Cache-Control": "no-cache"})
     content = await run_in_threadpool(
-        _content_for, container.service, container.settings, request.path_params["number"])
+        _content_for, container.service, container.settings, number)
     if content is None:
         return JSONResponse({"error": "no such certificate"}, status_code=404)
     etag = etag_of(content)

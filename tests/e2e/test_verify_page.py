@@ -414,3 +414,34 @@ def test_an_empty_field_asks_for_a_number_without_asking_the_registry(
     assert not [p for _, p, _ in registry_server.recorder.requests[-3:] if p == "/api/verify"]
     assert not [u for u in page.requested_urls() if u.endswith("/api/verify")]
     page.assert_clean()
+
+
+def test_an_erased_holder_shows_the_verdict_without_a_name_and_says_why(
+    open_browser: Browser, registry_server: LiveRegistry
+) -> None:
+    import uuid
+
+    from support import ADMIN, enrolled, examined, issued, scored
+
+    service = registry_server.service
+    erased_name = "Гүлжан Серікқызы Жұмабаева"
+    cert = issued(service, examined(service, scored(service, enrolled(
+        service, "KAZLIT-101", erased_name))))
+    service.erase_personal_data(ADMIN, uuid.UUID(cert["learnerId"]), "Request 2026/117")
+    page = open_browser()
+
+    page.open(registry_server.url())
+    page.look_up(typed_form(cert["number"]))
+    assert page.wait_for_verdict() == "VALID"
+    assert "fullName" not in page.fields()  # no empty holder row
+    assert "no longer keeps" in page.reason()
+    assert erased_name not in page.text()
+    page.screenshot("erased-holder-number")
+
+    # By the QR, the name is the one inside the signed token, and the reason says so.
+    assert open_verdict(page, registry_server.url(cert["token"])) == "VALID"
+    assert page.field("fullName") == erased_name
+    assert page.field("signature") == CHECKED_IN_BROWSER["en"]
+    assert "signed token" in page.reason()
+    page.screenshot("erased-holder-qr")
+    page.assert_clean()

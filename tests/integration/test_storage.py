@@ -184,7 +184,9 @@ class RegistryStorageCase(StorageCase):
         meta = last.meta  # type: ignore[attr-defined]
         assert meta["actor_name"] == "Гүлнар (INET)"
         assert meta["actor_role"] == "inet"
-        assert meta["on_behalf_of"] == "Academic Committee"
+        # On whose behalf is personal: kept in the event's personal part, never in the meta.
+        assert meta["on_behalf_of"] is None
+        assert last.personal == {"on_behalf_of": "Academic Committee"}  # type: ignore[attr-defined]
         assert uuid.UUID(meta["correlation_id"]) and uuid.UUID(meta["causation_id"])
         assert meta["recorded_at"].startswith("2026-06-15T10:00")
         seeded = registry.app.mapper.to_domain_event(self.stored_events(registry)[0])
@@ -212,7 +214,7 @@ class RegistryStorageCase(StorageCase):
         state_before = registered.state
         assert registry.app.personal_store.erase(json.loads(state_before)["personal_ref"])
         learner = registry.app.get_learner(learner_id)
-        assert learner.full_name == "[erased]" and learner.iin is None
+        assert learner.full_name == "" and learner.iin is None
         again = next(n for n in self.stored_events(registry)
                      if n.topic.endswith("Learner.Registered"))
         assert again.state == state_before

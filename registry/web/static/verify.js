@@ -637,7 +637,8 @@
     const rows = [];
     const cert = shown === "INVALID" || shown === "MISMATCH" ? null : view.certificate;
     if (cert) {
-      rows.push(["holder", cert.fullName, "field--holder", "fullName"]);
+      // No name: the registry erased the holder's personal data (the reason says so).
+      if (cert.fullName) rows.push(["holder", cert.fullName, "field--holder", "fullName"]);
       rows.push(["course", cert.courseTitle, null, "courseTitle"]);
       rows.push(["credits", cert.credits, null, "credits"]);
       rows.push(["issuedOn", formatDate(cert.issuedOn), null, "issuedOn"]);
