@@ -204,7 +204,12 @@ class RegistryService:
         a compromised key revokes what it signed from the compromise date on)."""
         if not docs:
             return docs
-        keys = self.key_windows()
+        if len(docs) == 1:  # one certificate: its own key, not the whole key ring
+            kid = docs[0].get("kid", "")
+            key_doc = self.view.get("keys", kid) if kid else None
+            keys = {kid: key_window(key_doc)} if key_doc else {}
+        else:
+            keys = self.key_windows()
         shown = []
         for doc in docs:
             status, reason = standing(CertificateStatus(doc["status"]),
