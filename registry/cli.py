@@ -117,13 +117,19 @@ def _scope(token: dict[str, Any]) -> str:
 
 def _on_registry(command: Callable[[Any], Any], report: Callable[[Any], None]) -> int:
     """Run one command on the local registry as its operator; a refusal exits 1."""
+    return on_registry(lambda service, ctx: service.run(ctx, command), report)
+
+
+def on_registry(call: Callable[[Any, Any], Any], report: Callable[[Any], None]) -> int:
+    """``call(service, operator's command context)`` on the local registry; ``report`` its
+    value. A bad setting stops in one line (exit 2), a refusal exits 1."""
     from .application.context import CommandContext
     from .bootstrap import build
 
     container = build(_settings())
     try:
-        value = container.service.run(
-            CommandContext(actor_name="registry-cli", actor_role="operator"), command)
+        value = call(container.service,
+                     CommandContext(actor_name="registry-cli", actor_role="operator"))
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)
         return 1

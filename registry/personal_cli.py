@@ -12,8 +12,6 @@ import sys
 import uuid
 from typing import Any
 
-OPERATOR = ("registry-cli", "operator")
-
 
 def register(sub: Any) -> None:
     personal = sub.add_parser("personal", help="personal data: erasure").add_subparsers(
@@ -28,9 +26,7 @@ def register(sub: Any) -> None:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    from .application.context import CommandContext
-    from .bootstrap import build
-    from .config import Settings
+    from .cli import on_registry
     from .domain.errors import DomainError
     from .domain.learners import erasure_reason
 
@@ -43,15 +39,10 @@ def _erase(args: argparse.Namespace) -> int:
     except DomainError as refusal:
         print(f"registry: {refusal.message}", file=sys.stderr)
         return 2
-    container = build(Settings.from_env())
-    try:
-        erased = container.service.erase_personal_data(
-            CommandContext(actor_name=OPERATOR[0], actor_role=OPERATOR[1]), learner_id, reason)
-    except DomainError as refusal:
-        print(f"registry: {refusal.message}", file=sys.stderr)
-        return 1
-    finally:
-        container.close()
-    print(erased)
-    print(f"erased the personal data of learner {erased}", file=sys.stderr)
-    return 0
+
+    def said(erased: str) -> None:
+        print(erased)
+        print(f"erased the personal data of learner {erased}", file=sys.stderr)
+
+    return on_registry(
+        lambda service, ctx: service.erase_personal_data(ctx, learner_id, reason), said)
