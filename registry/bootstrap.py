@@ -5,14 +5,12 @@ The only module that knows which concrete classes make up a running registry.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import oidc
 from .application.context import SYSTEM
@@ -26,9 +24,16 @@ from .audit.view import AuditLogView
 from .clock import Clock
 from .config import Settings
 from .files import read_or_create_secret
-from .projections.projection import RegistryProjection
+from .projections.catalog import projections
+from .projections.engine import (
+    Consistency,
+    EventSource,
+    PositionBoard,
+    PositionWatcher,
+    ProjectionDaemon,
+)
 from .projections.runner import CatchUpRunner
-from .projections.view import RegistryView
+from .projections.store import ProjectionStore
 from .signing import (
     CertificateClaims,
     InvalidToken,
@@ -37,6 +42,7 @@ from .signing import (
     sign_certificate,
     verify_token,
 )
+from .storage.backend import Backend, PostgresBackend, backend_for
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +60,6 @@ def private_data_dir(data_dir: Path) -> None:
         os.chmod(directory, PRIVATE_DIR)
 
 
-def private_sqlite_file(path: Path) -> None:
-    """Create the SQLite file 0600 before SQLite opens it (SQLite gives its -wal and -shm
-    files the database file's mode), and tighten the files of an older data directory."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE)
-    os.close(fd)
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
-        try:
-            os.chmod(path.with_name(name), PRIVATE_FILE)
-        except FileNotFoundError:
-            pass
-
-
 def personal_kek(settings: Settings) -> KeyEncryptionKey:
     """``REGISTRY_PERSONAL_KEK`` (base64, or a file), else ``keys/personal.kek`` in the data
     directory, created on first start (atomically, 0600)."""
@@ -75,121 +69,92 @@ def personal_kek(settings: Settings) -> KeyEncryptionKey:
     return KeyEncryptionKey(read_or_create_secret(kek_file))
 
 
+def datastore(app: Any) -> Any:
+    """The eventsourcing datastore (connection pool) the application's recorders use."""
+    return app.factory.datastore
+
+
 def postgres_env(url: str) -> dict[str, str]:
-    """``postgresql://user:password@host:port/db?schema=s`` → eventsourcing's settings.
-
-    User and password may be omitted (trust authentication): the OS user and an empty
-    password are passed, since eventsourcing wants both set."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgresql", "postgres"):
-        raise ValueError(f"REGISTRY_DATABASE_URL must be postgresql://…; got {parts.scheme}://")
-    query = parse_qs(parts.query)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
-        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parts.port or 5432),
-        "POSTGRES_USER": unquote(parts.username) if parts.username else getpass.getuser(),
-        "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
-        "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
-        "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_LOCK_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "5",
-    }
+    """``postgresql://user:password@host:port/db?schema=s`` → eventsourcing's settings."""
+    return PostgresBackend(url).persistence_env()
 
 
-def persistence_env(settings: Settings) -> dict[str, str]:
-    if settings.database_url:
-        return postgres_env(settings.database_url)
-    private_data_dir(settings.data_dir)
-    private_sqlite_file(settings.data_dir / SQLITE_FILE)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
-        "SQLITE_LOCK_TIMEOUT": "10",
-    }
-
-
-def _ensure_postgres_schema(env: dict[str, str]) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
-        connect_timeout=5, autocommit=True,
-    ) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-            sql.Identifier(env["POSTGRES_SCHEMA"])))
-
-
-def _personal_store(app: Any, kek: KeyEncryptionKey) -> Any:
-    datastore = app.factory.datastore
-    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        from .storage.postgres import PostgresPersonalStore
-
-        return PostgresPersonalStore(datastore, kek)
-    from .storage.sqlite import SQLitePersonalStore
-
-    return SQLitePersonalStore(datastore, kek)
-
-
-def _document_store(app: Any) -> Any:
-    """Programme documents live in the database on both back-ends (README: documents)."""
-    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        from .storage.documents import PostgresDocumentStore
-
-        return PostgresDocumentStore(app.factory.datastore)
-    from .storage.documents import SQLiteDocumentStore
-
-    return SQLiteDocumentStore(app.factory.datastore)
-
-
-def _view(app: Registry) -> RegistryView:
-    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        from .storage.postgres import PostgresRegistryView
-
-        return cast(RegistryView, app.factory.tracking_recorder(PostgresRegistryView))
-    from .storage.sqlite import SQLiteRegistryView
-
-    return cast(RegistryView, app.factory.tracking_recorder(SQLiteRegistryView))
-
-
-def _audit(settings: Settings, clock: Clock, app: Registry, keys_dir: Any,
+def _audit(settings: Settings, clock: Clock, app: Registry, backend: Backend, keys_dir: Any,
            poll_interval: float) -> tuple[TransparencyLog, CatchUpRunner, Checkpointer]:
     """The transparency log (SPEC §6): its view, its own key, its runner, its checkpointer."""
-    if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        from .storage.audit_postgres import PostgresAuditLogView as view_class
-    else:
-        from .storage.audit_sqlite import SQLiteAuditLogView as view_class  # type: ignore[assignment]
-    view = cast(AuditLogView, app.factory.tracking_recorder(view_class))
+    view = cast(AuditLogView, app.factory.tracking_recorder(backend.audit_view_class()))
     signer = load_or_create_signer(keys_dir, f"{settings.public_authority}/log")
     audit = TransparencyLog(app, view, signer, now=clock.now)
     checkpointer = Checkpointer(audit, every=settings.checkpoint_every,
                                 seconds=settings.checkpoint_seconds)
-    runner = CatchUpRunner(app, LogProjection(app, view, on_append=checkpointer.prompt),  # type: ignore[arg-type]
+    runner = CatchUpRunner(app, LogProjection(app, view, on_append=checkpointer.prompt),
                            poll_interval=poll_interval, batch_size=1000,
                            tracking_name=f"{app.name}.audit-log", stored_batches=True)
     return audit, runner, checkpointer
+
+
+def views(app: Registry, backend: Backend, settings: Settings, *, poll_interval: float = 1.0,
+          run_projections: bool | None = None) -> tuple[ProjectionStore, PositionBoard,
+                                                        ProjectionDaemon | None,
+                                                        PositionWatcher | None]:
+    """The read side: the projections' store, the board writes wait on, and either the
+    engine (embedded) or a watcher of the engine another process runs (external)."""
+    write_engine, read_engine = backend.view_engines()
+    catalog = projections()
+    store = ProjectionStore(write_engine, backend.view_dialect(), catalog,
+                            schema=backend.schema, read_engine=read_engine)
+    board = PositionBoard()
+    embedded = settings.projections == "embedded" if run_projections is None else run_projections
+    if embedded:
+        daemon = ProjectionDaemon(EventSource(app), store, catalog, board=board,
+                                  poll_interval=poll_interval, wake=backend.wake(app))
+        return store, board, daemon, None
+    store.create()
+    return store, board, None, PositionWatcher(store, board, [p.name for p in catalog])
 
 
 @dataclass
 class Container:
     settings: Settings
     clock: Clock
+    backend: Backend
     app: Registry
-    view: RegistryView
-    runner: CatchUpRunner
+    views: ProjectionStore
+    board: PositionBoard
+    daemon: ProjectionDaemon | None  # None: another process runs the projections
+    watcher: PositionWatcher | None
     keys: KeyStore
     service: RegistryService
     audit: TransparencyLog
     audit_runner: CatchUpRunner
     checkpointer: Checkpointer
 
+    def projection_problem(self) -> str | None:
+        """Why the views are not keeping up (``/healthz``), or ``None``."""
+        if self.daemon is not None:
+            return self.daemon.problem
+        assert self.watcher is not None
+        stopped = self.board.progress.stopped
+        if stopped:
+            return f"stopped on an error: {', '.join(sorted(stopped))}"
+        return self.watcher.problem
+
+    def wait_for_views(self, position: int | None = None, timeout: float = 10.0) -> Consistency:
+        """Wait until every view has processed ``position`` (default: the newest event)."""
+        if self.daemon is not None:
+            self.daemon.prompt()
+        wanted = self.app.last_notification_id() if position is None else position
+        return self.board.wait(wanted, timeout)
+
     def close(self) -> None:
         self.checkpointer.stop()
         self.audit_runner.stop()
-        self.runner.stop()
+        if self.daemon is not None:
+            self.daemon.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.views.engine.dispose()
+        self.views.read_engine.dispose()
         self.app.close()
 
 
@@ -199,31 +164,32 @@ def build(
     *,
     poll_interval: float = 1.0,
     seed: bool = True,
+    run_projections: bool | None = None,
 ) -> Container:
-    """Assemble a registry. The projection runner is started; call ``close()`` when done."""
+    """Assemble a registry and start it (projections as ``settings.projections`` says, unless
+    ``run_projections`` overrides it); call ``close()`` when done."""
     clock = clock or Clock(settings.tz)
     private_data_dir(settings.data_dir)
     sign_in = oidc.from_settings(settings, clock.now)  # a bad OIDC key set stops here
-    env = persistence_env(settings)
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-        _ensure_postgres_schema(env)
+    backend = backend_for(settings.database_url, settings.data_dir)
+    backend.prepare()
     secrets_dir = settings.data_dir / "keys"
     kek = personal_kek(settings)
     app = Registry(
-        env,
-        personal_store_factory=lambda app: _personal_store(app, kek),
+        backend.persistence_env(),
+        personal_store_factory=lambda app: backend.personal_store(datastore(app), kek),
         now=clock.now,
         today=clock.today,
         iin_key=read_or_create_secret(secrets_dir / "iin-index.key"),
         grade_weights=settings.grade_weights,
     )
     seal_plaintext_rows(app)
-    app.documents = _document_store(app)
+    app.documents = backend.document_store(datastore(app))
     app.token_lifetime_days = settings.token_lifetime_days
     app.oidc = sign_in
     app.documents.create_table()
-    view = _view(app)
-    runner = CatchUpRunner(app, RegistryProjection(app, view), poll_interval=poll_interval)
+    store, board, daemon, watcher = views(app, backend, settings, poll_interval=poll_interval,
+                                          run_projections=run_projections)
     keys = KeyStore(secrets_dir, password=settings.key_passphrase)
     first_key = keys.ensure_key()
 
@@ -244,11 +210,17 @@ def build(
             raise ValueError(str(invalid)) from None
         return claims.number, kid, claims.issued_on, claims.full_name
 
-    service = RegistryService(app, view, runner, sign=sign, check_signature=check_signature)
-    audit, audit_runner, checkpointer = _audit(settings, clock, app, secrets_dir, poll_interval)
-    container = Container(settings, clock, app, view, runner, keys, service,
-                          audit, audit_runner, checkpointer)
-    runner.start()
+    service = RegistryService(app, store, board, sign=sign, check_signature=check_signature,
+                              prompt=daemon.prompt if daemon is not None else None,
+                              wait_seconds=settings.view_wait_seconds)
+    audit, audit_runner, checkpointer = _audit(settings, clock, app, backend, secrets_dir,
+                                               poll_interval)
+    container = Container(settings, clock, backend, app, store, board, daemon, watcher, keys,
+                          service, audit, audit_runner, checkpointer)
+    if daemon is not None:
+        daemon.start()
+    if watcher is not None:
+        watcher.start()
     audit_runner.start()
     checkpointer.start()
     if seed:

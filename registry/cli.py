@@ -8,6 +8,7 @@ else goes to stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -18,9 +19,10 @@ from typing import Any
 
 from . import keys_cli, oidc, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
-from .config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from .config import DEFAULT_HOST, DEFAULT_PORT, PROJECTION_MODES, Settings
 from .domain.access import Role
 from .domain.errors import DomainError
+from .projections.cli import register as register_projection_commands
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -30,6 +32,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .web.app import create_app
 
     settings = _settings(host=args.host, port=args.port)
+    if args.projections:
+        settings = dataclasses.replace(settings, projections=args.projections)
     oidc.from_settings(settings)  # a bad OIDC key set stops the start here, in one line
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
@@ -37,6 +41,11 @@ def _serve(args: argparse.Namespace) -> int:
                 proxy_headers=bool(trusted), forwarded_allow_ips=trusted,
                 log_config=uvicorn_log_config())
     return 0
+
+
+def settings_or_exit(**kwargs: Any) -> Settings:
+    """The settings from the environment; a bad value stops here, in one line (exit 2)."""
+    return _settings(**kwargs)
 
 
 def _settings(**kwargs: Any) -> Settings:
@@ -153,6 +162,10 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API and the verification page")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--projections", choices=PROJECTION_MODES, default=None,
+                       help="embedded (default, or REGISTRY_PROJECTIONS): this process runs "
+                       "the projections; external: 'registry projections run' does, and this "
+                       "process only reads and waits for the views")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action",
@@ -182,6 +195,7 @@ def parser() -> argparse.ArgumentParser:
     verify_cli.register(sub)
 
     register_audit_commands(sub)
+    register_projection_commands(sub)
 
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(func=_schema)

@@ -107,6 +107,29 @@ def _query_limits(env: Mapping[str, str]) -> dict[str, Any]:
     return limits
 
 
+PROJECTION_MODES = ("embedded", "external")
+
+
+def _projections_mode(value: str | None) -> str:
+    mode = (value or "").strip().lower() or "embedded"
+    if mode not in PROJECTION_MODES:
+        raise ValueError(f"REGISTRY_PROJECTIONS must be embedded or external; got {value!r}")
+    return mode
+
+
+def _seconds(name: str, value: str | None, default: float) -> float:
+    text = (value or "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 600; got {value!r}")
+    return seconds
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -146,6 +169,11 @@ class Settings:
     max_aliases: int = 30
     max_fragment_spreads: int = 100
     max_query_tokens: int = 2_000
+    # Projections (README: projections): "embedded" runs them in the serving process;
+    # "external" leaves them to ``registry projections run`` and only waits on their positions.
+    projections: str = "embedded"
+    # How long a write waits for the views to show it before answering "behind" (SPEC §2).
+    view_wait_seconds: float = 5.0
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -193,6 +221,9 @@ class Settings:
                                       env.get("REGISTRY_TOKEN_LIFETIME_DAYS"), 365),
             **_oidc(env),
             **_query_limits(env),
+            projections=_projections_mode(env.get("REGISTRY_PROJECTIONS")),
+            view_wait_seconds=_seconds("REGISTRY_VIEW_WAIT_SECONDS",
+                                       env.get("REGISTRY_VIEW_WAIT_SECONDS"), 5.0),
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings

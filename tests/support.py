@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -93,6 +94,15 @@ def revoked(service: RegistryService, number: str, reason: str) -> dict[str, Any
 def certified(service: RegistryService, code: str = "KAZLIT-101") -> dict[str, Any]:
     published_mooc(service, code)
     return issued(service, examined(service, scored(service, enrolled(service, code))))
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """``check()``'s first true value, polled until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.02)
+    return value
 
 
 # -- storage cases: written once, run per back-end (SPEC §7) -------------------------------

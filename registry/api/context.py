@@ -21,6 +21,7 @@ from ..application.service import RegistryService
 from ..config import Settings
 from ..domain.access import Action, Principal, authorize
 from ..domain.errors import InvalidInput, Unauthenticated
+from ..projections.engine import Consistency
 
 T = TypeVar("T")
 
@@ -39,6 +40,10 @@ class Context:
     # Why the bearer token sent was refused (unknown, expired, revoked, a bad sign-in): the
     # request goes on as anonymous, and whatever needs a caller answers this refusal.
     refusal: Unauthenticated | None = None
+    # After a write: whether the views had caught up when it was answered (SPEC §2), shown
+    # as ``extensions.consistency``; the projections still behind answer from the aggregate.
+    consistency: Consistency | None = None
+    behind: set[str] = field(default_factory=set)
 
     def caller(self) -> Principal | None:
         """The caller; the token's refusal when one was sent and refused; ``None``: none."""
@@ -67,11 +72,24 @@ class Context:
         return await run_in_threadpool(partial(fn, *args, **kwargs))
 
     async def run(self, command: CommandContext, fn: Callable[[Registry], Saved]) -> Any:
-        """Run an authorised command; its value (the key of what it wrote)."""
-        return await self.call(self.service.run, command, fn)
+        """Run an authorised command; its value (the key of what it wrote). The command runs
+        in the thread pool; waiting for the views to show it holds no thread (a future the
+        projection engine resolves). Views that do not catch up in time make the answer say
+        so — the write succeeded all the same."""
+        service = self.service
+        saved = await self.call(service.execute, command, fn)
+        consistency = await service.board.wait_async(saved.position, service.wait_seconds)
+        if not consistency.current or self.consistency is not None:
+            behind = set(consistency.views) | set(self.consistency.views if self.consistency
+                                                  else ())
+            self.consistency = Consistency(consistency.position, tuple(sorted(behind)))
+            self.behind |= behind
+        return saved.value
 
     async def doc(self, table: str, key: str) -> dict[str, Any]:
-        return await self.call(self.service.doc, table, key)
+        """What a command just wrote (from the aggregate while its view is behind)."""
+        fresh = self.service.projection_of(table) in self.behind
+        return await self.call(self.service.doc, table, key, fresh=fresh)
 
     async def get(self, table: str, key: str) -> dict[str, Any] | None:
         return await self.call(self.service.get, table, key)

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
+from .consistency import ConsistencyReport
 from .errors import annotate
 from .introspection import IntrospectionNeedsToken
 from .learners import ErasureMutation, LearnerMutation, LearnerQuery
@@ -46,7 +47,8 @@ schema = RegistrySchema(
     # The limits (registry.api.limits) set the parser's token limit and add their validation
     # rules; parsing and validation are cached and run off the event loop; introspection is
     # gated per request, after the cache.
-    extensions=[QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop, IntrospectionNeedsToken],
+    extensions=[QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop, IntrospectionNeedsToken,
+                ConsistencyReport],
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,10 +105,17 @@ class RegistryMapper(Mapper[uuid.UUID]):
         return super().to_stored_event(shadow)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        domain_event = super().to_domain_event(stored_event)
-        state = vars(domain_event)
-        if PERSONAL_REF in state:
-            ref = state[PERSONAL_REF]
-            record = self.personal_store.get(ref) if ref else None
-            state[PERSONAL] = json.loads(record.data) if record is not None else None
-        return domain_event
+        return self.to_domain_events([stored_event])[0]
+
+    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+        """Decode a batch of stored events, fetching all their personal parts in one query
+        (projections and aggregate loads read hundreds at a time)."""
+        events = [super(RegistryMapper, self).to_domain_event(s) for s in stored_events]
+        refs = [ref for e in events if (ref := vars(e).get(PERSONAL_REF))]
+        records = self.personal_store.get_many(refs) if refs else {}
+        for domain_event in events:
+            state = vars(domain_event)
+            if PERSONAL_REF in state:
+                record = records.get(state[PERSONAL_REF] or "")
+                state[PERSONAL] = json.loads(record.data) if record is not None else None
+        return events

@@ -29,8 +29,10 @@ from ..domain.certificates import (
 from ..domain.errors import Conflict, NotFound, Unavailable
 from ..domain.keys import KeyWindow
 from ..domain.personal import ON_BEHALF_OF
-from ..projections.runner import CatchUpRunner
-from ..projections.view import RegistryView
+from ..projections.engine import Consistency, PositionBoard
+from ..projections.projection import AggregateProjection
+from ..projections.statistics import GLOBAL, counters, month_scope, mooc_scope
+from ..projections.store import ProjectionStore, ViewNotReady
 from ..retry import full_jitter
 from ..storage.errors import unavailable_reason
 from .base import Saved
@@ -102,15 +104,19 @@ class RegistryService:
     def __init__(
         self,
         app: Registry,
-        view: RegistryView,
-        runner: CatchUpRunner,
+        views: ProjectionStore,
+        board: PositionBoard,
         *,
         sign: Signer,
         check_signature: SignatureCheck,
+        prompt: Callable[[], None] | None = None,
+        wait_seconds: float = 5.0,
     ) -> None:
         self.app = app
-        self.view = view
-        self.runner = runner
+        self.views = views
+        self.board = board
+        self.prompt = prompt or (lambda: None)
+        self.wait_seconds = wait_seconds
         self.sign = sign
         self._check_signature = check_signature
         self._lock = threading.Lock()
@@ -118,11 +124,10 @@ class RegistryService:
 
     # -- commands ------------------------------------------------------------------------
 
-    def run(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Any:
-        """Run ``command(app)`` in ``ctx``; retry lost races, then answer CONFLICT; answer
-        UNAVAILABLE when the store cannot take writes; wait for the views so the answer (and
-        any later query) sees the write. Returns the command's value (the key of what it
-        created or changed)."""
+    def execute(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Saved:
+        """Store ``command(app)``'s events in ``ctx``: lost races are retried, then answered
+        CONFLICT; a store that cannot take writes answers UNAVAILABLE. Does not wait for the
+        views (the caller does, without holding a thread: ``board.wait_async``)."""
         deadline = time.monotonic() + self.CONFLICT_BUDGET
         saved: Saved | None = None
         for attempt in range(1, self.CONFLICT_ATTEMPTS + 1):
@@ -145,12 +150,21 @@ class RegistryService:
                 "read it again and retry."
             )
         self._wrote()
-        try:
-            self.runner.wait(saved.position)
-        except RuntimeError as error:
-            self._unavailable(error, "The change was stored; it shows once the views can "
-                                     "be updated")
+        self.prompt()
+        return saved
+
+    def run(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Any:
+        """``execute``, then wait (bounded) until the views show the write, so the answer and
+        any later query see it (SPEC §2). Returns the command's value (the key of what it
+        created or changed); ``last_consistency`` says whether the views caught up."""
+        saved = self.execute(ctx, command)
+        self.last_consistency = self.wait_for(saved.position)
         return saved.value
+
+    def wait_for(self, position: int) -> Consistency:
+        return self.board.wait(position, self.wait_seconds)
+
+    last_consistency: Consistency | None = None
 
     def _unavailable(self, error: BaseException, outcome: str) -> None:
         """Raise UNAVAILABLE for a store that cannot take writes now; anything else is a
@@ -185,18 +199,50 @@ class RegistryService:
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, table: str, key: str) -> Doc | None:
-        doc = self.view.get(table, key)
+        try:
+            doc = self.views.get(table, key)
+        except ViewNotReady as not_ready:
+            raise Unavailable(f"The registry is still building its views ({not_ready}); "
+                              "try again in a moment.", reason=str(not_ready)) from None
         return self._standing([doc])[0] if doc is not None and table == "certificates" else doc
 
-    def doc(self, table: str, key: str) -> Doc:
-        """A document a command just wrote (the runner has waited for it)."""
-        doc = self.get(table, key)
-        if doc is None:  # pragma: no cover - only if the view lost the row
+    def doc(self, table: str, key: str, *, fresh: bool = False) -> Doc:
+        """A document a command just wrote. From the view once it has caught up; with
+        ``fresh`` (its view is behind) or when the view has no row yet, presented straight
+        from the aggregate — the answer to a write shows the write, never a stale row."""
+        doc = None if fresh else self.get(table, key)
+        if doc is None:
+            doc = self.present(table, key)
+            if doc is not None and table == "certificates":
+                doc = self._standing([doc])[0]
+        if doc is None:
             raise NotFound(f"{table} {key} does not exist.")
         return doc
 
+    def present(self, table: str, key: str) -> Doc | None:
+        """``table``'s row ``key`` as its projection would write it now, from the aggregate."""
+        projection, _ = self.views.by_table[table]
+        if not isinstance(projection, AggregateProjection):
+            return None
+        locate = type(projection).locate.get(table)
+        aggregate_id = locate(key) if locate else None
+        if aggregate_id is None or not self.app.repository.__contains__(aggregate_id):
+            return None
+        aggregate: Any = self.app.repository.get(aggregate_id)
+        for row in projection.present(aggregate):
+            if row.table == table and row.key == key:
+                return dict(row.doc)
+        return None
+
+    def projection_of(self, table: str) -> str:
+        return self.views.by_table[table][0].name
+
     def find(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> list[Doc]:
-        docs = self.view.find(table, where, **kw)
+        try:
+            docs = self.views.find(table, where, **kw)
+        except ViewNotReady as not_ready:
+            raise Unavailable(f"The registry is still building its views ({not_ready}); "
+                              "try again in a moment.", reason=str(not_ready)) from None
         return self._standing(docs) if table == "certificates" else docs
 
     def _standing(self, docs: list[Doc]) -> list[Doc]:
@@ -206,7 +252,7 @@ class RegistryService:
             return docs
         if len(docs) == 1:  # one certificate: its own key, not the whole key ring
             kid = docs[0].get("kid", "")
-            key_doc = self.view.get("keys", kid) if kid else None
+            key_doc = self.views.get("keys", kid) if kid else None
             keys = {kid: key_window(key_doc)} if key_doc else {}
         else:
             keys = self.key_windows()
@@ -220,7 +266,50 @@ class RegistryService:
         return shown
 
     def count(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> int:
-        return self.view.count(table, where, **kw)
+        return self.views.count(table, where, **kw)
+
+    # -- dashboards (SPEC §9), kept by the statistics projection ---------------------------
+
+    def _counters(self, scope: str) -> dict[str, int]:
+        return counters(self.views.find("stat_counts", {"scope": scope}, limit=10_000))
+
+    def statistics(self, months: tuple[str, str] | None = None) -> Doc:
+        """Registry-wide counts; ``months`` (``YYYY-MM``, inclusive) limits the issuances
+        per month."""
+        found = self._counters(GLOBAL)
+        by_month = []
+        rows = self.views.find("stat_counts", {"metric": "certificates.issued"},
+                               order_by="scope", limit=10_000)
+        for row in rows:
+            scope = row["scope"]
+            if not scope.startswith(month_scope("")) or not row["value"]:
+                continue
+            month = scope.removeprefix(month_scope(""))
+            if months is None or months[0] <= month <= months[1]:
+                by_month.append({"month": month, "count": int(row["value"])})
+        return {
+            "moocsByStatus": {k.removeprefix("moocs."): v for k, v in found.items()
+                              if k.startswith("moocs.") and v},
+            "learners": found.get("learners", 0),
+            "activeCertificates": found.get("certificates.active", 0),
+            "certificatesIssued": found.get("certificates.issued", 0),
+            "certificatesIssuedByMonth": by_month,
+            "packagesAwaitingInet": found.get("packages.SUBMITTED", 0),
+            "disciplinesWithIncompleteMaterials": found.get("disciplines.incomplete", 0),
+        }
+
+    def mooc_statistics(self, code: str) -> Doc:
+        """One course's counts and rates (SPEC §9: each rate null when its divisor is 0)."""
+        found = self._counters(mooc_scope(code))
+        enrolled, admitted = found.get("enrolled", 0), found.get("admitted", 0)
+        examined, passed = found.get("examined", 0), found.get("passed", 0)
+        return {
+            "enrolled": enrolled, "admitted": admitted, "examined": examined, "passed": passed,
+            "activeCertificates": found.get("certificates.active", 0),
+            "admissionRate": admitted / enrolled if enrolled else None,
+            "passRate": passed / examined if examined else None,
+            "averageFinal": found.get("finalSum", 0) / examined if examined else None,
+        }
 
     def certificate(self, number: str) -> Doc | None:
         canonical = normalize_number(number)
@@ -238,7 +327,7 @@ class RegistryService:
     # -- keys and verification (public) ----------------------------------------------------
 
     def key_windows(self) -> dict[str, KeyWindow]:
-        return {doc["kid"]: key_window(doc) for doc in self.view.find("keys", limit=10_000)}
+        return {doc["kid"]: key_window(doc) for doc in self.views.find("keys", limit=10_000)}
 
     def jwks(self) -> Doc:
         """Every certificate key ever used, retired ones included, with its active window
@@ -264,7 +353,7 @@ class RegistryService:
 
     def verify_number(self, number: str) -> Doc:
         canonical = normalize_number(number)
-        cert = self.view.get("certificates", canonical) if canonical else None
+        cert = self.views.get("certificates", canonical) if canonical else None
         if cert is None:
             return self._verdict(
                 VerificationStatus.INVALID,
@@ -273,7 +362,7 @@ class RegistryService:
         return self._judge(cert["number"], cert["kid"], date.fromisoformat(cert["issuedOn"]))
 
     def _judge(self, number: str, kid: str, issued_on: date) -> Doc:
-        key_doc = self.view.get("keys", kid)
+        key_doc = self.views.get("keys", kid)
         cert = self.get("certificates", number)
         status, reason = judge(
             key=key_window(key_doc) if key_doc else None,

@@ -20,7 +20,7 @@ from ..domain.periods import Order, Period
 from ..domain.platforms import Platform
 from ..domain.proctoring import Proctoring
 from ..domain.teaching import DisciplineTeaching
-from .view import Row
+from .projection import Row
 
 
 @singledispatch
@@ -38,7 +38,7 @@ def _platform(p: Platform) -> list[Row]:
         "decidedOn": p.decided_on.isoformat() if p.decided_on else None,
         "suspended": p.suspended, "suspensionReason": p.suspension,
     }
-    return [Row("platforms", p.code, doc, {"kind": p.kind.value, "approved": p.approved})]
+    return [Row("platforms", p.code, doc)]
 
 
 @rows_for.register
@@ -49,7 +49,8 @@ def _mooc(m: Mooc) -> list[Row]:
         "status": m.status.value, "platformCode": m.platform_code, "remarks": m.remarks,
         "courseTitle": m.course_title, "version": m.version,
     }
-    return [Row("moocs", m.code, doc, {"status": m.status.value})]
+    search = " ".join(filter(None, [m.code, *m.title.as_dict().values()])).casefold()
+    return [Row("moocs", m.code, doc, {"search": search})]
 
 
 @rows_for.register
@@ -93,11 +94,7 @@ def _enrollment(e: Enrollment) -> list[Row]:
         "finalGrade": None if grade is None else {"numeric": grade.numeric, "letter": grade.letter},
         "passed": e.passed, "certificateNumber": e.certificate_number,
     }
-    columns = {
-        "learner_id": str(e.learner_id), "mooc_code": e.mooc_code,
-        "admitted": e.admitted, "passed": e.passed,
-    }
-    return [Row("enrollments", str(e.id), doc, columns)]
+    return [Row("enrollments", str(e.id), doc)]
 
 
 @rows_for.register
@@ -111,11 +108,8 @@ def _certificate(c: Certificate) -> list[Row]:
         "revocationReason": c.revocation_reason,
         "holderErased": c.holder_erased,
     }
-    columns = {
-        "enrollment_id": str(c.enrollment_id), "learner_id": str(c.learner_id),
-        "status": c.status.value,
-    }
-    return [Row("certificates", c.number, doc, columns)]
+    search = " ".join(filter(None, [c.full_name, c.number])).casefold()
+    return [Row("certificates", c.number, doc, {"search": search})]
 
 
 @rows_for.register
@@ -164,14 +158,13 @@ def _program_submission(p: ProgramSubmission) -> list[Row]:
     }
     faculty = faculty_key(p.faculty)
     rows = [Row("program_submissions", key, doc, {
-        "faculty": faculty, "status": p.status.value,
-        "start_date": p.start_date.isoformat(), "start_month": p.start_date.isoformat()[:7]})]
+        "faculty_key": faculty, "start_month": p.start_date.isoformat()[:7]})]
     # Who may download a stored file: one row per (file, package) that holds it.
     for v in {v.sha256: v for v in p.versions}.values():
         rows.append(Row("program_documents", f"{v.sha256}:{key}", {
             "sha256": v.sha256, "submissionId": key, "faculty": p.faculty,
             "filename": v.filename, "mediaType": v.media_type, "size": v.size,
-        }, {"sha256": v.sha256, "faculty": faculty}))
+        }, {"faculty_key": faculty}))
     return rows
 
 
@@ -183,7 +176,7 @@ def _discipline_materials(m: DisciplineMaterials) -> list[Row]:
         "missing": m.missing, "complete": m.complete,
         "updatedOn": m.updated_on.isoformat() if m.updated_on else None,
     }
-    return [Row("teaching_materials", m.code, doc, {"complete": m.complete})]
+    return [Row("teaching_materials", m.code, doc)]
 
 
 @rows_for.register

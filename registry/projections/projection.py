@@ -1,29 +1,104 @@
-"""The registry's projection: each event → the new state of its aggregate → view rows."""
+"""What a projection is: a name, a version, the event types it handles, its own tables — and
+how it turns a batch of events into rows.
+
+The engine (``engine.py``) folds each event once into the state of its aggregate (a cache of
+aggregates kept current event by event, never reloaded from history per event) and hands each
+projection, per batch, the final state of every aggregate the batch touched. A projection then
+writes rows: an :class:`AggregateProjection` presents each touched aggregate as the rows of its
+tables; a projection may also read and write its own tables to keep values that span aggregates
+(``statistics.py``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking
+from eventsourcing.domain import Aggregate
 
-from .presenters import rows_for
-from .view import RegistryView
+from .tables import ViewTable
 
 
-class RegistryProjection:
-    """Writes, for each event, its aggregate's rows and the event's tracking record in one
-    transaction. The aggregate is rebuilt at the event's version, so a replay from any
-    position writes exactly what was true then; events without a read model still advance
-    the tracking position (else waiting for that position would never end)."""
+@dataclass(frozen=True)
+class Row:
+    """One read-model document and the values of its table's hidden columns."""
 
-    def __init__(self, app: Application[UUID], view: RegistryView) -> None:
-        self.app = app
-        self.view = view
+    table: str
+    key: str
+    doc: Mapping[str, Any]
+    columns: Mapping[str, Any] = field(default_factory=dict)
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        aggregate: Any = self.app.repository.get(
-            domain_event.originator_id, version=domain_event.originator_version
-        )
-        self.view.save(rows_for(aggregate), tracking)
+
+def aggregate_name(event_class: type) -> str:
+    """``Certificate.Issued`` → ``Certificate``."""
+    return event_class.__qualname__.rpartition(".")[0] or event_class.__qualname__
+
+
+class Writes(Protocol):
+    """What a projection may do inside its batch's transaction (its own tables only)."""
+
+    def upsert(self, rows: Sequence[Row]) -> None: ...
+
+    def select(self, table: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+    def add(self, table: str, column: str, deltas: Mapping[str, tuple[Mapping[str, Any], int]]
+            ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events after the projection's position, in order (``(notification id, event)``), the
+    final state of each aggregate they touched, and the batch's last position."""
+
+    events: Sequence[tuple[int, Any]]
+    states: Mapping[UUID, Aggregate]
+    last: int
+
+
+class Projection(ABC):
+    name: ClassVar[str]
+    version: ClassVar[int]
+    tables: ClassVar[tuple[ViewTable, ...]]
+    aggregates: ClassVar[tuple[type[Aggregate], ...]]  # whose events it handles
+
+    def handles(self, event_class: type) -> bool:
+        return aggregate_name(event_class) in {a.__name__ for a in self.aggregates}
+
+    @abstractmethod
+    def apply(self, batch: Batch, writes: Writes) -> None: ...
+
+    def touched(self, batch: Batch) -> list[Aggregate]:
+        """The final states of the aggregates of this projection's types the batch touched,
+        in the order first touched."""
+        seen: dict[UUID, Aggregate] = {}
+        names = {a.__name__ for a in self.aggregates}
+        for _, event in batch.events:
+            if event.originator_id not in seen and aggregate_name(type(event)) in names:
+                state = batch.states.get(event.originator_id)
+                if state is not None:
+                    seen[event.originator_id] = state
+        return list(seen.values())
+
+    def describe(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class AggregateProjection(Projection):
+    """Rows = a presentation of the aggregate's current state (``presenters.py``): each
+    touched aggregate is presented once per batch, whatever number of its events it holds."""
+
+    # table → (key → the id of the aggregate that writes that row), to answer a write whose
+    # views are behind straight from the aggregate (SPEC §2: read your writes)
+    locate: ClassVar[Mapping[str, Callable[[str], UUID | None]]] = {}
+
+    @abstractmethod
+    def present(self, aggregate: Any) -> list[Row]: ...
+
+    def apply(self, batch: Batch, writes: Writes) -> None:
+        rows: list[Row] = []
+        for aggregate in self.touched(batch):
+            rows.extend(self.present(aggregate))
+        writes.upsert(rows)

@@ -1,8 +1,10 @@
-"""A catch-up loop that follows the application's notification log into the view.
+"""A catch-up loop that follows the notification log in batches of stored notifications, as
+they are (no decoding) — what the transparency log appends (``registry/audit/log.py``). The
+read models have their own engine (``engine.py``).
 
 SQLite recorders cannot be subscribed to, so the loop is prompted after each write and polls
-otherwise (SPEC §2); on PostgreSQL the same loop runs in every API process, and the view's
-tracking record makes sure each event is applied once however many processes race for it.
+otherwise (SPEC §2); on PostgreSQL the same loop runs in every API process, and the log's
+tracking record makes sure each batch is appended once however many processes race for it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from ..retry import Backoff
 from ..storage.errors import unavailable_reason
-from .projection import RegistryProjection
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ class CatchUpRunner:
     def __init__(
         self,
         app: Application[UUID],
-        projection: RegistryProjection,
+        projection: Any,
         *,
         poll_interval: float = 1.0,
         batch_size: int = 200,
@@ -103,29 +104,12 @@ class CatchUpRunner:
             )
             if not notifications:
                 return applied
-            if self.stored_batches:
-                applied += self._apply_batch(notifications)
-                continue
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                try:
-                    self.projection.process_event(
-                        event, Tracking(self.tracking_name, notification.id)
-                    )
-                    applied += 1
-                except IntegrityError:
-                    # Another process applied it first: continue from where the view is.
-                    recorded = self.view.max_tracking_id(self.tracking_name) or 0
-                    if recorded < notification.id:
-                        raise
-                    self._advance(recorded)
-                    break
-                self._advance(notification.id)
+            applied += self._apply_batch(notifications)
 
     def _apply_batch(self, notifications: Any) -> int:
         last = notifications[-1].id
         try:
-            self.projection.process_notifications(  # type: ignore[attr-defined]
+            self.projection.process_notifications(
                 notifications, Tracking(self.tracking_name, last))
         except IntegrityError:
             # Another process applied (some of) them first: continue from where it stopped.

@@ -1,4 +1,3 @@
-"""Storage back-ends: SQLite (embedded default) and PostgreSQL (scale). Everything that
-differs between them lives here; the rest of the registry sees only the abstract
-:class:`~registry.application.personal.PersonalStore` and
-:class:`~registry.projections.view.RegistryView`."""
+"""Storage back-ends: SQLite (embedded default) and PostgreSQL (scale). What differs between
+them is one :class:`~registry.storage.backend.Backend` object, chosen once in
+``bootstrap.py``; the rest of the registry sees the abstract stores."""

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.postgres import PostgresTrackingRecorder
-from psycopg.sql import SQL
-
-from .sql import SqlPersonalStore, SqlRegistryView
+from .sql import SqlPersonalStore
 
 
 class PostgresDialect:
@@ -17,12 +14,6 @@ class PostgresDialect:
 
     def qualify(self, name: str) -> str:
         return f'"{self.datastore.schema}"."{name}"'
-
-
-class PostgresRegistryView(PostgresDialect, SqlRegistryView, PostgresTrackingRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(SQL(s) for s in self.create_statements())  # type: ignore[misc]
 
 
 class PostgresPersonalStore(PostgresDialect, SqlPersonalStore):

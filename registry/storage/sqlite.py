@@ -11,17 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.sqlite import SQLiteTrackingRecorder
-
 from ..application.personal import KeyEncryptionKey
-from .sql import SqlPersonalStore, SqlRegistryView
+from .sql import SqlPersonalStore
 
 log = logging.getLogger(__name__)
-
-
-class SQLiteRegistryView(SqlRegistryView, SQLiteTrackingRecorder):
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.create_statements()]
 
 
 def secure_delete(datastore: Any) -> None:

@@ -178,7 +178,7 @@ async def healthz(request: Request) -> Response:
                             status_code=503, headers={"Cache-Control": "no-store"})
     reasons = {name: problem for name, problem in (
         ("writes", container.service.write_problem),
-        ("projection", container.runner.problem),
+        ("projection", container.projection_problem()),
         ("logProjection", container.audit_runner.problem),
         ("checkpoints", container.checkpointer.backoff.problem),
         ("log", container.audit.problem),
@@ -186,7 +186,11 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({
         "status": "degraded" if reasons else "ok",
         "reasons": reasons,
-        "position": container.runner.position,
+        "position": min(container.board.progress.positions.values(), default=0),
+        "projections": {name: {"position": position,
+                               **({"stopped": container.board.progress.stopped[name]}
+                                  if name in container.board.progress.stopped else {})}
+                        for name, position in sorted(container.board.progress.positions.items())},
         "log": {"size": size, "problem": container.audit.problem},
     }, headers={"Cache-Control": "no-store"})
 

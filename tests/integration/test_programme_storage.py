@@ -152,7 +152,7 @@ class ProgrammeStorageCase(StorageCase):
             key = self.create(first)
             content = filesamples.xlsx()
             self.attach(first, key, "COST_ESTIMATE", content)
-            second.runner.wait(first.app.last_notification_id())
+            assert second.wait_for_views(first.app.last_notification_id()).current
             (version,) = second.service.doc("program_submissions", key)["documents"]
             assert b"".join(second.app.documents.chunks(version["sha256"])) == content
         finally:

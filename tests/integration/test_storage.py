@@ -75,7 +75,10 @@ class RegistryStorageCase(StorageCase):
             assert event_count(second) == events  # seeding did not repeat
             assert second.service.certificate(certificate["number"]) == certificate
             assert second.service.verify_token(certificate["token"])["status"] == "VALID"
-            assert second.runner.catch_up() == 0  # nothing is applied twice
+            positions = {b.name: b.position for b in second.views.builds()}
+            assert second.daemon is not None
+            assert second.daemon.step() is False  # nothing is applied twice
+            assert {b.name: b.position for b in second.views.builds()} == positions
         finally:
             second.close()
 
@@ -101,7 +104,8 @@ class RegistryStorageCase(StorageCase):
     def test_the_view_resumes_where_it_stopped(self, settings: Settings,
                                                clock: FixedClock) -> None:
         first = build(settings, clock, poll_interval=0.05)
-        first.runner.stop()
+        assert first.daemon is not None
+        first.daemon.stop()
         # Written while no projection runs: the views do not see it yet.
         first.app.draft_mooc(code="LATE-1", title=LocalizedText(en="Late"), language="en",
                              credits=3, hours=None, department=None)
@@ -110,7 +114,7 @@ class RegistryStorageCase(StorageCase):
 
         second = build(settings, clock, poll_interval=0.05)
         try:
-            second.runner.wait(second.app.last_notification_id())
+            assert second.wait_for_views().current
             assert second.service.doc("moocs", "LATE-1")["status"] == "DRAFT"
         finally:
             second.close()
@@ -122,14 +126,15 @@ class RegistryStorageCase(StorageCase):
         two = build(settings, clock, poll_interval=0.05)
         try:
             certificate = certified(one.service)
-            two.runner.wait(one.app.last_notification_id())
+            assert two.wait_for_views(one.app.last_notification_id()).current
             assert two.service.certificate(certificate["number"]) == certificate
             withdrawn = revoked(two.service, certificate["number"], "Issued in error")
-            one.runner.wait(two.app.last_notification_id())
+            assert one.wait_for_views(two.app.last_notification_id()).current
             assert one.service.certificate(certificate["number"]) == withdrawn
-            position = one.view.max_tracking_id(one.app.name)
-            assert position == two.view.max_tracking_id(two.app.name)
-            assert position == one.app.last_notification_id()
+            # One position per build, shared by both processes: each event applied once.
+            builds = one.views.builds()
+            assert {b.position for b in builds} == {one.app.last_notification_id()}
+            assert len(builds) == len(one.views.projections)
         finally:
             one.close()
             two.close()

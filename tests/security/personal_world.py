@@ -143,8 +143,11 @@ def sqlite_file_bytes(settings: Settings) -> bytes:
     return b"".join(p.read_bytes() for p in parts if p.exists())
 
 
+VIEW_PREFIX = "pv_"  # the projections' tables (registry/projections/tables.py)
+
+
 def table_rows(settings: Settings, *, views: bool) -> bytes:
-    """Every row of every table (the read-model ``view_*`` tables only with ``views``), as
+    """Every row of every table (the read-model ``pv_*`` tables only with ``views``), as
     bytes: text as UTF-8, blobs as they are (SQLite) or as PostgreSQL prints them."""
     if settings.database_url is None:
         connection = sqlite3.connect(settings.data_dir / SQLITE_FILE)
@@ -153,7 +156,7 @@ def table_rows(settings: Settings, *, views: bool) -> bytes:
                 "SELECT name FROM sqlite_master WHERE type = 'table'")]
             out = []
             for name in names:
-                if name.startswith("view_") and not views:
+                if name.startswith(VIEW_PREFIX) and not views:
                     continue
                 for row in connection.execute(f'SELECT * FROM "{name}"'):
                     for value in row:
@@ -173,7 +176,7 @@ def table_rows(settings: Settings, *, views: bool) -> bytes:
             [schema])]
         out = []
         for name in names:
-            if name.startswith("view_") and not views:
+            if name.startswith(VIEW_PREFIX) and not views:
                 continue
             for (text,) in conn.execute(f'SELECT t::text FROM "{schema}"."{name}" t'):
                 out.append(text.encode("utf-8"))

@@ -252,7 +252,7 @@ class ErasureCase:
             service.erase_personal_data(operator, uuid.UUID(world.learner_a), REASON)
         monkeypatch.undo()
         assert store.has_key(world.learner_a)  # the events are stored, the key not yet gone
-        api.container.runner.wait(api.container.app.last_notification_id())
+        api.container.wait_for_views()
         assert service.get("learners", world.learner_a)["fullName"] == ""  # type: ignore[index]
         before = event_count(api.container)
         service.erase_personal_data(operator, uuid.UUID(world.learner_a), REASON)

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+from sqlalchemy import event
 import pytest
 from api.apiclient import Api, make_client
 from api.operations import DRAFT, PLATFORM
 from eventsourcing.sqlite import SQLiteConnectionPool
 from psycopg import sql
-from support import ADMIN
+from support import ADMIN, eventually
 
 from registry.application.context import command_context
 from registry.bootstrap import Container, postgres_env
@@ -36,14 +36,6 @@ from registry.retry import Backoff
 
 READ_ONLY, FULL = "read-only", "full"
 REASONS = {READ_ONLY: "read-only", FULL: "full"}
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.02)
-    return value
 
 
 class Store:
@@ -70,6 +62,17 @@ class Store:
             return conn
 
         self.monkeypatch.setattr(SQLiteConnectionPool, "_create_connection", create_unwritable)
+        # The projections' own connections (SQLAlchemy): the same, from their next connect.
+        for engine in {self.container.views.engine, self.container.views.read_engine}:
+            engine.dispose()
+            if event.contains(engine, "connect", self._on_connect):
+                event.remove(engine, "connect", self._on_connect)
+            self._pragmas = pragmas
+            event.listen(engine, "connect", self._on_connect)
+
+    def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        for pragma in self._pragmas:
+            dbapi_connection.execute(pragma)
 
     # -- PostgreSQL: triggers on the test's own schema ------------------------------------
 
@@ -174,15 +177,15 @@ def test_mutations_answer_unavailable_and_reads_go_on(api: Api, store: Store,
 def test_the_projection_backs_off_and_warns_once(
         api: Api, store: Store, caplog: pytest.LogCaptureFixture) -> None:
     container = api.container
-    runner = container.runner
+    runner = container.daemon
+    assert runner is not None
     admin = api.token("admin")
     runner.stop()
     with command_context(ADMIN):  # … this one is not projected yet
         container.app.draft_mooc(code="PENDING-1", title=LocalizedText(en="Pending"),
                                  language="en", credits=3, hours=None, department=None)
     store.break_(READ_ONLY)
-    with caplog.at_level(logging.WARNING, logger="registry.projections.runner"):
-        runner._stopping.clear()
+    with caplog.at_level(logging.WARNING, logger="registry.projections.engine"):
         runner.start()
         eventually(lambda: runner.backoff.failures >= 3, "three failed attempts")
         records = [r for r in caplog.records if r.getMessage().startswith(

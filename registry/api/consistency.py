@@ -1,0 +1,17 @@
+"""``extensions.consistency`` (SPEC §2): a write whose views did not catch up in time still
+answers its success, and says so — so a client neither retries it (a duplicate) nor trusts a
+list it reads next to show it yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+
+class ConsistencyReport(SchemaExtension):
+    def get_results(self) -> dict[str, Any]:
+        consistency = getattr(self.execution_context.context, "consistency", None)
+        if consistency is None:
+            return {}
+        return {"consistency": consistency.as_extension()}

@@ -1,0 +1,544 @@
+"""Where projections live: their builds, positions and tables, through SQLAlchemy Core.
+
+``projection_builds`` has one row per *build* of a projection: its version, state
+(``building`` → ``serving``; ``scratch`` for ``projections verify``), its position in the
+notification log, the last error (a stopped projection) and a lease (which process is filling a
+build that is catching up, so two processes do not both rebuild it). A build's tables are its
+own (``pv_<table>_<build>``). Reads go to each projection's serving build.
+
+A batch is written in one transaction that first advances the build's position with an
+optimistic check (``WHERE position = <where the batch started>``): a second process that
+applied the same batch first makes this one write nothing (exactly once), and a crash at any
+point leaves the position and the rows of the same batch together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, NoSuchTableError, OperationalError, ProgrammingError
+
+from .projection import Projection, Row
+from .tables import ViewTable
+
+log = logging.getLogger(__name__)
+
+BUILDING = "building"
+SERVING = "serving"
+SCRATCH = "scratch"
+LEASE_SECONDS = 15.0
+
+
+class ViewNotReady(Exception):
+    """A projection that has never served yet (it is being built)."""
+
+
+@dataclass(frozen=True)
+class Build:
+    name: str
+    build: int
+    version: int
+    state: str
+    position: int
+    error: str | None = None
+    error_position: int | None = None
+    lease_owner: str | None = None
+    lease_until: float | None = None
+    updated_at: float | None = None
+
+
+def process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(owner: str) -> bool:
+    """Whether a lease's owner is a process of this host that has ended."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Dialect:
+    """What differs between the back-ends for the views (chosen once, in the back-end
+    object): the ``INSERT … ON CONFLICT`` construct."""
+
+    # Execution options of a read that must see one snapshot of several tables.
+    snapshot: dict[str, Any] = {}
+
+    def insert(self, table: Table) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ProjectionStore:
+    def __init__(self, engine: Engine, dialect: Dialect, projections: Sequence[Projection],
+                 *, schema: str | None = None, read_engine: Engine | None = None) -> None:
+        self.engine = engine
+        self.read_engine = read_engine or engine
+        self.dialect = dialect
+        self.schema = schema
+        self.projections = {p.name: p for p in projections}
+        self.by_table: dict[str, tuple[Projection, ViewTable]] = {
+            t.name: (p, t) for p in projections for t in p.tables}
+        self.metadata = MetaData(schema=schema)
+        self.builds_table = Table(
+            "projection_builds", self.metadata,
+            Column("name", Text, nullable=False), Column("build", Integer, nullable=False),
+            Column("version", Integer, nullable=False), Column("state", Text, nullable=False),
+            Column("position", BigInteger, nullable=False),
+            Column("error", Text), Column("error_position", BigInteger),
+            Column("lease_owner", Text), Column("lease_until", Float),
+            Column("updated_at", Float),
+            PrimaryKeyConstraint("name", "build"),
+        )
+        self._tables: dict[tuple[str, int], dict[str, Table]] = {}
+        self._statements: dict[Any, Any] = {}
+        self._select_builds = select(self.builds_table).order_by(
+            self.builds_table.c.name, self.builds_table.c.build)
+        self._serving: dict[str, Build] = {}
+        self._serving_read_at = 0.0
+        self._lock = threading.Lock()
+        self.owner = process_id()
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def create(self) -> None:
+        self.builds_table.create(self.engine, checkfirst=True)
+
+    def tables(self, name: str, build: int, version: int | None = None) -> dict[str, Table]:
+        """The SQLAlchemy tables of a build; an older version's tables as they really are
+        (reflected), so that the current code writes only the columns they have."""
+        cache_key = (name, build)
+        with self._lock:
+            found = self._tables.get(cache_key)
+        if found is not None:
+            return found
+        projection = self.projections[name]
+        metadata = MetaData(schema=self.schema)
+        if version is None or version == projection.version:
+            made = {t.name: t.table(metadata, build) for t in projection.tables}
+        else:
+            inspector = inspect(self.engine)
+            made = {}
+            for t in projection.tables:
+                try:
+                    columns = [c["name"] for c in inspector.get_columns(
+                        t.physical(build), schema=self.schema)]
+                except NoSuchTableError:
+                    continue
+                if columns:
+                    made[t.name] = t.table(metadata, build, present=columns)
+        with self._lock:
+            self._tables[cache_key] = made
+        return made
+
+    def create_tables(self, name: str, build: int) -> None:
+        tables = self.tables(name, build)
+        with self.engine.begin() as c:
+            for table in tables.values():
+                table.create(c, checkfirst=True)
+
+    def drop_tables(self, name: str, build: int, version: int | None = None) -> None:
+        tables = self.tables(name, build, version)
+        with self.engine.begin() as c:
+            for table in tables.values():
+                table.drop(c, checkfirst=True)
+        with self._lock:
+            self._tables.pop((name, build), None)
+
+    # -- builds ------------------------------------------------------------------------
+
+    def builds(self, connection: Connection | None = None) -> list[Build]:
+        statement = self._select_builds
+        if connection is not None:
+            rows = connection.execute(statement).mappings().all()
+        else:
+            with self.read_engine.connect() as c:
+                rows = c.execute(statement).mappings().all()
+        return [Build(**{k: r[k] for k in Build.__dataclass_fields__}) for r in rows]
+
+    def new_build(self, name: str, state: str) -> Build:
+        """A new build of the code's version of ``name``, with empty tables, at position 0."""
+        return self.new_builds([name], state)[0]
+
+    def new_builds(self, names: Sequence[str], state: str) -> list[Build]:
+        """New builds (one transaction for their rows, one for their tables)."""
+        b = self.builds_table
+        for _ in range(5):
+            made = []
+            try:
+                with self.engine.begin() as c:
+                    for name in names:
+                        latest = c.execute(select(func.max(b.c.build))
+                                           .where(b.c.name == name)).scalar()
+                        build = Build(name, int(latest or 0) + 1,
+                                      self.projections[name].version, state, 0)
+                        c.execute(b.insert().values(
+                            name=name, build=build.build, version=build.version,
+                            state=state, position=0, updated_at=time.time()))
+                        made.append(build)
+            except IntegrityError:  # another process took one of the numbers: again
+                continue
+            tables = [t for x in made for t in self.tables(x.name, x.build).values()]
+            with self.engine.begin() as c:
+                for table in tables:  # new tables: no need to look first
+                    table.create(c, checkfirst=False)
+            return made
+        raise RuntimeError(f"could not create new builds of {', '.join(names)}")
+
+    def forget_build(self, build: Build) -> None:
+        """Drop a build's tables and its row (a retired, stale or scratch build)."""
+        self.drop_tables(build.name, build.build, build.version)
+        b = self.builds_table
+        with self.engine.begin() as c:
+            c.execute(delete(b).where(and_(b.c.name == build.name, b.c.build == build.build)))
+
+    def claim(self, build: Build) -> bool:
+        return bool(self.claim_all([build]))
+
+    def claim_all(self, builds: Sequence[Build]) -> list[Build]:
+        """Take (or renew) the leases to fill catching-up builds, in one transaction; the
+        builds returned are this process's to fill (the others another process is filling).
+        A lease expires after LEASE_SECONDS without a batch, or at once when its owner is a
+        process of this host that no longer runs (killed)."""
+        if not builds:
+            return []
+        b = self.builds_table
+        now = time.time()
+        gone = sorted({x.lease_owner for x in builds if x.lease_owner
+                       and x.lease_owner != self.owner and _gone(x.lease_owner)})
+        free = or_(b.c.lease_owner.is_(None), b.c.lease_owner == self.owner,
+                   b.c.lease_until < now, b.c.lease_owner.in_(gone))
+        keys = [(x.name, x.build) for x in builds]
+        with self.engine.begin() as c:
+            c.execute(update(b).where(and_(tuple_(b.c.name, b.c.build).in_(keys), free))
+                      .values(lease_owner=self.owner, lease_until=now + LEASE_SECONDS))
+            mine = {(r.name, r.build) for r in c.execute(
+                select(b.c.name, b.c.build).where(and_(
+                    tuple_(b.c.name, b.c.build).in_(keys), b.c.lease_owner == self.owner)))}
+        return [x for x in builds if (x.name, x.build) in mine]
+
+    def release(self, builds: Sequence[Build]) -> None:
+        if not builds:
+            return
+        b = self.builds_table
+        keys = [(x.name, x.build) for x in builds]
+        with self.engine.begin() as c:
+            c.execute(update(b).where(and_(tuple_(b.c.name, b.c.build).in_(keys),
+                                           b.c.lease_owner == self.owner))
+                      .values(lease_owner=None, lease_until=None))
+
+    def record_error(self, build: Build, position: int, error: str) -> None:
+        b = self.builds_table
+        with self.engine.begin() as c:
+            c.execute(update(b).where(and_(b.c.name == build.name, b.c.build == build.build))
+                      .values(error=error[:4000], error_position=position,
+                              updated_at=time.time()))
+
+    def clear_errors(self, names: Sequence[str] | None = None) -> None:
+        """Let stopped projections run again (at start-up, after a fix)."""
+        b = self.builds_table
+        condition: Any = b.c.error.is_not(None)
+        if names:
+            condition = and_(condition, b.c.name.in_(list(names)))
+        with self.read_engine.connect() as c:
+            if c.execute(select(func.count()).select_from(b).where(condition)).scalar() == 0:
+                return
+        with self.engine.begin() as c:
+            c.execute(update(b).where(condition).values(error=None, error_position=None))
+
+    # -- writing a batch ---------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as c:
+            yield c
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """One consistent view of every table (``projections verify``)."""
+        with self.read_engine.connect() as c:
+            c = c.execution_options(**self.dialect.snapshot)
+            with c.begin():
+                yield c
+
+    def advance(self, c: Connection, builds: Sequence[Build], to: int,
+                serving: Sequence[Build] = ()) -> bool:
+        """Move ``builds`` (all at one position) to ``to`` inside the batch's transaction, in
+        one statement; ``serving`` of them switch to serve. ``False`` when another process
+        moved any of them first (the caller rolls back)."""
+        now = time.time()
+        done = c.execute(self._advance_statement(bool(serving)), {
+            "keys": [(x.name, x.build) for x in builds],
+            "switch": [(x.name, x.build) for x in serving] or [("", 0)],
+            "start": builds[0].position, "to": to, "now": now,
+            "lease": now + LEASE_SECONDS,
+        })
+        return bool(done.rowcount == len(builds))
+
+    def _advance_statement(self, switching: bool) -> Any:
+        cached = self._statements.get(("advance", switching))
+        if cached is None:
+            b = self.builds_table
+            key = tuple_(b.c.name, b.c.build)
+            cached = update(b).where(and_(
+                key.in_(bindparam("keys", expanding=True)),
+                b.c.position == bindparam("start"),
+            )).values(
+                position=bindparam("to"), updated_at=bindparam("now"),
+                # a build being filled holds its lease while it writes
+                lease_until=case((b.c.state == BUILDING, bindparam("lease")),
+                                 else_=b.c.lease_until),
+                state=case((key.in_(bindparam("switch", expanding=True)), SERVING),
+                           else_=b.c.state) if switching else b.c.state,
+            )
+            self._statements[("advance", switching)] = cached
+        return cached
+
+    def statements(self, table: Table) -> tuple[Any, Any, Any]:
+        """(select by keys, delete by keys, insert) of ``table``, made once."""
+        cached = self._statements.get(table)
+        if cached is None:
+            keys: Any = bindparam("keys", expanding=True)
+            cached = (select(table).where(table.c.key.in_(keys)),
+                      delete(table).where(table.c.key.in_(keys)), insert(table))
+            self._statements[table] = cached
+        return cached
+
+    def writer(self, c: Connection, build: Build) -> Writer:
+        return Writer(self, c, self.tables(build.name, build.build, build.version))
+
+    # -- reading -----------------------------------------------------------------------
+
+    def serving(self, *, fresh: bool = False) -> dict[str, Build]:
+        """Each projection's serving build (re-read at most twice a second, or at once after
+        a switch this process made)."""
+        now = time.monotonic()
+        if fresh or now - self._serving_read_at > 0.5:
+            serving: dict[str, Build] = {}
+            for build in self.builds():
+                if build.state == SERVING:
+                    current = serving.get(build.name)
+                    if current is None or build.build > current.build:
+                        serving[build.name] = build
+            with self._lock:
+                self._serving = serving
+                self._serving_read_at = now
+        return self._serving
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._serving_read_at = 0.0
+
+    def _table(self, table: str) -> tuple[ViewTable, Table]:
+        projection, spec = self.by_table[table]
+        build = self.serving().get(projection.name)
+        if build is None:
+            build = self.serving(fresh=True).get(projection.name)
+        if build is None:
+            raise ViewNotReady(f"the {projection.name} view is being built")
+        tables = self.tables(build.name, build.build, build.version)
+        if table not in tables:
+            raise ViewNotReady(f"the {projection.name} view is being rebuilt")
+        return spec, tables[table]
+
+    def _read(self, table: str, run: Callable[[ViewTable, Table, Connection], Any]) -> Any:
+        for attempt in (1, 2):
+            spec, physical = self._table(table)
+            try:
+                with self.read_engine.connect() as c:
+                    return run(spec, physical, c)
+            except (OperationalError, ProgrammingError):
+                # A switch in another process dropped the tables this one read: once more.
+                if attempt == 2:
+                    raise
+                self.invalidate()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, Any] | None:
+            row = c.execute(select(t).where(t.c.key == key)).mappings().first()
+            return None if row is None else spec.document(row)
+
+        found: dict[str, Any] | None = self._read(table, run)
+        return found
+
+    def get_many(self, table: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+
+        def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, dict[str, Any]]:
+            found = {}
+            for start in range(0, len(wanted), 500):
+                rows = c.execute(select(t).where(t.c.key.in_(wanted[start:start + 500])))
+                found.update({r["key"]: spec.document(r) for r in rows.mappings()})
+            return found
+
+        result: dict[str, dict[str, Any]] = self._read(table, run)
+        return result
+
+    def _where(self, spec: ViewTable, t: Table, where: Mapping[str, Any] | None,
+               search: str | None) -> list[Any]:
+        clauses: list[Any] = []
+        for column, value in (where or {}).items():
+            if column not in t.c:
+                raise ValueError(f"{spec.name} cannot be filtered by {column}")
+            col = t.c[column]
+            if isinstance(value, (list, tuple, set, frozenset)):
+                clauses.append(col.in_(sorted(spec.filter_value(column, v) for v in value)))
+            else:
+                clauses.append(col == spec.filter_value(column, value))
+        if search:
+            if "search" not in t.c:
+                raise ValueError(f"{spec.name} cannot be searched")
+            escaped = (search.casefold().replace("\\", "\\\\").replace("%", "\\%")
+                       .replace("_", "\\_"))
+            clauses.append(t.c.search.like(f"%{escaped}%", escape="\\"))
+        return clauses
+
+    def find(self, table: str, where: Mapping[str, Any] | None = None, *,
+             search: str | None = None, order_by: str | None = None, limit: int = 100,
+             offset: int = 0) -> list[dict[str, Any]]:
+        def run(spec: ViewTable, t: Table, c: Connection) -> list[dict[str, Any]]:
+            if order_by is not None and order_by not in t.c:
+                raise ValueError(f"{table} cannot be ordered by {order_by}")
+            statement = select(t).where(*self._where(spec, t, where, search))
+            order = [t.c[order_by]] if order_by else []
+            statement = statement.order_by(*order, t.c.key).limit(limit).offset(offset)
+            return [spec.document(r) for r in c.execute(statement).mappings()]
+
+        docs: list[dict[str, Any]] = self._read(table, run)
+        return docs
+
+    def count(self, table: str, where: Mapping[str, Any] | None = None, *,
+              search: str | None = None) -> int:
+        def run(spec: ViewTable, t: Table, c: Connection) -> int:
+            statement = select(func.count()).select_from(t).where(
+                *self._where(spec, t, where, search))
+            return int(c.execute(statement).scalar() or 0)
+
+        n: int = self._read(table, run)
+        return n
+
+    def rows(self, name: str, build: Build, connection: Connection
+             ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every row of every table of a build, by table and key (``projections verify``)."""
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for table_name, t in self.tables(name, build.build, build.version).items():
+            found[table_name] = {
+                r["key"]: {k: _comparable(v) for k, v in r.items()}
+                for r in connection.execute(select(t).order_by(t.c.key)).mappings()}
+        return found
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value
+
+
+class Writer:
+    """A projection's writes inside one batch's transaction: rows coalesced by key (the last
+    write of a key wins), then sent as one statement per table."""
+
+    def __init__(self, store: ProjectionStore, connection: Connection,
+                 tables: Mapping[str, Table]) -> None:
+        self.store = store
+        self.c = connection
+        self.tables = tables
+
+    def upsert(self, rows: Sequence[Row]) -> None:
+        by_table: dict[str, dict[str, Row]] = {}
+        for row in rows:
+            by_table.setdefault(row.table, {})[row.key] = row
+        for table_name, keyed in by_table.items():
+            table = self.tables.get(table_name)
+            if table is None:  # an older build without this table
+                continue
+            _, spec = self.store.by_table[table_name]
+            present = set(table.c.keys())
+            values = [{k: v for k, v in spec.values(r.key, r.doc, r.columns).items()
+                       if k in present} for r in keyed.values()]
+            self._replace(table, values)
+
+    def _replace(self, table: Table, values: list[dict[str, Any]],
+                 keep: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Rows by key, replaced: a delete of the keys and one insert of them all — plain
+        statements both back-ends run and SQLAlchemy compiles once (the batch's transaction
+        already holds the build's row lock, so nobody writes these keys in between)."""
+        _, delete_keys, insert_rows = self.store.statements(table)
+        keys = [v["key"] for v in values]
+        for start in range(0, len(keys), 500):
+            self.c.execute(delete_keys, {"keys": keys[start:start + 500]})
+        kept = values if keep is None else [v for v in values if keep(v)]
+        if kept:
+            self.c.execute(insert_rows, kept)
+
+    def select(self, table: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        t = self.tables[table]
+        _, spec = self.store.by_table[table]
+        select_keys, _, _ = self.store.statements(t)
+        found: dict[str, dict[str, Any]] = {}
+        wanted = sorted(set(keys))
+        for start in range(0, len(wanted), 500):
+            rows = self.c.execute(select_keys, {"keys": wanted[start:start + 500]})
+            found.update({r["key"]: spec.document(r) for r in rows.mappings()})
+        return found
+
+    def add(self, table: str, column: str,
+            deltas: Mapping[str, tuple[Mapping[str, Any], int]]) -> None:
+        """Add each delta to ``column`` of its row: made when new, gone at 0 (so counts kept
+        incrementally equal counts made afresh, row for row)."""
+        if not deltas:
+            return
+        t = self.tables[table]
+        _, spec = self.store.by_table[table]
+        current = self.select(table, list(deltas))
+        values = []
+        for key, (doc, amount) in sorted(deltas.items()):
+            value = int((current.get(key) or {}).get(column) or 0) + amount
+            values.append(spec.values(key, {**doc, column: value}, {}))
+        self._replace(t, values, keep=lambda row: bool(row[column]))
+
+
+def with_position(build: Build, position: int, **changes: Any) -> Build:
+    return replace(build, position=position, **changes)

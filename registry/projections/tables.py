@@ -1,0 +1,124 @@
+"""Read-model tables as typed columns (SQLAlchemy Core), declared once for both back-ends.
+
+A :class:`ViewTable` names a table, its document's fields (each a real column of its own type:
+text, integer, boolean, date, or JSON for nested values) and hidden columns that only filter or
+sort (a search key, a normalised faculty). The API reads documents — plain dicts in the shape it
+serves — and this module turns them into rows and back, so that a screen's filter or sort is a
+query on an indexed column, never on a JSON document.
+
+Each *build* of a projection has its own physical tables (``pv_<table>_<build>``): a new version
+or a rebuild fills new tables while the old ones serve (blue/green, see ``engine.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeEngine
+
+KINDS: dict[str, TypeEngine[Any]] = {
+    "text": Text(),
+    "int": Integer(),
+    "bigint": BigInteger(),
+    "bool": Boolean(),
+    "date": Date(),
+    "json": JSON().with_variant(JSONB(), "postgresql"),
+}
+
+
+def snake(name: str) -> str:
+    """``learnerId`` → ``learner_id`` (a document key → its column)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column. ``doc`` is the document key it holds (``None``: a hidden column, filled
+    from the row's ``columns``)."""
+
+    column: str
+    kind: str
+    doc: str | None
+    index: bool = False
+
+    def encode(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if self.kind == "date" and isinstance(value, str):
+            return date.fromisoformat(value)
+        if self.kind == "bool":
+            return bool(value)
+        return value
+
+    def decode(self, value: Any) -> Any:
+        if self.kind == "date" and isinstance(value, date):
+            return value.isoformat()
+        if self.kind == "bool" and value is not None:
+            return bool(value)
+        return value
+
+
+def doc(name: str, kind: str = "text", *, index: bool = False) -> Field:
+    return Field(snake(name), kind, name, index)
+
+
+def hidden(column: str, kind: str = "text", *, index: bool = True) -> Field:
+    return Field(column, kind, None, index)
+
+
+@dataclass(frozen=True)
+class ViewTable:
+    name: str
+    fields: tuple[Field, ...]
+    by_column: dict[str, Field] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_column", {f.column: f for f in self.fields})
+
+    def physical(self, build: int) -> str:
+        return f"pv_{self.name}_{build}"
+
+    def table(self, metadata: MetaData, build: int,
+              present: Iterable[str] | None = None) -> Table:
+        """The SQLAlchemy table of ``build``; ``present`` (reflected column names) limits it
+        to the columns an older build's table really has."""
+        name = self.physical(build)
+        keep = None if present is None else set(present)
+        columns = [Column("key", Text, primary_key=True)]
+        columns += [Column(f.column, KINDS[f.kind]) for f in self.fields
+                    if keep is None or f.column in keep]
+        indexes = [Index(f"ix_{name}_{f.column}", f.column) for f in self.fields
+                   if f.index and (keep is None or f.column in keep)]
+        return Table(name, metadata, *columns, *indexes)
+
+    def values(self, key: str, document: Mapping[str, Any],
+               columns: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {"key": key}
+        for f in self.fields:
+            raw = document.get(f.doc) if f.doc is not None else columns.get(f.column)
+            values[f.column] = f.encode(raw)
+        return values
+
+    def document(self, row: Mapping[str, Any] | Any) -> dict[str, Any]:
+        return {f.doc: f.decode(row.get(f.column)) for f in self.fields if f.doc is not None}
+
+    def filter_value(self, column: str, value: Any) -> Any:
+        f = self.by_column.get(column)
+        return value if f is None else f.encode(value)

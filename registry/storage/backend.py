@@ -1,0 +1,254 @@
+"""One object per back-end: everything that differs between SQLite and PostgreSQL, chosen
+once in the composition root (``bootstrap.py``) — eventsourcing's persistence settings, the
+personal-data, document and audit-log stores, the views' SQLAlchemy engines and ``INSERT …
+ON CONFLICT`` construct, and how the projection engine is woken by a new event.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from ..application.personal import KeyEncryptionKey
+from ..projections.store import Dialect
+
+log = logging.getLogger(__name__)
+
+SQLITE_FILE = "registry.sqlite3"
+PRIVATE_FILE = 0o600
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+Wake = Callable[[threading.Event, threading.Event], None]
+
+
+class Backend(ABC):
+    """What a running registry needs of its storage."""
+
+    name: str
+
+    @abstractmethod
+    def persistence_env(self) -> dict[str, str]:
+        """eventsourcing's settings (passed explicitly, SPEC §2)."""
+
+    @abstractmethod
+    def prepare(self) -> None:
+        """Whatever must exist before eventsourcing connects."""
+
+    @abstractmethod
+    def personal_store(self, datastore: Any, kek: KeyEncryptionKey) -> Any: ...
+
+    @abstractmethod
+    def document_store(self, datastore: Any) -> Any: ...
+
+    @abstractmethod
+    def audit_view_class(self) -> type: ...
+
+    @abstractmethod
+    def view_engines(self) -> tuple[Engine, Engine]:
+        """(the engine projections write with, the engine reads use)."""
+
+    @abstractmethod
+    def view_dialect(self) -> Dialect: ...
+
+    schema: str | None = None
+
+    def wake(self, app: Any) -> Wake | None:
+        """A loop that sets its first argument whenever a new event is stored (until its
+        second is set); ``None``: the engine is prompted in-process and polls."""
+        return None
+
+
+class SQLiteDialect(Dialect):
+    def insert(self, table: Table) -> Any:
+        return sqlite_dialect.insert(table)
+
+
+class PostgresDialect(Dialect):
+    snapshot = {"isolation_level": "REPEATABLE READ"}
+
+    def insert(self, table: Table) -> Any:
+        return pg_dialect.insert(table)
+
+
+class SQLiteBackend(Backend):
+    """The embedded default: one file in the data directory (SPEC §2)."""
+
+    name = "sqlite"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / SQLITE_FILE
+
+    def persistence_env(self) -> dict[str, str]:
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.path),
+                "SQLITE_LOCK_TIMEOUT": "10"}
+
+    def prepare(self) -> None:
+        """Create the file 0600 before SQLite opens it (its -wal and -shm files take its
+        mode), and tighten the files of an older data directory."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE)
+        os.close(fd)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.chmod(self.path.with_name(self.path.name + suffix), PRIVATE_FILE)
+            except FileNotFoundError:
+                pass
+
+    def personal_store(self, datastore: Any, kek: KeyEncryptionKey) -> Any:
+        from .sqlite import SQLitePersonalStore
+
+        return SQLitePersonalStore(datastore, kek)
+
+    def document_store(self, datastore: Any) -> Any:
+        from .documents import SQLiteDocumentStore
+
+        return SQLiteDocumentStore(datastore)
+
+    def audit_view_class(self) -> type:
+        from .audit_sqlite import SQLiteAuditLogView
+
+        return SQLiteAuditLogView
+
+    def _engine(self, begin: str) -> Engine:
+        engine = create_engine(f"sqlite:///{self.path}", json_serializer=_json,
+                               connect_args={"timeout": 10, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling is off: the "begin" hook below says how
+            # each transaction starts (SQLAlchemy's documented recipe).
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA busy_timeout = 10000")
+            dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+            # Views hold names too: an erasure must not leave them in free pages (sqlite.py).
+            dbapi_connection.execute("PRAGMA secure_delete = ON")
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql(begin)
+
+        return engine
+
+    def view_engines(self) -> tuple[Engine, Engine]:
+        # Writers take the write lock when they begin (a read-then-write transaction could
+        # not upgrade once another process had written); readers share WAL snapshots.
+        return self._engine("BEGIN IMMEDIATE"), self._engine("BEGIN")
+
+    def view_dialect(self) -> Dialect:
+        return SQLiteDialect()
+
+
+class PostgresBackend(Backend):
+    """The scale path: ``REGISTRY_DATABASE_URL=postgresql://user:password@host:port/db``."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                f"REGISTRY_DATABASE_URL must be postgresql://…; got {parts.scheme}://")
+        query = parse_qs(parts.query)
+        # User and password may be omitted (trust authentication): the OS user and an empty
+        # password are passed, since eventsourcing wants both set.
+        self.dbname = unquote(parts.path.lstrip("/")) or "postgres"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 5432
+        self.user = unquote(parts.username) if parts.username else getpass.getuser()
+        self.password = unquote(parts.password) if parts.password else ""
+        self.schema: str = query.get("schema", ["public"])[0]
+
+    def persistence_env(self) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": str(self.schema),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "5",
+        }
+
+    def _connect_args(self) -> dict[str, Any]:
+        return {"dbname": self.dbname, "host": self.host, "port": self.port, "user": self.user,
+                "password": self.password or None, "connect_timeout": 5}
+
+    def prepare(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(**self._connect_args(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(str(self.schema))))
+
+    def personal_store(self, datastore: Any, kek: KeyEncryptionKey) -> Any:
+        from .postgres import PostgresPersonalStore
+
+        return PostgresPersonalStore(datastore, kek)
+
+    def document_store(self, datastore: Any) -> Any:
+        from .documents import PostgresDocumentStore
+
+        return PostgresDocumentStore(datastore)
+
+    def audit_view_class(self) -> type:
+        from .audit_postgres import PostgresAuditLogView
+
+        return PostgresAuditLogView
+
+    def view_engines(self) -> tuple[Engine, Engine]:
+        engine = create_engine("postgresql+psycopg://", connect_args=self._connect_args(),
+                               json_serializer=_json, pool_size=5, max_overflow=10,
+                               pool_pre_ping=True)
+        return engine, engine
+
+    def view_dialect(self) -> Dialect:
+        return PostgresDialect()
+
+    def wake(self, app: Any) -> Wake | None:
+        """eventsourcing's PostgreSQL recorder NOTIFYs its channel with every insert: LISTEN on
+        it (one connection of its own), so the engine runs as soon as an event is stored, in
+        whichever process stored it."""
+        channel = app.recorder.channel_name
+        connect_args = self._connect_args()
+
+        def listen(wakeup: threading.Event, stopping: threading.Event) -> None:
+            import psycopg
+            from psycopg import sql
+
+            while not stopping.is_set():
+                try:
+                    with psycopg.connect(**connect_args, autocommit=True) as conn:
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                        wakeup.set()  # anything stored while not listening
+                        while not stopping.is_set():
+                            for _ in conn.notifies(timeout=0.5, stop_after=1):
+                                wakeup.set()
+                except Exception as error:  # the server is away: poll until it is back
+                    log.warning("cannot listen for new events (%s); polling", error)
+                    stopping.wait(2.0)
+
+        return listen
+
+
+def backend_for(database_url: str | None, data_dir: Path) -> Backend:
+    return PostgresBackend(database_url) if database_url else SQLiteBackend(data_dir)
