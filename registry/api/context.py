@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from ..application.base import Saved
+from ..application.commands import Commands
 from ..application.context import CommandContext
-from ..application.registry import Registry
+from ..application.registry import Saved
 from ..application.service import RegistryService
 from ..config import Settings
 from ..domain.access import Action, Principal, authorize
@@ -66,7 +66,7 @@ class Context:
         """eventsourcing has no async API: run ``fn`` in the thread pool."""
         return await run_in_threadpool(partial(fn, *args, **kwargs))
 
-    async def run(self, command: CommandContext, fn: Callable[[Registry], Saved]) -> Any:
+    async def run(self, command: CommandContext, fn: Callable[[Commands], Saved]) -> Any:
         """Run an authorised command; its value (the key of what it wrote)."""
         return await self.call(self.service.run, command, fn)
 

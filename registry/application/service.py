@@ -33,16 +33,15 @@ from ..projections.runner import CatchUpRunner
 from ..projections.view import RegistryView
 from ..retry import full_jitter
 from ..storage.errors import unavailable_reason
-from .base import Saved
+from .commands import Commands
 from .context import CommandContext, command_context
-from .registry import Registry
+from .registry import Registry, Saved
 
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 
-# Signs certificates and checks tokens; implemented by registry.signing, injected by bootstrap.
-Signer = Callable[[str, str, str, int, date], tuple[str, str]]
+# Checks certificate tokens; implemented by registry.signing, injected by bootstrap.
 # (token, JWKS) → (number, kid, issue date, full name) of a well-signed token; ValueError
 # otherwise.
 SignatureCheck = Callable[[str, Doc], tuple[str, str, date, str]]
@@ -102,24 +101,24 @@ class RegistryService:
     def __init__(
         self,
         app: Registry,
+        commands: Commands,
         view: RegistryView,
         runner: CatchUpRunner,
         *,
-        sign: Signer,
         check_signature: SignatureCheck,
     ) -> None:
         self.app = app
+        self.commands = commands
         self.view = view
         self.runner = runner
-        self.sign = sign
         self._check_signature = check_signature
         self._lock = threading.Lock()
         self.write_problem: str | None = None  # why the last command could not be stored
 
     # -- commands ------------------------------------------------------------------------
 
-    def run(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Any:
-        """Run ``command(app)`` in ``ctx``; retry lost races, then answer CONFLICT; answer
+    def run(self, ctx: CommandContext, command: Callable[[Commands], Saved]) -> Any:
+        """Run ``command(commands)`` in ``ctx``; retry lost races, then answer CONFLICT; answer
         UNAVAILABLE when the store cannot take writes; wait for the views so the answer (and
         any later query) sees the write. Returns the command's value (the key of what it
         created or changed)."""
@@ -128,7 +127,7 @@ class RegistryService:
         for attempt in range(1, self.CONFLICT_ATTEMPTS + 1):
             try:
                 with command_context(ctx):
-                    saved = command(self.app)
+                    saved = command(self.commands)
                 break
             except IntegrityError:
                 pause = full_jitter(attempt, base=self.CONFLICT_BASE, cap=self.CONFLICT_CAP)
@@ -174,13 +173,13 @@ class RegistryService:
     def erase_personal_data(self, ctx: CommandContext, learner_id: UUID, reason: str) -> str:
         """Erase a learner's personal data (SPEC §10); once the views have forgotten it too,
         the back-end drops its leftover copies. Returns the learner id."""
-        erased: str = self.run(ctx, lambda app: app.erase_personal_data(learner_id=learner_id,
-                                                                        reason=reason))
+        erased: str = self.run(ctx, lambda cmd: cmd.learners.erase_personal_data(
+            learner_id=learner_id, reason=reason))
         self.app.personal_store.scrub()
         return erased
 
     def seed(self) -> None:
-        self.run(CommandContext("registry", "system"), lambda app: app.seed_platforms())
+        self.run(CommandContext("registry", "system"), lambda cmd: cmd.platforms.seed())
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -233,7 +232,7 @@ class RegistryService:
     def authenticate(self, secret: str) -> Principal:
         """The caller a bearer token stands for; ``Unauthenticated`` (unknown, expired,
         revoked, or a sign-in the identity provider's rules refuse) otherwise."""
-        return self.app.authenticate(secret)
+        return self.commands.tokens.authenticate(secret)
 
     # -- keys and verification (public) ----------------------------------------------------
 
