@@ -13,11 +13,22 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import oidc
+from .application.certificates import CertificateCommands, CertificateSigner
+from .application.commands import Commands
 from .application.context import SYSTEM
+from .application.documents import DocumentStore
+from .application.enrollments import EnrollmentCommands
+from .application.keys import KeyCommands
+from .application.learners import LearnerCommands
+from .application.materials import MaterialCommands
+from .application.moocs import MoocCommands
 from .application.personal import KeyEncryptionKey
+from .application.platforms import PlatformCommands
+from .application.programmes import ProgrammeCommands
 from .application.registry import Registry
 from .application.sealing import seal_plaintext_rows
 from .application.service import RegistryService
+from .application.tokens import OidcSignIn, TokenCommands
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
 from .audit.note import load_or_create_signer
 from .audit.view import AuditLogView
@@ -113,12 +124,53 @@ def views(app: Registry, backend: Backend, settings: Settings, *, poll_interval:
     return store, board, None, PositionWatcher(store, board, [p.name for p in catalog])
 
 
+def _signer(key_ring: KeyCommands, keys: KeyStore) -> CertificateSigner:
+    """Signs a certificate with the key the key ring says is active today."""
+
+    def sign(number: str, full_name: str, title: str, credits: int, issued_on: date
+             ) -> tuple[str, str]:
+        active = key_ring.ring().active
+        if active is None:
+            raise KeyStoreError("no active certificate-signing key: run 'registry keys rotate'")
+        key = keys.get(active.kid)
+        claims = CertificateClaims(number=number, full_name=full_name, course_title=title,
+                                   credits=credits, issued_on=issued_on)
+        return sign_certificate(key, claims), key.kid
+
+    return sign
+
+
+def _commands(app: Registry, keys: KeyStore, documents: DocumentStore,
+              sign_in: OidcSignIn | None, token_lifetime_days: int) -> Commands:
+    """Each feature's commands, given the application and the features it calls."""
+    key_ring = KeyCommands(app)
+    platforms = PlatformCommands(app)
+    moocs = MoocCommands(app, platforms=platforms)
+    learners = LearnerCommands(app)
+    enrollments = EnrollmentCommands(app, learners=learners, moocs=moocs, platforms=platforms)
+    return Commands(
+        platforms=platforms,
+        moocs=moocs,
+        learners=learners,
+        enrollments=enrollments,
+        certificates=CertificateCommands(app, enrollments=enrollments, learners=learners,
+                                         moocs=moocs, sign=_signer(key_ring, keys)),
+        keys=key_ring,
+        tokens=TokenCommands(app, learners=learners, oidc=sign_in,
+                             lifetime_days=token_lifetime_days),
+        programmes=ProgrammeCommands(app, documents=documents),
+        materials=MaterialCommands(app),
+    )
+
+
 @dataclass
 class Container:
     settings: Settings
     clock: Clock
     backend: Backend
     app: Registry
+    commands: Commands
+    documents: DocumentStore
     views: ProjectionStore
     board: PositionBoard
     daemon: ProjectionDaemon | None  # None: another process runs the projections
@@ -184,24 +236,13 @@ def build(
         grade_weights=settings.grade_weights,
     )
     seal_plaintext_rows(app)
-    app.documents = backend.document_store(datastore(app))
-    app.token_lifetime_days = settings.token_lifetime_days
-    app.oidc = sign_in
-    app.documents.create_table()
+    documents: DocumentStore = backend.document_store(datastore(app))
+    documents.create_table()
     store, board, daemon, watcher = views(app, backend, settings, poll_interval=poll_interval,
                                           run_projections=run_projections)
     keys = KeyStore(secrets_dir, password=settings.key_passphrase)
     first_key = keys.ensure_key()
-
-    def sign(number: str, full_name: str, title: str, credits: int, issued_on: date
-             ) -> tuple[str, str]:
-        active = app.key_ring().active
-        if active is None:
-            raise KeyStoreError("no active certificate-signing key: run 'registry keys rotate'")
-        key = keys.get(active.kid)
-        claims = CertificateClaims(number=number, full_name=full_name, course_title=title,
-                                   credits=credits, issued_on=issued_on)
-        return sign_certificate(key, claims), key.kid
+    commands = _commands(app, keys, documents, sign_in, settings.token_lifetime_days)
 
     def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date, str]:
         try:
@@ -210,13 +251,13 @@ def build(
             raise ValueError(str(invalid)) from None
         return claims.number, kid, claims.issued_on, claims.full_name
 
-    service = RegistryService(app, store, board, sign=sign, check_signature=check_signature,
+    service = RegistryService(app, commands, store, board, check_signature=check_signature,
                               prompt=daemon.prompt if daemon is not None else None,
                               wait_seconds=settings.view_wait_seconds)
     audit, audit_runner, checkpointer = _audit(settings, clock, app, backend, secrets_dir,
                                                poll_interval)
-    container = Container(settings, clock, backend, app, store, board, daemon, watcher, keys,
-                          service, audit, audit_runner, checkpointer)
+    container = Container(settings, clock, backend, app, commands, documents, store, board,
+                          daemon, watcher, keys, service, audit, audit_runner, checkpointer)
     if daemon is not None:
         daemon.start()
     if watcher is not None:
@@ -225,6 +266,6 @@ def build(
     checkpointer.start()
     if seed:
         service.seed()
-        service.run(SYSTEM, lambda app: app.ensure_key_recorded(first_key.kid,
+        service.run(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(first_key.kid,
                                                                  first_key.public_jwk))
     return container

@@ -76,7 +76,7 @@ def _token_create(args: argparse.Namespace) -> int:
             print(f"registry: --expires {args.expires!r} is not a date (YYYY-MM-DD) or 'never'",
                   file=sys.stderr)
             return 2
-    return _on_registry(lambda app: app.create_token(
+    return _on_registry(lambda cmd: cmd.tokens.create(
         name=args.name, role=Role(args.role), learner_id=learner_id, faculty=args.faculty,
         courses=args.course, expires_on=expires_on, never_expires=never), print)
 
@@ -87,7 +87,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
         note = "was already revoked; nothing recorded" if already else "revoked"
         print(f"registry: token {token_id} {note}", file=sys.stderr)
 
-    return _on_registry(lambda app: app.revoke_token(args.id), said)
+    return _on_registry(lambda cmd: cmd.tokens.revoke(args.id), said)
 
 
 def _token_list(args: argparse.Namespace) -> int:
@@ -96,7 +96,7 @@ def _token_list(args: argparse.Namespace) -> int:
     settings = _settings()
     container = build(settings, seed=False)
     try:
-        tokens = container.app.list_tokens()
+        tokens = container.commands.tokens.list_all()
     finally:
         container.close()
     if args.json:

@@ -86,7 +86,7 @@ def _retire(args: argparse.Namespace) -> int:
                   "makes its successor (or pass --no-successor to stop issuing)",
                   file=sys.stderr)
             return 1
-        container.service.run(OPERATOR, lambda app: app.retire_key(args.kid, args.on))
+        container.service.run(OPERATOR, lambda cmd: cmd.keys.retire(args.kid, args.on))
         print(f"key {args.kid} retired", file=sys.stderr)
         return 0
     return _with_registry(args, work)
@@ -95,7 +95,7 @@ def _retire(args: argparse.Namespace) -> int:
 def _compromise(args: argparse.Namespace) -> int:
     def work(container: Any) -> int:
         window = container.service.key_windows().get(args.kid)
-        container.service.run(OPERATOR, lambda app: app.compromise_key(
+        container.service.run(OPERATOR, lambda cmd: cmd.keys.compromise(
             args.kid, args.since, args.reason))
         print(f"key {args.kid} compromised since {args.since}: certificates it signed from "
               "that day on answer REVOKED", file=sys.stderr)
@@ -107,7 +107,7 @@ def _compromise(args: argparse.Namespace) -> int:
 
 def _rotate_in(container: Any) -> int:
     key = container.keys.create_key()
-    container.service.run(OPERATOR, lambda app: app.activate_key(key.kid, key.public_jwk))
+    container.service.run(OPERATOR, lambda cmd: cmd.keys.activate(key.kid, key.public_jwk))
     print(key.kid)
     print(f"key {key.kid} signs from today; the previous key retires today and stays "
           "published", file=sys.stderr)

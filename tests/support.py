@@ -24,43 +24,43 @@ KAZAKH_TITLE = "Қазақ әдебиетінің тарихы: ң ө ұ ү һ �
 
 def token(service: RegistryService, role: str, name: str = "tester",
           learner_id: uuid.UUID | None = None, courses: list[str] | None = None) -> str:
-    secret: str = service.run(ADMIN, lambda app: app.create_token(
+    secret: str = service.run(ADMIN, lambda cmd: cmd.tokens.create(
         name=name, role=Role(role), learner_id=learner_id, courses=courses))
     return secret
 
 
 def published_mooc(service: RegistryService, code: str = "KAZLIT-101") -> dict[str, Any]:
     title = LocalizedText(kk=KAZAKH_TITLE, en="History of Kazakh literature")
-    service.run(ADMIN, lambda app: app.draft_mooc(
+    service.run(ADMIN, lambda cmd: cmd.moocs.draft(
         code=code, title=title, language="kk", credits=5, hours=150, department="Philology"))
-    service.run(ADMIN, lambda app: app.submit_mooc_for_review(code))
-    service.run(ADMIN, lambda app: app.record_expert_review(
+    service.run(ADMIN, lambda cmd: cmd.moocs.submit_for_review(code))
+    service.run(ADMIN, lambda cmd: cmd.moocs.record_expert_review(
         code=code, passed=True, reviewer="Prof. Ахметова", remarks=None))
-    service.run(ADMIN, lambda app: app.record_approbation(code=code, passed=True,
-                                                          remarks="pilot ok"))
-    service.run(ADMIN, lambda app: app.publish_mooc(code=code, platform_code="moocs.kz"))
+    service.run(ADMIN, lambda cmd: cmd.moocs.record_approbation(code=code, passed=True,
+                                                                remarks="pilot ok"))
+    service.run(ADMIN, lambda cmd: cmd.moocs.publish(code=code, platform_code="moocs.kz"))
     return service.doc("moocs", code)
 
 
 def registered(service: RegistryService, name: str = KAZAKH_NAME,
                iin: str | None = None) -> dict[str, Any]:
-    learner_id = service.run(ADMIN, lambda app: app.register_learner(
+    learner_id = service.run(ADMIN, lambda cmd: cmd.learners.register(
         full_name=name, email="aliya@example.kz", iin=iin, full_name_latin="Aliya Kurmanova"))
     return service.doc("learners", learner_id)
 
 
 def enrolled(service: RegistryService, mooc_code: str, name: str = KAZAKH_NAME) -> dict[str, Any]:
     learner = registered(service, name)
-    key = service.run(ADMIN, lambda app: app.enroll(learner_id=uuid.UUID(learner["id"]),
-                                                    mooc_code=mooc_code))
+    key = service.run(ADMIN, lambda cmd: cmd.enrollments.enroll(learner_id=uuid.UUID(learner["id"]),
+                                                                mooc_code=mooc_code))
     return service.doc("enrollments", key)
 
 
 def record_score(service: RegistryService, enrollment_id: str, component: str, points: int,
                  reason: str | None = None) -> dict[str, Any]:
     eid = uuid.UUID(enrollment_id)
-    service.run(ADMIN, lambda app: app.record_score(enrollment_id=eid, component=component,
-                                                    points=points, reason=reason))
+    service.run(ADMIN, lambda cmd: cmd.enrollments.record_score(
+        enrollment_id=eid, component=component, points=points, reason=reason))
     return service.doc("enrollments", enrollment_id)
 
 
@@ -74,20 +74,19 @@ def scored(service: RegistryService, enrollment: dict[str, Any],
 def examined(service: RegistryService, enrollment: dict[str, Any], points: int = 88,
              mode: str = "ON_CAMPUS") -> dict[str, Any]:
     eid = uuid.UUID(enrollment["id"])
-    service.run(ADMIN, lambda app: app.record_final_exam(enrollment_id=eid, points=points,
-                                                         mode=mode))
+    service.run(ADMIN, lambda cmd: cmd.enrollments.record_final_exam(
+        enrollment_id=eid, points=points, mode=mode))
     return service.doc("enrollments", enrollment["id"])
 
 
 def issued(service: RegistryService, enrollment: dict[str, Any]) -> dict[str, Any]:
     eid = uuid.UUID(enrollment["id"])
-    number = service.run(ADMIN, lambda app: app.issue_certificate(enrollment_id=eid,
-                                                                  sign=service.sign))
+    number = service.run(ADMIN, lambda cmd: cmd.certificates.issue(enrollment_id=eid))
     return service.doc("certificates", number)
 
 
 def revoked(service: RegistryService, number: str, reason: str) -> dict[str, Any]:
-    service.run(ADMIN, lambda app: app.revoke_certificate(number=number, reason=reason))
+    service.run(ADMIN, lambda cmd: cmd.certificates.revoke(number=number, reason=reason))
     return service.doc("certificates", number)
 
 

@@ -129,9 +129,8 @@ class CertificateMutation:
         c = info.context
         command = c.command(Action.ISSUE_CERTIFICATE)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
-        sign = c.service.sign
-        number = await c.run(command, lambda app: app.issue_certificate(
-            enrollment_id=enrollment_id, sign=sign))
+        number = await c.run(command, lambda cmd: cmd.certificates.issue(
+            enrollment_id=enrollment_id))
         return Certificate.from_doc(await c.doc("certificates", number), c)
 
     @strawberry.mutation
@@ -139,7 +138,7 @@ class CertificateMutation:
         c = info.context
         command = c.command(Action.REVOKE_CERTIFICATE)
         number = check_number(input.number)
-        number = await c.run(command, lambda app: app.revoke_certificate(
+        number = await c.run(command, lambda cmd: cmd.certificates.revoke(
             number=number, reason=input.reason))
         return Certificate.from_doc(await c.doc("certificates", number), c)
 
@@ -150,7 +149,6 @@ class CertificateMutation:
         c = info.context
         command = c.command(Action.REISSUE_CERTIFICATE)
         number = check_number(input.number)
-        sign = c.service.sign
-        new_number = await c.run(command, lambda app: app.reissue_certificate(
-            number=number, full_name=input.full_name, reason=input.reason, sign=sign))
+        new_number = await c.run(command, lambda cmd: cmd.certificates.reissue(
+            number=number, full_name=input.full_name, reason=input.reason))
         return Certificate.from_doc(await c.doc("certificates", new_number), c)

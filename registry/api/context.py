@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from ..application.base import Saved
+from ..application.commands import Commands
 from ..application.context import CommandContext
-from ..application.registry import Registry
+from ..application.registry import Saved
 from ..application.service import RegistryService
 from ..config import Settings
 from ..domain.access import Action, Principal, authorize
@@ -71,7 +71,7 @@ class Context:
         """eventsourcing has no async API: run ``fn`` in the thread pool."""
         return await run_in_threadpool(partial(fn, *args, **kwargs))
 
-    async def run(self, command: CommandContext, fn: Callable[[Registry], Saved]) -> Any:
+    async def run(self, command: CommandContext, fn: Callable[[Commands], Saved]) -> Any:
         """Run an authorised command; its value (the key of what it wrote). The command runs
         in the thread pool; waiting for the views to show it holds no thread (a future the
         projection engine resolves). Views that do not catch up in time make the answer say

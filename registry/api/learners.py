@@ -9,8 +9,8 @@ from uuid import UUID
 
 import strawberry
 
-from ..application.base import Saved
-from ..application.registry import Registry
+from ..application.commands import Commands
+from ..application.registry import Saved
 from ..domain import enrollments, grading, learners
 from ..domain.access import (
     Action,
@@ -458,7 +458,7 @@ class LearnerMutation:
     async def register_learner(self, info: Info, input: RegisterLearnerInput) -> Learner:
         c = info.context
         learner_id = await c.run(c.command(Action.REGISTER_LEARNER),
-                                 lambda app: app.register_learner(
+                                 lambda cmd: cmd.learners.register(
                                      full_name=input.full_name, email=input.email,
                                      iin=input.iin, full_name_latin=input.full_name_latin))
         return Learner.from_doc(await c.doc("learners", learner_id), c.principal)
@@ -468,7 +468,7 @@ class LearnerMutation:
         c = info.context
         command = c.command(Action.ENROLL)
         learner_id = parse_id(input.learner_id, "learner")
-        enrollment_id = await c.run(command, lambda app: app.enroll(
+        enrollment_id = await c.run(command, lambda cmd: cmd.enrollments.enroll(
             learner_id=learner_id, mooc_code=input.mooc_code))
         return Enrollment.from_doc(await c.doc("enrollments", enrollment_id))
 
@@ -477,7 +477,7 @@ class LearnerMutation:
         c = info.context
         command = c.command(Action.RECORD_SCORE)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
-        key = await c.run(command, lambda app: app.record_score(
+        key = await c.run(command, lambda cmd: cmd.enrollments.record_score(
             enrollment_id=enrollment_id, component=input.component, points=input.points,
             reason=input.reason, on=input.date, actor=c.principal))
         return Enrollment.from_doc(await c.doc("enrollments", key))
@@ -487,7 +487,7 @@ class LearnerMutation:
         c = info.context
         command = c.command(Action.RECORD_FINAL_EXAM)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
-        key = await c.run(command, lambda app: app.record_final_exam(
+        key = await c.run(command, lambda cmd: cmd.enrollments.record_final_exam(
             enrollment_id=enrollment_id, points=input.points, mode=input.mode,
             held_on=input.date))
         return Enrollment.from_doc(await c.doc("enrollments", key))
@@ -496,33 +496,33 @@ class LearnerMutation:
     async def verify_learner_identity(self, info: Info, input: VerifyLearnerIdentityInput
                                       ) -> Learner:
         return await _learner_command(info, Action.VERIFY_IDENTITY, input.learner_id,
-                                      lambda app, lid: app.verify_identity(
+                                      lambda cmd, lid: cmd.learners.verify_identity(
                                           learner_id=lid, method=input.method,
                                           verified_on=input.verified_on))
 
     @strawberry.mutation(description="The learner is on DET because of a business trip (3.11).")
     async def record_business_trip(self, info: Info, input: LearnerPeriodInput) -> Learner:
         return await _learner_command(info, Action.RECORD_BUSINESS_TRIP, input.learner_id,
-                                      lambda app, lid: app.record_business_trip(
+                                      lambda cmd, lid: cmd.learners.record_business_trip(
                                           learner_id=lid, start=input.start, end=input.end))
 
     @strawberry.mutation(description="The dean's order restoring studies after a trip (3.11).")
     async def restore_studies(self, info: Info, input: RestoreStudiesInput) -> Learner:
         return await _learner_command(info, Action.RESTORE_STUDIES, input.learner_id,
-                                      lambda app, lid: app.restore_studies(
+                                      lambda cmd, lid: cmd.learners.restore_studies(
                                           learner_id=lid, order_number=input.order_number,
                                           ordered_on=input.ordered_on))
 
     @strawberry.mutation(description="The learner's trip abroad (3.12).")
     async def record_trip_abroad(self, info: Info, input: LearnerPeriodInput) -> Learner:
         return await _learner_command(info, Action.RECORD_TRIP_ABROAD, input.learner_id,
-                                      lambda app, lid: app.record_trip_abroad(
+                                      lambda cmd, lid: cmd.learners.record_trip_abroad(
                                           learner_id=lid, start=input.start, end=input.end))
 
     @strawberry.mutation(description="The order on the learner's return from abroad (3.12).")
     async def record_return_order(self, info: Info, input: RecordReturnOrderInput) -> Learner:
         return await _learner_command(info, Action.RECORD_RETURN_ORDER, input.learner_id,
-                                      lambda app, lid: app.record_return_order(
+                                      lambda cmd, lid: cmd.learners.record_return_order(
                                           learner_id=lid, order_number=input.order_number,
                                           ordered_on=input.ordered_on,
                                           application=input.application))
@@ -531,7 +531,7 @@ class LearnerMutation:
     async def record_dean_directive(self, info: Info, input: RecordDeanDirectiveInput
                                     ) -> Learner:
         return await _learner_command(info, Action.RECORD_DEAN_DIRECTIVE, input.learner_id,
-                                      lambda app, lid: app.record_dean_directive(
+                                      lambda cmd, lid: cmd.learners.record_dean_directive(
                                           learner_id=lid, directive_number=input.directive_number,
                                           issued_on=input.issued_on,
                                           disciplines=input.disciplines or []))
@@ -540,7 +540,7 @@ class LearnerMutation:
                                      "theoretical-study window (3.13).")
     async def record_internship_abroad(self, info: Info, input: LearnerPeriodInput) -> Learner:
         return await _learner_command(info, Action.RECORD_INTERNSHIP, input.learner_id,
-                                      lambda app, lid: app.record_internship_abroad(
+                                      lambda cmd, lid: cmd.learners.record_internship_abroad(
                                           learner_id=lid, start=input.start, end=input.end))
 
 
@@ -561,10 +561,10 @@ class ErasureMutation:
 
 async def _learner_command(
     info: Info, action: Action, learner_id: strawberry.ID,
-    command: Callable[[Registry, UUID], Saved],
+    command: Callable[[Commands, UUID], Saved],
 ) -> Learner:
     c = info.context
     ctx = c.command(action)
     lid = parse_id(learner_id, "learner")
-    key = await c.run(ctx, lambda app: command(app, lid))
+    key = await c.run(ctx, lambda cmd: command(cmd, lid))
     return Learner.from_doc(await c.doc("learners", key), c.principal)

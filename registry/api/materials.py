@@ -82,5 +82,5 @@ class MaterialsMutation:
             moodle_course_url=input.moodle_course_url,
             syllabus_complex_uploaded=input.syllabus_complex_uploaded,
             der_uploaded=input.der_uploaded)
-        code = await c.run(command, lambda app: app.record_teaching_materials(record, c.principal))
+        code = await c.run(command, lambda cmd: cmd.materials.record(record, c.principal))
         return TeachingMaterials.from_doc(await c.doc("teaching_materials", code))

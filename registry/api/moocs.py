@@ -128,7 +128,7 @@ class MoocMutation:
         command = c.command(Action.DRAFT_MOOC)
         title = moocs.LocalizedText.checked(input.title.kk, input.title.ru, input.title.en,
                                             "title")
-        code = await c.run(command, lambda app: app.draft_mooc(
+        code = await c.run(command, lambda cmd: cmd.moocs.draft(
             code=input.code, title=title, language=input.language, credits=input.credits,
             hours=input.hours, department=input.department))
         return Mooc.from_doc(await c.doc("moocs", code))
@@ -137,14 +137,14 @@ class MoocMutation:
     async def submit_mooc_for_review(self, info: Info, code: str) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.SUBMIT_MOOC_FOR_REVIEW),
-                           lambda app: app.submit_mooc_for_review(code))
+                           lambda cmd: cmd.moocs.submit_for_review(code))
         return Mooc.from_doc(await c.doc("moocs", code))
 
     @strawberry.mutation
     async def record_expert_review(self, info: Info, input: RecordExpertReviewInput) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.RECORD_EXPERT_REVIEW),
-                           lambda app: app.record_expert_review(
+                           lambda cmd: cmd.moocs.record_expert_review(
                                code=input.code, passed=input.passed, reviewer=input.reviewer,
                                remarks=input.remarks))
         return Mooc.from_doc(await c.doc("moocs", code))
@@ -153,19 +153,19 @@ class MoocMutation:
     async def record_approbation(self, info: Info, input: RecordApprobationInput) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.RECORD_APPROBATION),
-                           lambda app: app.record_approbation(
+                           lambda cmd: cmd.moocs.record_approbation(
                                code=input.code, passed=input.passed, remarks=input.remarks))
         return Mooc.from_doc(await c.doc("moocs", code))
 
     @strawberry.mutation
     async def publish_mooc(self, info: Info, input: PublishMoocInput) -> Mooc:
         c = info.context
-        code = await c.run(c.command(Action.PUBLISH_MOOC), lambda app: app.publish_mooc(
+        code = await c.run(c.command(Action.PUBLISH_MOOC), lambda cmd: cmd.moocs.publish(
             code=input.code, platform_code=input.platform_code))
         return Mooc.from_doc(await c.doc("moocs", code))
 
     @strawberry.mutation(description="Close a published MOOC: no new enrolments.")
     async def close_mooc(self, info: Info, code: str) -> Mooc:
         c = info.context
-        code = await c.run(c.command(Action.CLOSE_MOOC), lambda app: app.close_mooc(code))
+        code = await c.run(c.command(Action.CLOSE_MOOC), lambda cmd: cmd.moocs.close(code))
         return Mooc.from_doc(await c.doc("moocs", code))

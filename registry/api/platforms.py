@@ -189,7 +189,7 @@ class PlatformMutation:
     @strawberry.mutation(description="Register a platform (R1). External ones need approval.")
     async def register_platform(self, info: Info, input: RegisterPlatformInput) -> Platform:
         c = info.context
-        code = await c.run(c.command(Action.REGISTER_PLATFORM), lambda app: app.register_platform(
+        code = await c.run(c.command(Action.REGISTER_PLATFORM), lambda cmd: cmd.platforms.register(
             code=input.code, name=input.name, url=input.url, kind=input.kind,
             ownership=input.ownership))
         return Platform.from_doc(await c.doc("platforms", code))
@@ -197,7 +197,7 @@ class PlatformMutation:
     @strawberry.mutation(description="Record the Academic Committee's approval (R1).")
     async def approve_platform(self, info: Info, input: ApprovePlatformInput) -> Platform:
         c = info.context
-        code = await c.run(c.command(Action.APPROVE_PLATFORM), lambda app: app.approve_platform(
+        code = await c.run(c.command(Action.APPROVE_PLATFORM), lambda cmd: cmd.platforms.approve(
             code=input.code, decision_number=input.decision_number,
             decided_on=input.decided_on))
         return Platform.from_doc(await c.doc("platforms", code))
@@ -207,15 +207,15 @@ class PlatformMutation:
         c = info.context
         available: bool = await c.run(
             c.command(Action.SET_ONLINE_PROCTORING),
-            lambda app: app.set_online_proctoring(available=input.available,
-                                                  system=input.system,
-                                                  effective_from=input.effective_from))
+            lambda cmd: cmd.platforms.set_online_proctoring(available=input.available,
+                                                            system=input.system,
+                                                            effective_from=input.effective_from))
         return available
 
     @strawberry.mutation(description="Suspend a platform: it may not host MOOCs meanwhile.")
     async def suspend_platform(self, info: Info, input: SuspendPlatformInput) -> Platform:
         c = info.context
-        code = await c.run(c.command(Action.SUSPEND_PLATFORM), lambda app: app.suspend_platform(
+        code = await c.run(c.command(Action.SUSPEND_PLATFORM), lambda cmd: cmd.platforms.suspend(
             code=input.code, reason=input.reason))
         return Platform.from_doc(await c.doc("platforms", code))
 
@@ -223,7 +223,7 @@ class PlatformMutation:
     async def resume_platform(self, info: Info, code: str) -> Platform:
         c = info.context
         code = await c.run(c.command(Action.SUSPEND_PLATFORM),
-                           lambda app: app.resume_platform(code))
+                           lambda cmd: cmd.platforms.resume(code))
         return Platform.from_doc(await c.doc("platforms", code))
 
     @strawberry.mutation(description="Record that a DET discipline teaches on a platform (3.1).")
@@ -233,7 +233,7 @@ class PlatformMutation:
         command = c.command(Action.USE_TEACHING_PLATFORM)
         agreement = None if input.agreement is None else teaching.TeacherStudentAgreement.checked(
             input.agreement.teacher, input.agreement.group, input.agreement.agreed_on)
-        discipline = await c.run(command, lambda app: app.use_teaching_platform(
+        discipline = await c.run(command, lambda cmd: cmd.platforms.use_for_teaching(
             discipline=input.discipline, platform_code=input.platform_code,
             agreement=agreement, actor=c.principal))
         return await _teaching(info, await c.doc("teaching", discipline))

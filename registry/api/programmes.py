@@ -208,7 +208,7 @@ class ProgrammeMutation:
                                         ) -> ProgramSubmission:
         c = info.context
         actor, command = _acting(c, Action.CREATE_PROGRAM_SUBMISSION)
-        key = await c.run(command, lambda app: app.create_program_submission(
+        key = await c.run(command, lambda cmd: cmd.programmes.create(
             actor=actor, title=input.title, program_type=input.type.value,
             faculty=input.faculty, start_date=input.start_date,
             disciplines=list(input.disciplines)))
@@ -231,7 +231,7 @@ class ProgrammeMutation:
                                field="file")
         staged = await c.call(stage_upload, source, getattr(input.file, "filename", None),
                               max_bytes=c.settings.max_upload_bytes)
-        key = await c.run(command, lambda app: app.attach_document(
+        key = await c.run(command, lambda cmd: cmd.programmes.attach_document(
             actor=actor, submission_id=submission_id, attachment=attachment, staged=staged))
         return await _package(info, key)
 
@@ -240,7 +240,7 @@ class ProgrammeMutation:
         c = info.context
         actor, command = _acting(c, Action.SUBMIT_PROGRAM)
         submission_id = parse_id(id, "programme package")
-        key = await c.run(command, lambda app: app.submit_program(
+        key = await c.run(command, lambda cmd: cmd.programmes.submit(
             actor=actor, submission_id=submission_id))
         return await _package(info, key)
 
@@ -249,7 +249,7 @@ class ProgrammeMutation:
         c = info.context
         command = c.command(Action.ACCEPT_PROGRAM)
         submission_id = parse_id(id, "programme package")
-        key = await c.run(command, lambda app: app.accept_program(submission_id=submission_id))
+        key = await c.run(command, lambda cmd: cmd.programmes.accept(submission_id=submission_id))
         return await _package(info, key)
 
     @strawberry.mutation
@@ -257,6 +257,6 @@ class ProgrammeMutation:
         c = info.context
         command = c.command(Action.RETURN_PROGRAM)
         submission_id = parse_id(input.id, "programme package")
-        key = await c.run(command, lambda app: app.return_program(
+        key = await c.run(command, lambda cmd: cmd.programmes.return_to_faculty(
             submission_id=submission_id, reason=input.reason))
         return await _package(info, key)

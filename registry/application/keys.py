@@ -6,33 +6,35 @@ from datetime import date
 from typing import Any
 
 from ..domain.keys import KeyRing
-from .base import RegistryBase, Saved
+from .registry import Registry, Saved
 
 
-class KeyCommands(RegistryBase):
-    def key_ring(self) -> KeyRing:
-        return self._singleton(KeyRing, KeyRing.ID)
+class KeyCommands:
+    def __init__(self, app: Registry) -> None:
+        self.app = app
 
-    def ensure_key_recorded(self, kid: str, public_jwk: dict[str, Any]) -> Saved:
+    def ring(self) -> KeyRing:
+        return self.app.singleton(KeyRing, KeyRing.ID)
+
+    def ensure_recorded(self, kid: str, public_jwk: dict[str, Any]) -> Saved:
         """On first start: record the first key as active from today (idempotent)."""
-        ring = self.key_ring()
+        ring = self.ring()
         if kid in ring.keys or ring.active is not None:
-            return Saved(self.last_notification_id(), kid)
-        ring.activate(kid, public_jwk, self.today())
-        return self._save(ring, value=kid)
+            return Saved(self.app.last_notification_id(), kid)
+        ring.activate(kid, public_jwk, self.app.today())
+        return self.app.commit(ring, value=kid)
 
-    def activate_key(self, kid: str, public_jwk: dict[str, Any], on: date | None = None
-                     ) -> Saved:
-        ring = self.key_ring()
-        ring.activate(kid, public_jwk, on or self.today())
-        return self._save(ring, value=kid)
+    def activate(self, kid: str, public_jwk: dict[str, Any], on: date | None = None) -> Saved:
+        ring = self.ring()
+        ring.activate(kid, public_jwk, on or self.app.today())
+        return self.app.commit(ring, value=kid)
 
-    def retire_key(self, kid: str, on: date | None = None) -> Saved:
-        ring = self.key_ring()
-        ring.retire(kid, on or self.today())
-        return self._save(ring, value=kid)
+    def retire(self, kid: str, on: date | None = None) -> Saved:
+        ring = self.ring()
+        ring.retire(kid, on or self.app.today())
+        return self.app.commit(ring, value=kid)
 
-    def compromise_key(self, kid: str, since: date, reason: str) -> Saved:
-        ring = self.key_ring()
+    def compromise(self, kid: str, since: date, reason: str) -> Saved:
+        ring = self.ring()
         ring.compromise(kid, since, reason)
-        return self._save(ring, value=kid)
+        return self.app.commit(ring, value=kid)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from ..domain.errors import AlreadyExists
 from ..domain.moocs import Approbation, ExpertReview, LocalizedText, Mooc, MoocCodeClaim
-from .base import Saved
 from .platforms import PlatformCommands
+from .registry import Registry, Saved
 
 
-class MoocCommands(PlatformCommands):
-    def get_mooc(self, code: str) -> Mooc:
-        return self._get(Mooc, Mooc.create_id(code), f"MOOC {code}")
+class MoocCommands:
+    def __init__(self, app: Registry, *, platforms: PlatformCommands) -> None:
+        self.app = app
+        self.platforms = platforms  # publishing checks the platform (R1)
 
-    def draft_mooc(
+    def get(self, code: str) -> Mooc:
+        return self.app.load(Mooc, Mooc.create_id(code), f"MOOC {code}")
+
+    def draft(
         self,
         *,
         code: str,
@@ -24,42 +28,42 @@ class MoocCommands(PlatformCommands):
     ) -> Saved:
         mooc = Mooc.draft(code=code, title=title, language=language, credits=credits,
                           hours=hours, department=department)
-        if self._exists(mooc.id):
+        if self.app.exists(mooc.id):
             raise AlreadyExists(f"A MOOC with code {mooc.code} already exists.", code=mooc.code)
         claim_id = MoocCodeClaim.create_id(mooc.code)
-        if self._exists(claim_id):
-            taken: str = self.repository.get(claim_id).code
+        if self.app.exists(claim_id):
+            taken: str = self.app.repository.get(claim_id).code
             raise AlreadyExists(
                 f"A MOOC with code {taken} already exists; codes differing only in case "
                 f"are the same code.", code=taken)
-        return self._save(mooc, MoocCodeClaim(code=mooc.code), value=mooc.code)
+        return self.app.commit(mooc, MoocCodeClaim(code=mooc.code), value=mooc.code)
 
-    def submit_mooc_for_review(self, code: str) -> Saved:
-        mooc = self.get_mooc(code)
+    def submit_for_review(self, code: str) -> Saved:
+        mooc = self.get(code)
         mooc.submit_for_review()
-        return self._save(mooc, value=mooc.code)
+        return self.app.commit(mooc, value=mooc.code)
 
     def record_expert_review(
         self, *, code: str, passed: bool, reviewer: str, remarks: str | None
     ) -> Saved:
         review = ExpertReview.checked(passed, reviewer, remarks)
-        mooc = self.get_mooc(code)
+        mooc = self.get(code)
         mooc.record_expert_review(review)
-        return self._save(mooc, value=mooc.code)
+        return self.app.commit(mooc, value=mooc.code)
 
     def record_approbation(self, *, code: str, passed: bool, remarks: str | None) -> Saved:
         approbation = Approbation.checked(passed, remarks)
-        mooc = self.get_mooc(code)
+        mooc = self.get(code)
         mooc.record_approbation(approbation)
-        return self._save(mooc, value=mooc.code)
+        return self.app.commit(mooc, value=mooc.code)
 
-    def publish_mooc(self, *, code: str, platform_code: str) -> Saved:
-        mooc = self.get_mooc(code)
-        platform = self.get_platform(platform_code)
+    def publish(self, *, code: str, platform_code: str) -> Saved:
+        mooc = self.get(code)
+        platform = self.platforms.get(platform_code)
         mooc.publish(platform)
-        return self._save(mooc, value=mooc.code)
+        return self.app.commit(mooc, value=mooc.code)
 
-    def close_mooc(self, code: str) -> Saved:
-        mooc = self.get_mooc(code)
+    def close(self, code: str) -> Saved:
+        mooc = self.get(code)
         mooc.close()
-        return self._save(mooc, value=mooc.code)
+        return self.app.commit(mooc, value=mooc.code)

@@ -18,72 +18,75 @@ from ..domain.platforms import (
 from ..domain.proctoring import Proctoring
 from ..domain.teaching import DisciplineTeaching, TeacherStudentAgreement
 from ..domain.text import check_code, clean_text
-from .base import RegistryBase, Saved
+from .registry import Registry, Saved
 
 
-class PlatformCommands(RegistryBase):
-    def seed_platforms(self) -> Saved:
+class PlatformCommands:
+    def __init__(self, app: Registry) -> None:
+        self.app = app
+
+    def seed(self) -> Saved:
         """Register the platforms of clause 3.1 that are not there yet (idempotent)."""
         new = [
             Platform.register(code=p.code, name=p.name, url=p.url, kind=p.kind,
                               ownership=p.ownership)
             for p in SEED_PLATFORMS
-            if not self._exists(Platform.create_id(p.code))
+            if not self.app.exists(Platform.create_id(p.code))
         ]
-        return self._save(*new)
+        return self.app.commit(*new)
 
-    def get_platform(self, code: str) -> Platform:
-        return self._get(Platform, Platform.create_id(code), f"Platform {code}")
+    def get(self, code: str) -> Platform:
+        return self.app.load(Platform, Platform.create_id(code), f"Platform {code}")
 
-    def register_platform(
+    def register(
         self, *, code: str, name: str, url: str, kind: PlatformKind, ownership: PlatformOwnership
     ) -> Saved:
         platform = Platform.register(code=code, name=name, url=url, kind=kind, ownership=ownership)
-        if self._exists(platform.id):
+        if self.app.exists(platform.id):
             raise AlreadyExists(f"Platform {platform.code} is already registered.")
-        return self._save(platform, value=platform.code)
+        return self.app.commit(platform, value=platform.code)
 
-    def approve_platform(self, *, code: str, decision_number: str, decided_on: date) -> Saved:
+    def approve(self, *, code: str, decision_number: str, decided_on: date) -> Saved:
         decision = CommitteeDecision.checked(decision_number, decided_on)
-        platform = self.get_platform(code)
+        platform = self.get(code)
         platform.approve(decision)
-        return self._save(platform, value=platform.code)
+        return self.app.commit(platform, value=platform.code)
 
-    def suspend_platform(self, *, code: str, reason: str) -> Saved:
+    def suspend(self, *, code: str, reason: str) -> Saved:
         reason = clean_text(reason, "reason", max_length=2000)
-        platform = self.get_platform(code)
+        platform = self.get(code)
         platform.suspend(reason)
-        return self._save(platform, value=platform.code)
+        return self.app.commit(platform, value=platform.code)
 
-    def resume_platform(self, code: str) -> Saved:
-        platform = self.get_platform(code)
+    def resume(self, code: str) -> Saved:
+        platform = self.get(code)
         platform.resume()
-        return self._save(platform, value=platform.code)
+        return self.app.commit(platform, value=platform.code)
 
-    def use_teaching_platform(
+    def use_for_teaching(
         self, *, discipline: str, platform_code: str,
         agreement: TeacherStudentAgreement | None, actor: Principal | None = None,
     ) -> Saved:
         """Record that a DET discipline's day-to-day teaching runs on a platform (3.1)."""
         discipline = check_code(discipline, "discipline")
-        platform = self.get_platform(platform_code)
+        platform = self.get(platform_code)
         check_course_scope(actor, discipline)
         try:
-            teaching: DisciplineTeaching = self.repository.get(
+            teaching: DisciplineTeaching = self.app.repository.get(
                 DisciplineTeaching.create_id(discipline))
         except AggregateNotFoundError:
             teaching = DisciplineTeaching.start(discipline)
         teaching.use_platform(platform, agreement)
-        return self._save(teaching, value=teaching.discipline)
+        return self.app.commit(teaching, value=teaching.discipline)
 
-    def _proctoring(self) -> Proctoring:
-        return self._singleton(Proctoring, Proctoring.ID)
+    def proctoring(self) -> Proctoring:
+        return self.app.singleton(Proctoring, Proctoring.ID)
 
     def set_online_proctoring(
         self, *, available: bool, system: str | None, effective_from: date | None = None
     ) -> Saved:
         """Returns the availability in force today (the change may take effect later)."""
-        proctoring = self._proctoring()
+        proctoring = self.proctoring()
         proctoring.set_availability(available=available, system=system,
-                                    effective_from=effective_from or self.today())
-        return self._save(proctoring, value=proctoring.in_force(self.today())[0])
+                                    effective_from=effective_from or self.app.today())
+        return self.app.commit(proctoring, value=proctoring.in_force(self.app.today())[0])

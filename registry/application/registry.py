@@ -1,12 +1,118 @@
-"""The registry application: every feature's commands over one event store."""
+"""The registry application: the eventsourcing ``Application`` with the infrastructure only.
+
+It knows how events are stored (the mapper and the personal store), how aggregates are loaded
+and saved, the clock, the grade weights and the IIN index key — and no feature. Each feature's
+commands live in their own module (``platforms.py``, ``moocs.py``, …) as a class that receives
+this application, and the other features it calls, in its constructor;
+:class:`registry.application.commands.Commands` holds them, built in ``registry/bootstrap.py``.
+
+A command loads aggregates, lets the domain decide, saves all new events atomically
+(:meth:`Registry.commit`) and returns :class:`Saved`: the notification id of its last event, so
+the caller can wait until the views have seen it (read your writes), and whatever the caller
+needs back.
+"""
 
 from __future__ import annotations
 
-from .certificates import CertificateCommands
-from .keys import KeyCommands
-from .programmes import ProgrammeCommands
-from .tokens import TokenCommands
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, Mapper
+from eventsourcing.utils import Environment, EnvType
+
+from ..domain.errors import NotFound
+from ..domain.grading import GradeWeights
+from .mapper import RegistryMapper
+from .personal import PersonalStore
+from .transcodings import DateAsISO
+
+A = TypeVar("A", bound=Aggregate)
 
 
-class Registry(CertificateCommands, TokenCommands, KeyCommands, ProgrammeCommands):
-    name = "Registry"
+@dataclass(frozen=True)
+class Saved:
+    position: int
+    value: Any = None
+
+
+class Registry(Application[UUID]):
+    name = "Registry"  # the store's tables and the views' tracking names depend on it
+
+    def __init__(
+        self,
+        env: EnvType,
+        *,
+        personal_store_factory: Callable[[Application[UUID]], PersonalStore],
+        now: Callable[[], datetime],
+        today: Callable[[], date],
+        iin_key: bytes,
+        grade_weights: GradeWeights = GradeWeights(),
+    ) -> None:
+        self._personal_store_factory = personal_store_factory
+        self.now = now
+        self.today = today
+        self._iin_key = iin_key
+        self.grade_weights = grade_weights
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only what we pass: the process environment must not change persistence by accident
+        # (eventsourcing would otherwise read REGISTRY_* and plain variables).
+        return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        self.personal_store = self._personal_store_factory(self)
+        self.personal_store.create_table()
+        transcoder = self.factory.transcoder()
+        assert isinstance(transcoder, JSONTranscoder)
+        self.register_transcodings(transcoder)
+        return RegistryMapper(transcoder, self.personal_store, self.now)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def commit(self, *aggregates: Aggregate | None, value: Any = None) -> Saved:
+        """Save the aggregates' new events atomically; where the last one stands, and
+        ``value`` (what the caller needs back)."""
+        recordings = self.save(*aggregates)
+        ids = [r.notification.id for r in recordings]
+        return Saved(max(ids) if ids else self.last_notification_id(), value)
+
+    def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        """The aggregate; ``NotFound`` ("<what> does not exist.") if absent or of another
+        kind."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what} does not exist.") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{what} does not exist.")
+        return aggregate
+
+    def singleton(self, cls: type[A], aggregate_id: UUID) -> A:
+        """A registry-wide aggregate (proctoring, the key ring), new if never saved."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return cls()
+        assert isinstance(aggregate, cls)
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def iin_digest(self, iin: str) -> str:
+        """The keyed hash an IIN is indexed by (the IIN itself is personal data)."""
+        return hmac.new(self._iin_key, iin.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def last_notification_id(self) -> int:
+        """The position of the newest event (PostgreSQL's ids may have gaps: not a count)."""
+        return self.recorder.max_notification_id() or 0

@@ -35,16 +35,15 @@ from ..projections.statistics import GLOBAL, counters, month_scope, mooc_scope
 from ..projections.store import ProjectionStore, ViewNotReady
 from ..retry import full_jitter
 from ..storage.errors import unavailable_reason
-from .base import Saved
+from .commands import Commands
 from .context import CommandContext, command_context
-from .registry import Registry
+from .registry import Registry, Saved
 
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
 
-# Signs certificates and checks tokens; implemented by registry.signing, injected by bootstrap.
-Signer = Callable[[str, str, str, int, date], tuple[str, str]]
+# Checks certificate tokens; implemented by registry.signing, injected by bootstrap.
 # (token, JWKS) → (number, kid, issue date, full name) of a well-signed token; ValueError
 # otherwise.
 SignatureCheck = Callable[[str, Doc], tuple[str, str, date, str]]
@@ -104,36 +103,36 @@ class RegistryService:
     def __init__(
         self,
         app: Registry,
+        commands: Commands,
         views: ProjectionStore,
         board: PositionBoard,
         *,
-        sign: Signer,
         check_signature: SignatureCheck,
         prompt: Callable[[], None] | None = None,
         wait_seconds: float = 5.0,
     ) -> None:
         self.app = app
+        self.commands = commands
         self.views = views
         self.board = board
         self.prompt = prompt or (lambda: None)
         self.wait_seconds = wait_seconds
-        self.sign = sign
         self._check_signature = check_signature
         self._lock = threading.Lock()
         self.write_problem: str | None = None  # why the last command could not be stored
 
     # -- commands ------------------------------------------------------------------------
 
-    def execute(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Saved:
-        """Store ``command(app)``'s events in ``ctx``: lost races are retried, then answered
-        CONFLICT; a store that cannot take writes answers UNAVAILABLE. Does not wait for the
-        views (the caller does, without holding a thread: ``board.wait_async``)."""
+    def execute(self, ctx: CommandContext, command: Callable[[Commands], Saved]) -> Saved:
+        """Store ``command(commands)``'s events in ``ctx``: lost races are retried, then
+        answered CONFLICT; a store that cannot take writes answers UNAVAILABLE. Does not wait
+        for the views (the caller does, without holding a thread: ``board.wait_async``)."""
         deadline = time.monotonic() + self.CONFLICT_BUDGET
         saved: Saved | None = None
         for attempt in range(1, self.CONFLICT_ATTEMPTS + 1):
             try:
                 with command_context(ctx):
-                    saved = command(self.app)
+                    saved = command(self.commands)
                 break
             except IntegrityError:
                 pause = full_jitter(attempt, base=self.CONFLICT_BASE, cap=self.CONFLICT_CAP)
@@ -153,7 +152,7 @@ class RegistryService:
         self.prompt()
         return saved
 
-    def run(self, ctx: CommandContext, command: Callable[[Registry], Saved]) -> Any:
+    def run(self, ctx: CommandContext, command: Callable[[Commands], Saved]) -> Any:
         """``execute``, then wait (bounded) until the views show the write, so the answer and
         any later query see it (SPEC §2). Returns the command's value (the key of what it
         created or changed); ``last_consistency`` says whether the views caught up."""
@@ -188,13 +187,13 @@ class RegistryService:
     def erase_personal_data(self, ctx: CommandContext, learner_id: UUID, reason: str) -> str:
         """Erase a learner's personal data (SPEC §10); once the views have forgotten it too,
         the back-end drops its leftover copies. Returns the learner id."""
-        erased: str = self.run(ctx, lambda app: app.erase_personal_data(learner_id=learner_id,
-                                                                        reason=reason))
+        erased: str = self.run(ctx, lambda cmd: cmd.learners.erase_personal_data(
+            learner_id=learner_id, reason=reason))
         self.app.personal_store.scrub()
         return erased
 
     def seed(self) -> None:
-        self.run(CommandContext("registry", "system"), lambda app: app.seed_platforms())
+        self.run(CommandContext("registry", "system"), lambda cmd: cmd.platforms.seed())
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -322,7 +321,7 @@ class RegistryService:
     def authenticate(self, secret: str) -> Principal:
         """The caller a bearer token stands for; ``Unauthenticated`` (unknown, expired,
         revoked, or a sign-in the identity provider's rules refuse) otherwise."""
-        return self.app.authenticate(secret)
+        return self.commands.tokens.authenticate(secret)
 
     # -- keys and verification (public) ----------------------------------------------------
 

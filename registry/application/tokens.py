@@ -22,13 +22,12 @@ from eventsourcing.utils import get_topic
 
 from ..domain.access import ApiToken, Principal, Role
 from ..domain.errors import InvalidInput, NotFound, Unauthenticated
-from ..domain.learners import IinClaim
 from ..domain.materials import DisciplineMaterials
 from ..domain.moocs import Mooc
 from ..domain.teaching import DisciplineTeaching
 from ..domain.text import check_code
-from .base import Saved
 from .learners import LearnerCommands
+from .registry import Registry, Saved
 
 CACHE_SECONDS = 0.5  # how stale a process's view of a token may be (revocation takes effect)
 CACHE_ENTRIES = 4096
@@ -90,93 +89,91 @@ class _TokenCache:
         return token
 
 
-class TokenCommands(LearnerCommands):
-    oidc: OidcSignIn | None = None  # set by the composition root when OIDC is configured
-    token_lifetime_days: int = 0  # REGISTRY_TOKEN_LIFETIME_DAYS; 0: tokens never expire
-
-    @property
-    def _token_cache(self) -> _TokenCache:
-        cache: _TokenCache | None = self.__dict__.get("_tokens_cached")
-        if cache is None:
-            cache = self.__dict__.setdefault("_tokens_cached", _TokenCache(CACHE_SECONDS))
-        return cache
+class TokenCommands:
+    def __init__(self, app: Registry, *, learners: LearnerCommands,
+                 oidc: OidcSignIn | None = None, lifetime_days: int = 0) -> None:
+        self.app = app
+        self.learners = learners
+        self.oidc = oidc  # the university's sign-in, when OIDC is configured
+        self.lifetime_days = lifetime_days  # REGISTRY_TOKEN_LIFETIME_DAYS; 0: never expire
+        self._cache = _TokenCache(CACHE_SECONDS)
 
     # -- commands ------------------------------------------------------------------------
 
-    def create_token(self, *, name: str, role: Role, learner_id: UUID | None,
-                     faculty: str | None = None, courses: list[str] | None = None,
-                     expires_on: date | None = None, never_expires: bool = False) -> Saved:
+    def create(self, *, name: str, role: Role, learner_id: UUID | None,
+               faculty: str | None = None, courses: list[str] | None = None,
+               expires_on: date | None = None, never_expires: bool = False) -> Saved:
         """A new bearer token: returned once (as the value), stored only as its SHA-256.
         Without ``expires_on`` it expires after the configured lifetime (if any)."""
         if learner_id is not None:
-            self.get_learner(learner_id)
+            self.learners.get(learner_id)
         for code in courses or []:
             self.check_course_exists(code)
-        today = self.today()
-        if expires_on is None and not never_expires and self.token_lifetime_days > 0:
-            expires_on = today + timedelta(days=self.token_lifetime_days)
+        today = self.app.today()
+        if expires_on is None and not never_expires and self.lifetime_days > 0:
+            expires_on = today + timedelta(days=self.lifetime_days)
         secret = "det_" + secrets.token_urlsafe(32)
         token = ApiToken.create(token_sha256=token_digest(secret), name=name, role=role,
                                 learner_id=learner_id, faculty=faculty, courses=courses,
                                 expires_on=expires_on, today=today)
-        return self._save(token, value=secret)
+        return self.app.commit(token, value=secret)
 
     def check_course_exists(self, code: str) -> None:
         """A teacher token teaches MOOCs and disciplines the registry knows (SPEC §4)."""
         code = check_code(code, "course")
         known = (Mooc.create_id(code), DisciplineMaterials.create_id(code),
                  DisciplineTeaching.create_id(code))
-        if not any(self._exists(aggregate_id) for aggregate_id in known):
+        if not any(self.app.exists(aggregate_id) for aggregate_id in known):
             raise NotFound(
                 f"{code} is not in the registry: no MOOC or discipline has that code. Draft "
                 "the MOOC, or record the discipline's teaching materials or teaching "
                 "platform, first.", course=code)
 
-    def revoke_token(self, ref: str) -> Saved:
+    def revoke(self, ref: str) -> Saved:
         """Revoke the token ``ref`` names (its id or a unique prefix). The value: the token's
         id and whether it was already revoked (then nothing is recorded)."""
-        token = self.find_token(ref)
-        revoked_now = token.revoke(at=self._now())
-        saved = self._save(token if revoked_now else None, value=(token.id, not revoked_now))
-        self._token_cache.clear()  # this process refuses it at once; others within the TTL
+        token = self.find(ref)
+        revoked_now = token.revoke(at=self.app.now())
+        saved = self.app.commit(token if revoked_now else None, value=(token.id, not revoked_now))
+        self._cache.clear()  # this process refuses it at once; others within the TTL
         return saved
 
     # -- queries -------------------------------------------------------------------------
 
-    def token_ids(self) -> list[UUID]:
+    def ids(self) -> list[UUID]:
         """Every token's id, oldest first (the store's ``ApiToken.Created`` events)."""
         topic = get_topic(ApiToken.Created)
         ids: list[UUID] = []
         start: int | None = None
         while True:
-            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic],
+            page = self.app.recorder.select_notifications(start=start, limit=500, topics=[topic],
                                                       inclusive_of_start=start is None)
             ids.extend(UUID(str(n.originator_id)) for n in page)
             if len(page) < 500:
                 return ids
             start = page[-1].id
 
-    def find_token(self, ref: str) -> ApiToken:
+    def find(self, ref: str) -> ApiToken:
         """A token by its id, or by a prefix of it that only one token has."""
         wanted = ref.strip().lower()
         if len(wanted) < MIN_ID_PREFIX:
             raise InvalidInput(f"A token id (or at least {MIN_ID_PREFIX} of its first "
                                "characters) is needed; see 'registry token list'.")
-        matches = [tid for tid in self.token_ids() if str(tid).startswith(wanted)]
+        matches = [tid for tid in self.ids() if str(tid).startswith(wanted)]
         if not matches:
             raise NotFound(f"No token has the id {ref!r}; see 'registry token list'.")
         if len(matches) > 1:
             raise InvalidInput(f"{ref!r} is the start of {len(matches)} token ids "
                                f"({', '.join(str(m) for m in matches)}); give more of it.")
-        token: ApiToken = self._get(ApiToken, matches[0], f"Token {ref}")
+        token: ApiToken = self.app.load(ApiToken, matches[0], f"Token {ref}")
         return token
 
-    def list_tokens(self) -> list[Doc]:
+    def list_all(self) -> list[Doc]:
         """What an operator may know of each token: never its secret, nor the secret's hash."""
         docs = []
-        for token_id in self.token_ids():
-            events: list[Any] = list(self.events.get(token_id))
-            token = self._get(ApiToken, token_id, f"Token {token_id}")
+        for token_id in self.ids():
+            events: list[Any] = list(self.app.events.get(token_id))
+            token = self.app.load(ApiToken, token_id, f"Token {token_id}")
             meta = getattr(events[0], "meta", None) or {}
             docs.append({
                 "id": str(token.id), "name": token.holder_name, "role": token.role.value,
@@ -194,13 +191,13 @@ class TokenCommands(LearnerCommands):
         """The caller a bearer token stands for; ``Unauthenticated`` saying why not."""
         if self.oidc is not None and self.oidc.looks_like_jwt(secret):
             return self._oidc_principal(secret)
-        token = self._token_cache.get(token_digest(secret),
-                                      lambda: self._load_token(token_digest(secret)))
+        token = self._cache.get(token_digest(secret),
+                                lambda: self._load_token(token_digest(secret)))
         if token is None:
             raise Unauthenticated(
                 "This bearer token is not known to the registry: check that it was copied "
                 "whole, or create one with 'registry token create'.", reason="unknown")
-        token.check_usable(self.today())
+        token.check_usable(self.app.today())
         return token.principal
 
     def principal_for(self, secret: str) -> Principal | None:
@@ -212,7 +209,7 @@ class TokenCommands(LearnerCommands):
 
     def _load_token(self, digest: str) -> ApiToken | None:
         try:
-            aggregate: Any = self.repository.get(ApiToken.create_id(digest))
+            aggregate: Any = self.app.repository.get(ApiToken.create_id(digest))
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, ApiToken) else None
@@ -222,7 +219,7 @@ class TokenCommands(LearnerCommands):
         identity = self.oidc.identify(jwt)
         learner_id = None
         if identity.role is Role.LEARNER:
-            learner_id = self.learner_by_iin(identity.learner_key or "")
+            learner_id = self.learners.by_iin(identity.learner_key or "")
             if learner_id is None:
                 raise Unauthenticated(
                     f"No learner in the registry has the IIN in this sign-in's "
@@ -230,15 +227,3 @@ class TokenCommands(LearnerCommands):
                     "that IIN) first.", reason="unknown-learner")
         return Principal(name=f"oidc:{identity.subject}", role=identity.role,
                          learner_id=learner_id)
-
-    def learner_by_iin(self, iin: str) -> UUID | None:
-        """The learner registered with this IIN (through its claim: no personal data read)."""
-        if not (len(iin) == 12 and iin.isdigit()):
-            return None
-        try:
-            claim: Any = self.repository.get(IinClaim.create_id(self.iin_digest(iin)))
-        except AggregateNotFoundError:
-            return None
-        learner_id: UUID = claim.learner_id
-        return learner_id
-

@@ -58,7 +58,7 @@ async def download(request: Request) -> Response:
         check_may_read_package(principal, [r["faculty"] for r in refs])  # type: ignore[arg-type]
     except DomainError as refusal:
         return _refusal(refusal)
-    stored = await run_in_threadpool(container.app.documents.info, sha256)
+    stored = await run_in_threadpool(container.documents.info, sha256)
     if stored is None:  # pragma: no cover - an event names a file the store lost
         return _not_found()
     etag = f'"{sha256}"'
@@ -73,7 +73,7 @@ async def download(request: Request) -> Response:
     allowed = [r for r in refs if _visible(principal, r["faculty"])]
     headers["Content-Disposition"] = content_disposition(allowed[0]["filename"])
     headers["Content-Length"] = str(stored.size)
-    return StreamingResponse(container.app.documents.chunks(sha256),
+    return StreamingResponse(container.documents.chunks(sha256),
                              media_type=stored.media_type, headers=headers)
 
 

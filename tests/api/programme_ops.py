@@ -50,7 +50,7 @@ SAMPLES = {
 
 
 def faculty_token(api: Api, faculty: str | None = FACULTY, name: str = "Dean's office") -> str:
-    secret: str = api.container.service.run(ADMIN, lambda app: app.create_token(
+    secret: str = api.container.service.run(ADMIN, lambda cmd: cmd.tokens.create(
         name=name, role=Role.FACULTY, learner_id=None, faculty=faculty))
     return secret
 

@@ -120,18 +120,19 @@ def get_pdf(api: Api, number: str) -> bytes:
 
 def certificate_for(service: RegistryService, name: str, title: str,
                     code: str = "LONG-101") -> dict[str, Any]:
-    service.run(ADMIN, lambda app: app.draft_mooc(
+    service.run(ADMIN, lambda cmd: cmd.moocs.draft(
         code=code, title=LocalizedText(kk=title, en="Kazakh literature"), language="kk",
         credits=5, hours=150, department="Philology"))
-    service.run(ADMIN, lambda app: app.submit_mooc_for_review(code))
-    service.run(ADMIN, lambda app: app.record_expert_review(
+    service.run(ADMIN, lambda cmd: cmd.moocs.submit_for_review(code))
+    service.run(ADMIN, lambda cmd: cmd.moocs.record_expert_review(
         code=code, passed=True, reviewer="Prof. Ахметова", remarks=None))
-    service.run(ADMIN, lambda app: app.record_approbation(code=code, passed=True, remarks="ok"))
-    service.run(ADMIN, lambda app: app.publish_mooc(code=code, platform_code="moocs.kz"))
-    learner_id = service.run(ADMIN, lambda app: app.register_learner(
+    service.run(ADMIN, lambda cmd: cmd.moocs.record_approbation(code=code, passed=True,
+                                                                remarks="ok"))
+    service.run(ADMIN, lambda cmd: cmd.moocs.publish(code=code, platform_code="moocs.kz"))
+    learner_id = service.run(ADMIN, lambda cmd: cmd.learners.register(
         full_name=name, email=None, iin=None, full_name_latin="Aliya-Madina Kurmanova"))
-    key = service.run(ADMIN, lambda app: app.enroll(learner_id=uuid.UUID(learner_id),
-                                                    mooc_code=code))
+    key = service.run(ADMIN, lambda cmd: cmd.enrollments.enroll(learner_id=uuid.UUID(learner_id),
+                                                                mooc_code=code))
     enrollment = service.doc("enrollments", key)
     return issued(service, examined(service, scored(service, enrollment)))
 
@@ -274,9 +275,9 @@ def test_a_revoked_certificate_says_so_in_three_languages(api: Api) -> None:
 def test_a_superseded_certificate_says_so_and_names_its_successor(api: Api) -> None:
     service = api.container.service
     cert = certified(service)
-    new_number = service.run(ADMIN, lambda app: app.reissue_certificate(
+    new_number = service.run(ADMIN, lambda cmd: cmd.certificates.reissue(
         number=cert["number"], full_name="Әлия Ғабитқызы Құрманова-Сейітова",
-        reason="name corrected", sign=service.sign))
+        reason="name corrected"))
     old = flat(text_of(save("superseded", get_pdf(api, cert["number"]))))
     for word in ("АУЫСТЫРЫЛҒАН", "ЗАМЕНЁН", "SUPERSEDED"):
         assert word in old

@@ -28,7 +28,7 @@ def at(clock: FixedClock, day: str) -> None:
 def rotate(api: Api) -> str:
     container = api.container
     key = container.keys.create_key()
-    container.service.run(OPERATOR, lambda app: app.activate_key(key.kid, key.public_jwk))
+    container.service.run(OPERATOR, lambda cmd: cmd.keys.activate(key.kid, key.public_jwk))
     return key.kid
 
 
@@ -104,7 +104,7 @@ def test_a_compromised_key_revokes_what_it_signed_from_that_day(
                             "mode": "ON_CAMPUS"}}, token=admin), "recordFinalExam")
     during = ok(api(ISSUE, {"input": {"enrollmentId": enrollment["id"]}}, token=admin),
                 "issueCertificate")
-    api.container.service.run(OPERATOR, lambda app: app.compromise_key(
+    api.container.service.run(OPERATOR, lambda cmd: cmd.keys.compromise(
         kid, date(2026, 6, 18), "laptop stolen"))
     assert verdict(api, token=before["token"])["status"] == "VALID"
     revoked = verdict(api, token=during["token"])

@@ -49,9 +49,9 @@ def test_staff_list_any_learners_certificates_newest_first_whatever_their_status
 ) -> None:
     service = api.container.service
     first = certified(service)
-    reissued = service.run(ADMIN, lambda app: app.reissue_certificate(
+    reissued = service.run(ADMIN, lambda cmd: cmd.certificates.reissue(
         number=first["number"], full_name="Әлия Ғабитқызы Құрманова-Сейітова",
-        reason="name corrected", sign=service.sign))
+        reason="name corrected"))
     for role in ("inet", "auditor", "admin"):
         body = api(CERTIFICATES_OF, {"id": first["learnerId"]}, token=api.token(role))
         page = body["data"]["learner"]["certificates"]

@@ -155,7 +155,7 @@ def test_the_same_file_in_two_packages_is_stored_once(api: Api) -> None:
     content = filesamples.pdf("shared")
     ok(attach(api, dean, one, "TIMETABLE", content=content), "attachDocument")
     ok(attach(api, dean, two, "TIMETABLE", content=content), "attachDocument")
-    store = api.container.app.documents
+    store = api.container.documents
     sha = hashlib.sha256(content).hexdigest()
     info = store.info(sha)
     assert info is not None and info.size == len(content)
@@ -451,7 +451,7 @@ def test_every_refused_upload_has_its_code_and_stores_nothing(
     if case.content:
         sha = hashlib.sha256(case.content).hexdigest()
         if case.code != "INVALID_TRANSITION" or sha not in _stored(api):
-            assert api.container.app.documents.info(sha) is None or sha in _stored(api)
+            assert api.container.documents.info(sha) is None or sha in _stored(api)
 
 
 def _stored(api: Api) -> set[str]:
@@ -465,7 +465,7 @@ def test_a_refused_upload_leaves_no_file_behind(api: Api, packages: Packages) ->
     body = upload(api, {"input": {"submissionId": packages.submitted, "kind": "CURRICULUM"}},
                   "c.pdf", content, token=packages.tokens["faculty"])
     assert refused(body)["extensions"]["code"] == "INVALID_TRANSITION"
-    assert api.container.app.documents.info(hashlib.sha256(content).hexdigest()) is None
+    assert api.container.documents.info(hashlib.sha256(content).hexdigest()) is None
 
 
 # -- reads and lists --------------------------------------------------------------------------

@@ -177,17 +177,17 @@ def _issue(service: Any, ctx: Any, *, full_name: str, mooc_code: str) -> Issued:
     from registry.domain.enrollments import ExamMode
     from registry.domain.grading import ScoreComponent
 
-    learner_id = UUID(service.run(ctx, lambda app: app.register_learner(
+    learner_id = UUID(service.run(ctx, lambda cmd: cmd.learners.register(
         full_name=full_name, email=None, iin=None, full_name_latin=None)))
-    enrollment_id = UUID(service.run(ctx, lambda app: app.enroll(
+    enrollment_id = UUID(service.run(ctx, lambda cmd: cmd.enrollments.enroll(
         learner_id=learner_id, mooc_code=mooc_code)))
     for component in ScoreComponent:
-        service.run(ctx, lambda app, component=component: app.record_score(
+        service.run(ctx, lambda cmd, component=component: cmd.enrollments.record_score(
             enrollment_id=enrollment_id, component=component, points=88, reason=None))
-    service.run(ctx, lambda app: app.record_final_exam(
+    service.run(ctx, lambda cmd: cmd.enrollments.record_final_exam(
         enrollment_id=enrollment_id, points=91, mode=ExamMode.ON_CAMPUS))
-    number = service.run(ctx, lambda app: app.issue_certificate(
-        enrollment_id=enrollment_id, sign=service.sign))
+    number = service.run(ctx, lambda cmd: cmd.certificates.issue(
+        enrollment_id=enrollment_id))
     return _issued(service, number)
 
 
@@ -199,8 +199,8 @@ def _issued(service: Any, number: str) -> Issued:
 
 def _reissue(service: Any, ctx: Any, old: Issued, *, full_name: str, reason: str) -> Issued:
     """A correction: the new certificate supersedes ``old``."""
-    number = service.run(ctx, lambda app: app.reissue_certificate(
-        number=old.number, full_name=full_name, reason=reason, sign=service.sign))
+    number = service.run(ctx, lambda cmd: cmd.certificates.reissue(
+        number=old.number, full_name=full_name, reason=reason))
     return _issued(service, number)
 
 
@@ -209,13 +209,13 @@ def _publish_mooc(service: Any, ctx: Any, code: str) -> None:
 
     title = LocalizedText(kk="Қазақ әдебиетінің тарихы", ru="История казахской литературы",
                           en="History of Kazakh literature")
-    service.run(ctx, lambda app: app.draft_mooc(
+    service.run(ctx, lambda cmd: cmd.moocs.draft(
         code=code, title=title, language="kk", credits=5, hours=150, department=None))
-    service.run(ctx, lambda app: app.submit_mooc_for_review(code))
-    service.run(ctx, lambda app: app.record_expert_review(
+    service.run(ctx, lambda cmd: cmd.moocs.submit_for_review(code))
+    service.run(ctx, lambda cmd: cmd.moocs.record_expert_review(
         code=code, passed=True, reviewer="Expert", remarks=None))
-    service.run(ctx, lambda app: app.record_approbation(code=code, passed=True, remarks=None))
-    service.run(ctx, lambda app: app.publish_mooc(code=code, platform_code="moocs.kz"))
+    service.run(ctx, lambda cmd: cmd.moocs.record_approbation(code=code, passed=True, remarks=None))
+    service.run(ctx, lambda cmd: cmd.moocs.publish(code=code, platform_code="moocs.kz"))
 
 
 def _forge(token: str, name: str) -> str:
@@ -260,7 +260,7 @@ def live_registry() -> Iterator[LiveRegistry]:
         _publish_mooc(service, ctx, "KAZLIT-101")
         valid = _issue(service, ctx, full_name=KAZAKH_NAME, mooc_code="KAZLIT-101")
         revoked = _issue(service, ctx, full_name=OTHER_NAME, mooc_code="KAZLIT-101")
-        service.run(ctx, lambda app: app.revoke_certificate(
+        service.run(ctx, lambda cmd: cmd.certificates.revoke(
             number=revoked.number, reason=REVOCATION_REASON))
         superseded = _issue(service, ctx, full_name="Ержан Болатович Сейтов",
                             mooc_code="KAZLIT-101")

@@ -101,7 +101,7 @@ def test_verify_asks_the_server_for_the_status_when_told(
 ) -> None:
     cert = issue_one(data_dir)
     container = build(Settings.from_env())
-    container.service.run(__import__("support").ADMIN, lambda app: app.revoke_certificate(
+    container.service.run(__import__("support").ADMIN, lambda cmd: cmd.certificates.revoke(
         number=cert["number"], reason="Issued in error"))
 
     def fake_http(url: str, body: dict[str, Any] | None = None) -> Any:

@@ -37,7 +37,7 @@ class ProgrammeStorageCase(StorageCase):
     """Abstract: subclasses provide ``settings`` for one back-end."""
 
     def create(self, registry: Container, disciplines: tuple[str, ...] = ("Civil law",)) -> str:
-        key: str = registry.service.run(AS_DEAN, lambda app: app.create_program_submission(
+        key: str = registry.service.run(AS_DEAN, lambda cmd: cmd.programmes.create(
             actor=DEAN, title="LLM for practitioners", program_type="OTHER", faculty=FACULTY,
             start_date=date(2026, 10, 1), disciplines=list(disciplines)))
         return key
@@ -49,14 +49,14 @@ class ProgrammeStorageCase(StorageCase):
             has_distance_learning_part=marks.get("part"),  # type: ignore[arg-type]
             registration_number=marks.get("number"))  # type: ignore[arg-type]
         staged = stage_upload(io.BytesIO(content), f"{kind}.pdf", max_bytes=25 * 1024 * 1024)
-        registry.service.run(AS_DEAN, lambda app: app.attach_document(
+        registry.service.run(AS_DEAN, lambda cmd: cmd.programmes.attach_document(
             actor=DEAN, submission_id=uuid.UUID(key), attachment=attachment, staged=staged))
 
     # -- the document store ---------------------------------------------------------------
 
     def test_a_document_is_stored_once_in_chunks_and_read_back(self,
                                                                registry: Container) -> None:
-        store = registry.app.documents
+        store = registry.documents
         content = big_pdf(2 * CHUNK_BYTES + 12345)
         staged = stage_upload(io.BytesIO(content), "big.pdf", max_bytes=len(content))
         assert store.info(staged.sha256) is None
@@ -78,7 +78,7 @@ class ProgrammeStorageCase(StorageCase):
         def put() -> None:
             try:
                 staged = stage_upload(io.BytesIO(content), "x.pdf", max_bytes=len(content))
-                registry.app.documents.put(staged)
+                registry.documents.put(staged)
             except BaseException as error:  # pragma: no cover - reported below
                 errors.append(error)
 
@@ -89,7 +89,7 @@ class ProgrammeStorageCase(StorageCase):
             t.join()
         assert not errors
         sha = hashlib.sha256(content).hexdigest()
-        assert b"".join(registry.app.documents.chunks(sha)) == content
+        assert b"".join(registry.documents.chunks(sha)) == content
 
     # -- the package's commands -------------------------------------------------------------
 
@@ -97,7 +97,7 @@ class ProgrammeStorageCase(StorageCase):
         key = self.create(registry)
         before = event_count(registry)
         with pytest.raises(SubmissionIncomplete):
-            registry.service.run(AS_DEAN, lambda app: app.submit_program(
+            registry.service.run(AS_DEAN, lambda cmd: cmd.programmes.submit(
                 actor=DEAN, submission_id=uuid.UUID(key)))
         assert event_count(registry) == before
         for kind in DocumentKind:
@@ -108,9 +108,9 @@ class ProgrammeStorageCase(StorageCase):
                 self.attach(registry, key, kind.value, filesamples.pdf(kind.value),
                             number="DIR-9" if kind is DocumentKind.VICE_RECTOR_ORDER else None)
         self.attach(registry, key, "TIMETABLE", filesamples.pdf("timetable v2"))
-        registry.service.run(AS_DEAN, lambda app: app.submit_program(
+        registry.service.run(AS_DEAN, lambda cmd: cmd.programmes.submit(
             actor=DEAN, submission_id=uuid.UUID(key)))
-        registry.service.run(ADMIN, lambda app: app.accept_program(
+        registry.service.run(ADMIN, lambda cmd: cmd.programmes.accept(
             submission_id=uuid.UUID(key)))
         doc = registry.service.doc("program_submissions", key)
         assert doc["status"] == "ACCEPTED" and doc["missing"] == []
@@ -118,12 +118,12 @@ class ProgrammeStorageCase(StorageCase):
         timetable = [v for v in doc["versions"] if v["kind"] == "TIMETABLE"]
         assert [v["version"] for v in timetable] == [1, 2]
         for version in doc["versions"]:
-            stored = b"".join(registry.app.documents.chunks(version["sha256"]))
+            stored = b"".join(registry.documents.chunks(version["sha256"]))
             assert hashlib.sha256(stored).hexdigest() == version["sha256"]
         refs = registry.service.find("program_documents", {"sha256": timetable[0]["sha256"]})
         assert [r["submissionId"] for r in refs] == [key]
         with pytest.raises(InvalidTransition):
-            registry.service.run(ADMIN, lambda app: app.return_program(
+            registry.service.run(ADMIN, lambda cmd: cmd.programmes.return_to_faculty(
                 submission_id=uuid.UUID(key), reason="too late"))
 
     def test_another_faculty_is_refused_and_nothing_is_stored(self,
@@ -137,11 +137,11 @@ class ProgrammeStorageCase(StorageCase):
                                         registration_number=None)
         before = event_count(registry)
         with pytest.raises(Forbidden):
-            registry.service.run(AS_DEAN, lambda app: app.attach_document(
+            registry.service.run(AS_DEAN, lambda cmd: cmd.programmes.attach_document(
                 actor=other, submission_id=uuid.UUID(key), attachment=attachment,
                 staged=staged))
         assert event_count(registry) == before
-        assert registry.app.documents.info(staged.sha256) is None
+        assert registry.documents.info(staged.sha256) is None
 
     def test_a_restart_and_a_second_process_see_the_documents(
         self, settings: Settings, clock: FixedClock
@@ -154,7 +154,7 @@ class ProgrammeStorageCase(StorageCase):
             self.attach(first, key, "COST_ESTIMATE", content)
             assert second.wait_for_views(first.app.last_notification_id()).current
             (version,) = second.service.doc("program_submissions", key)["documents"]
-            assert b"".join(second.app.documents.chunks(version["sha256"])) == content
+            assert b"".join(second.documents.chunks(version["sha256"])) == content
         finally:
             first.close()
             second.close()
@@ -162,7 +162,7 @@ class ProgrammeStorageCase(StorageCase):
         try:
             doc = third.service.doc("program_submissions", key)
             sha = doc["documents"][0]["sha256"]
-            assert b"".join(third.app.documents.chunks(sha)) == content
+            assert b"".join(third.documents.chunks(sha)) == content
         finally:
             third.close()
 
@@ -175,7 +175,7 @@ class ProgrammeStorageCase(StorageCase):
                                          "syllabus_complex_uploaded": None,
                                          "der_uploaded": None}
             values.update(kw)
-            registry.service.run(ADMIN, lambda app: app.record_teaching_materials(
+            registry.service.run(ADMIN, lambda cmd: cmd.materials.record(
                 MaterialsRecord.checked(**values)))  # type: ignore[arg-type]
 
         record(title="Civil law")

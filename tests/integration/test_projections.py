@@ -38,7 +38,7 @@ from registry.projections.tables import ViewTable, hidden
 
 def draft(service: Any, code: str, title: str = "A course") -> None:
     """Store a draft without waiting for the views (they may be stopped)."""
-    service.execute(ADMIN, lambda app: app.draft_mooc(
+    service.execute(ADMIN, lambda cmd: cmd.moocs.draft(
         code=code, title=LocalizedText(en=title), language="en", credits=3, hours=None,
         department=None))
 
@@ -192,8 +192,8 @@ class ProjectionCase(StorageCase):
             service = container.service
             published_mooc(service, "BOOM-1")
             enrollment = examined(service, scored(service, enrolled(service, "BOOM-1")))
-            number = service.run(ADMIN, lambda app: app.issue_certificate(
-                enrollment_id=uuid.UUID(enrollment["id"]), sign=service.sign))
+            number = service.run(ADMIN, lambda cmd: cmd.certificates.issue(
+                enrollment_id=uuid.UUID(enrollment["id"])))
             assert service.last_consistency is not None
             assert service.last_consistency.views == ("certificates",)
             # The write is stored; the other views go on; the stopped one is reported.
@@ -248,7 +248,7 @@ container = build(settings, poll_interval=0.01)
 published_mooc(container.service, "CRASH-1")
 for i in range(100_000):
     learner = registered(container.service, f"Тыңдаушы {{i}}")
-    container.service.run(ADMIN, lambda app: app.enroll(
+    container.service.run(ADMIN, lambda cmd: cmd.enrollments.enroll(
         learner_id=uuid.UUID(learner["id"]), mooc_code="CRASH-1"))
     print(i, flush=True)
 """

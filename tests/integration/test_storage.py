@@ -65,13 +65,13 @@ class RegistryStorageCase(StorageCase):
     ) -> None:
         first = build(settings, clock, poll_interval=0.05)
         certificate = certified(first.service)
-        kid = first.app.key_ring().active.kid  # type: ignore[union-attr]
+        kid = first.commands.keys.ring().active.kid  # type: ignore[union-attr]
         events = event_count(first)
         first.close()
 
         second = build(settings, clock, poll_interval=0.05)
         try:
-            assert second.app.key_ring().active.kid == kid  # type: ignore[union-attr]
+            assert second.commands.keys.ring().active.kid == kid  # type: ignore[union-attr]
             assert event_count(second) == events  # seeding did not repeat
             assert second.service.certificate(certificate["number"]) == certificate
             assert second.service.verify_token(certificate["token"])["status"] == "VALID"
@@ -88,7 +88,7 @@ class RegistryStorageCase(StorageCase):
         first = build(settings, clock, poll_interval=0.05)
         before = certified(first.service, "ROT-1")
         key = first.keys.create_key()
-        first.service.run(ADMIN, lambda app: app.activate_key(key.kid, key.public_jwk))
+        first.service.run(ADMIN, lambda cmd: cmd.keys.activate(key.kid, key.public_jwk))
         after = certified(first.service, "ROT-2")
         first.close()
         second = build(settings, clock, poll_interval=0.05)
@@ -97,7 +97,7 @@ class RegistryStorageCase(StorageCase):
                 assert second.service.verify_token(cert["token"])["status"] == "VALID"
             assert after["kid"] == key.kid != before["kid"]
             assert len(second.service.jwks()["keys"]) == 2
-            assert second.app.key_ring().active.kid == key.kid  # type: ignore[union-attr]
+            assert second.commands.keys.ring().active.kid == key.kid  # type: ignore[union-attr]
         finally:
             second.close()
 
@@ -107,8 +107,8 @@ class RegistryStorageCase(StorageCase):
         assert first.daemon is not None
         first.daemon.stop()
         # Written while no projection runs: the views do not see it yet.
-        first.app.draft_mooc(code="LATE-1", title=LocalizedText(en="Late"), language="en",
-                             credits=3, hours=None, department=None)
+        first.commands.moocs.draft(code="LATE-1", title=LocalizedText(en="Late"), language="en",
+                                   credits=3, hours=None, department=None)
         assert first.service.get("moocs", "LATE-1") is None
         first.close()
 
@@ -150,10 +150,10 @@ class RegistryStorageCase(StorageCase):
         assert ordered == sorted(ordered, key=str.casefold)
         assert [d["fullName"] for d in service.find("learners", order_by="search", limit=1,
                                                      offset=1)] == ordered[1:2]
-        service.run(ADMIN, lambda app: app.set_online_proctoring(
+        service.run(ADMIN, lambda cmd: cmd.platforms.set_online_proctoring(
             available=True, system="Examus", effective_from=None))
         assert service.doc("settings", "proctoring")["changes"][0]["system"] == "Examus"
-        service.run(ADMIN, lambda app: app.use_teaching_platform(
+        service.run(ADMIN, lambda cmd: cmd.platforms.use_for_teaching(
             discipline="MBA-1", platform_code="dl.kaznu.kz", agreement=None))
         assert service.doc("teaching", "MBA-1")["platforms"] == [
             {"platformCode": "dl.kaznu.kz", "agreement": None}]
@@ -167,7 +167,7 @@ class RegistryStorageCase(StorageCase):
         with pytest.raises(AlreadyExists):
             published_mooc(service)
         with pytest.raises(InvalidTransition):
-            service.run(ADMIN, lambda app: app.submit_mooc_for_review("KAZLIT-101"))
+            service.run(ADMIN, lambda cmd: cmd.moocs.submit_for_review("KAZLIT-101"))
         assert event_count(registry) == before
 
     def test_an_iin_is_unique(self, registry: Container) -> None:
@@ -183,8 +183,8 @@ class RegistryStorageCase(StorageCase):
         actor = CommandContext(actor_name="Гүлнар (INET)", actor_role="inet",
                                on_behalf_of="Academic Committee")
         published_mooc(registry.service)
-        registry.service.run(actor, lambda app: app.set_online_proctoring(available=True,
-                                                                           system="Examus"))
+        registry.service.run(actor, lambda cmd: cmd.platforms.set_online_proctoring(
+            available=True, system="Examus"))
         last = registry.app.mapper.to_domain_event(self.stored_events(registry)[-1])
         meta = last.meta  # type: ignore[attr-defined]
         assert meta["actor_name"] == "Гүлнар (INET)"
@@ -218,7 +218,7 @@ class RegistryStorageCase(StorageCase):
                           if n.topic.endswith("Learner.Registered"))
         state_before = registered.state
         assert registry.app.personal_store.erase(json.loads(state_before)["personal_ref"])
-        learner = registry.app.get_learner(learner_id)
+        learner = registry.commands.learners.get(learner_id)
         assert learner.full_name == "" and learner.iin is None
         again = next(n for n in self.stored_events(registry)
                      if n.topic.endswith("Learner.Registered"))
@@ -249,7 +249,7 @@ class RegistryStorageCase(StorageCase):
         assert len(outcomes) == 6
         assert event_count(registry) - before == outcomes.count("ok") >= 1
         # Enrolled + three first scores + one event per correction that succeeded.
-        assert registry.app.get_enrollment(eid).version == 4 + outcomes.count("ok")
+        assert registry.commands.enrollments.get(eid).version == 4 + outcomes.count("ok")
 
     def test_a_lost_race_is_answered_conflict_after_retries(
         self, registry: Container, monkeypatch: pytest.MonkeyPatch
@@ -263,9 +263,9 @@ class RegistryStorageCase(StorageCase):
             calls.append(code)
             raise IntegrityError("simulated concurrent write")
 
-        monkeypatch.setattr(registry.app, "submit_mooc_for_review", always_loses)
+        monkeypatch.setattr(registry.commands.moocs, "submit_for_review", always_loses)
         with pytest.raises(Conflict):
-            registry.service.run(ADMIN, lambda app: app.submit_mooc_for_review("KAZLIT-101"))
+            registry.service.run(ADMIN, lambda cmd: cmd.moocs.submit_for_review("KAZLIT-101"))
         assert len(calls) == registry.service.CONFLICT_ATTEMPTS
 
 

@@ -64,20 +64,20 @@ class World:
 
 def register(service: RegistryService, name: str, *, latin: str | None, iin: str | None,
              email: str) -> str:
-    learner_id: str = service.run(ADMIN, lambda app: app.register_learner(
+    learner_id: str = service.run(ADMIN, lambda cmd: cmd.learners.register(
         full_name=name, email=email, iin=iin, full_name_latin=latin))
     return learner_id
 
 
 def enroll(service: RegistryService, learner_id: str, code: str) -> dict[str, Any]:
-    key = service.run(ADMIN, lambda app: app.enroll(learner_id=uuid.UUID(learner_id),
-                                                    mooc_code=code))
+    key = service.run(ADMIN, lambda cmd: cmd.enrollments.enroll(learner_id=uuid.UUID(learner_id),
+                                                                mooc_code=code))
     return service.doc("enrollments", key)
 
 
 def issue(service: RegistryService, enrollment_id: str) -> dict[str, Any]:
-    number = service.run(ADMIN, lambda app: app.issue_certificate(
-        enrollment_id=uuid.UUID(enrollment_id), sign=service.sign))
+    number = service.run(ADMIN, lambda cmd: cmd.certificates.issue(
+        enrollment_id=uuid.UUID(enrollment_id)))
     return service.doc("certificates", number)
 
 
@@ -90,24 +90,23 @@ def populate(service: RegistryService) -> World:
     b = register(service, B_NAME, latin=None, iin=None, email=B_EMAIL)
     dean = CommandContext(actor_name="Dean tester", actor_role="dean",
                           on_behalf_of=A_ON_BEHALF_OF)
-    service.run(dean, lambda app: app.verify_identity(learner_id=uuid.UUID(a),
-                                                      method="IN_PERSON"))
+    service.run(dean, lambda cmd: cmd.learners.verify_identity(learner_id=uuid.UUID(a),
+                                                               method="IN_PERSON"))
     committee = CommandContext(actor_name="INET tester", actor_role="inet",
                                on_behalf_of=PLATFORM_ON_BEHALF_OF)
-    service.run(committee, lambda app: app.set_online_proctoring(available=True,
-                                                                 system="Examus"))
+    service.run(committee, lambda cmd: cmd.platforms.set_online_proctoring(available=True,
+                                                                           system="Examus"))
     enrollment_a = scored(service, enroll(service, a, code))
     record_score(service, enrollment_a["id"], "RATING_2", 75, reason=A_SCORE_REASON)
     enrollment_a = examined(service, enrollment_a)
     revoked = issue(service, enrollment_a["id"])
-    service.run(ADMIN, lambda app: app.revoke_certificate(number=revoked["number"],
-                                                          reason=A_REVOCATION))
+    service.run(ADMIN, lambda cmd: cmd.certificates.revoke(number=revoked["number"],
+                                                           reason=A_REVOCATION))
     active_a = issue(service, enrollment_a["id"])
     enrollment_b = examined(service, scored(service, enroll(service, b, code)))
     first_b = issue(service, enrollment_b["id"])
-    number_b = service.run(ADMIN, lambda app: app.reissue_certificate(
-        number=first_b["number"], full_name=B_CORRECTED, reason=B_CORRECTION,
-        sign=service.sign))
+    number_b = service.run(ADMIN, lambda cmd: cmd.certificates.reissue(
+        number=first_b["number"], full_name=B_CORRECTED, reason=B_CORRECTION))
     return World(learner_a=a, learner_b=b, enrollment_a=enrollment_a["id"],
                  revoked_a=service.doc("certificates", revoked["number"]),
                  active_a=active_a, active_b=service.doc("certificates", number_b))

@@ -60,10 +60,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                                    on_behalf_of=ON_BEHALF)
         ours = registered(service)["id"]
         theirs = registered(service, "Бауыржан Серікұлы")["id"]
-        service.run(on_behalf, lambda app: app.record_business_trip(
+        service.run(on_behalf, lambda cmd: cmd.learners.record_business_trip(
             learner_id=uuid.UUID(ours), start=date(2026, 3, 1), end=date(2026, 3, 20)))
         enrolled = {
-            who: service.run(ADMIN, lambda app, lid=lid, code=code: app.enroll(
+            who: service.run(ADMIN, lambda cmd, lid=lid, code=code: cmd.enrollments.enroll(
                 learner_id=uuid.UUID(lid), mooc_code=code))
             for who, lid, code in (("ours", ours, "KAZLIT-101"), ("theirs", theirs, "MATH-201"))
         }

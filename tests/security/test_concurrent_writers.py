@@ -28,7 +28,7 @@ class ConcurrentCorrections(StorageCase):
         def correct(n: int) -> None:
             start.wait()
             try:
-                service.run(ADMIN, lambda app: app.record_score(
+                service.run(ADMIN, lambda cmd: cmd.enrollments.record_score(
                     enrollment_id=eid, component="RATING_1", points=60 + n,
                     reason=f"correction {n}"))
                 outcomes[n] = "ok"

@@ -108,7 +108,7 @@ def learner_token(client: TestClient) -> str:
     learner = registered(service)
     for code in ("KAZLIT-101", "KAZLIT-102"):
         published_mooc(service, code)
-        service.run(ADMIN, lambda app, code=code: app.enroll(
+        service.run(ADMIN, lambda cmd, code=code: cmd.enrollments.enroll(
             learner_id=uuid.UUID(learner["id"]), mooc_code=code))
     return token(service, "learner", "Әлия", uuid.UUID(learner["id"]))
 

@@ -122,7 +122,7 @@ class ErasureCase:
         public = ok(api(CERTIFICATE, {"n": world.revoked_a["number"]}), "certificate")
         assert public == {"number": world.revoked_a["number"], "status": "REVOKED",
                           "fullName": "", "revocationReason": None}
-        assert api.container.app.get_learner(uuid.UUID(a)).iin is None
+        assert api.container.commands.learners.get(uuid.UUID(a)).iin is None
 
         # Verification: by number no name; by token the token's own name, and says why.
         by_number = self.verify(api, number=world.active_a["number"])
@@ -269,23 +269,22 @@ class ErasureCase:
         service.erase_personal_data(operator, uuid.UUID(world.learner_a), REASON)
         learner_id = uuid.UUID(world.learner_a)
         with pytest.raises(InvalidTransition, match="erased"):
-            service.run(operator, lambda app: app.reissue_certificate(
-                number=world.active_a["number"], full_name="Someone Else", reason="x",
-                sign=service.sign))
+            service.run(operator, lambda cmd: cmd.certificates.reissue(
+                number=world.active_a["number"], full_name="Someone Else", reason="x"))
         from support import published_mooc
 
         published_mooc(service, "OTHER-101")
         with pytest.raises(InvalidTransition, match="erased"):
-            service.run(operator, lambda app: app.enroll(learner_id=learner_id,
-                                                         mooc_code="OTHER-101"))
+            service.run(operator, lambda cmd: cmd.enrollments.enroll(learner_id=learner_id,
+                                                                     mooc_code="OTHER-101"))
         # A revocation of the erased holder's certificate is still possible …
-        service.run(operator, lambda app: app.revoke_certificate(
+        service.run(operator, lambda cmd: cmd.certificates.revoke(
             number=world.active_a["number"], reason="Withdrawn by the Academic Council"))
         assert service.verify_number(world.active_a["number"])["status"] == "REVOKED"
         # … but no new certificate for the person the registry no longer knows.
         with pytest.raises(InvalidTransition, match="erased"):
-            service.run(operator, lambda app: app.issue_certificate(
-                enrollment_id=uuid.UUID(world.enrollment_a), sign=service.sign))
+            service.run(operator, lambda cmd: cmd.certificates.issue(
+                enrollment_id=uuid.UUID(world.enrollment_a)))
 
 
 class TestSQLite(OnSQLite, ErasureCase):

@@ -79,9 +79,8 @@ def test_a_supersession_changes_the_etag_of_the_old_certificate(api: Api) -> Non
     service = api.container.service
     number = certified(service)["number"]
     before = pdf(api, number).headers["etag"]
-    service.run(ADMIN, lambda app: app.reissue_certificate(
-        number=number, full_name="Әлия Ғабитқызы Құрманова-Сәрсен", reason="name corrected",
-        sign=service.sign))
+    service.run(ADMIN, lambda cmd: cmd.certificates.reissue(
+        number=number, full_name="Әлия Ғабитқызы Құрманова-Сәрсен", reason="name corrected"))
     assert pdf(api, number, **{"if-none-match": before}).status_code == 200
     assert pdf(api, number).headers["etag"] != before
 

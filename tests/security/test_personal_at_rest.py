@@ -77,7 +77,7 @@ class AtRestCase(StorageCase):
     def test_the_part_reads_back_whole_and_matches_its_commitment(
         self, registry: Container, world: World
     ) -> None:
-        learner = registry.app.get_learner(uuid.UUID(world.learner_a))
+        learner = registry.commands.learners.get(uuid.UUID(world.learner_a))
         assert (learner.full_name, learner.iin) == (A_NAME, "900101300007")
         for topic, ref in refs_by_topic(registry):
             record = registry.app.personal_store.get(ref)
@@ -97,8 +97,9 @@ class AtRestCase(StorageCase):
         execute(registry, "DELETE FROM {keys} WHERE key_id = ?", (world.learner_a,))
         assert registry.app.personal_store.get_many(refs) == {}
         assert personal_rows(registry, "WHERE key_id = ?", (world.learner_a,))  # rows remain
-        assert registry.app.get_learner(uuid.UUID(world.learner_a)).full_name == ""
-        assert registry.app.get_learner(uuid.UUID(world.learner_b)).full_name == "Daniyar Seitkaliyev"
+        assert registry.commands.learners.get(uuid.UUID(world.learner_a)).full_name == ""
+        learner = registry.commands.learners.get(uuid.UUID(world.learner_b))
+        assert learner.full_name == "Daniyar Seitkaliyev"
 
     def test_a_different_kek_is_refused_with_a_message_that_says_so(
         self, registry: Container, world: World, clock: FixedClock
@@ -110,7 +111,7 @@ class AtRestCase(StorageCase):
         other = build(settings, clock, poll_interval=0.05, seed=False)
         try:
             with pytest.raises(PersonalKeyError, match="REGISTRY_PERSONAL_KEK"):
-                other.app.get_learner(uuid.UUID(world.learner_a))
+                other.commands.learners.get(uuid.UUID(world.learner_a))
         finally:
             other.close()
 
@@ -126,7 +127,7 @@ class AtRestCase(StorageCase):
                     "key_id = NULL WHERE ref = ?", (record.salt, record.data, row["ref"]))
         execute(registry, "DELETE FROM {keys}")
         execute(registry, "DELETE FROM {subjects}")
-        assert registry.app.get_learner(uuid.UUID(world.learner_a)).full_name == A_NAME
+        assert registry.commands.learners.get(uuid.UUID(world.learner_a)).full_name == A_NAME
         settings = registry.settings
         registry.close()
         again = build(settings, clock, poll_interval=0.05)
@@ -134,7 +135,7 @@ class AtRestCase(StorageCase):
             sealed = personal_rows(again)
             assert {r["scheme"] for r in sealed} == {SEALED} and len(sealed) == len(rows)
             assert found_in(table_rows(settings, views=False), [A_NAME, A_ON_BEHALF_OF]) == []
-            assert again.app.get_learner(uuid.UUID(world.learner_a)).full_name == A_NAME
+            assert again.commands.learners.get(uuid.UUID(world.learner_a)).full_name == A_NAME
             kinds = {o.kind for o in again.app.personal_store.originators_of(world.learner_a)}
             assert {"Certificate", "Enrollment"} <= kinds
         finally:
@@ -143,7 +144,7 @@ class AtRestCase(StorageCase):
     def test_a_learners_token_and_its_later_events_belong_to_the_learner(
         self, registry: Container, world: World
     ) -> None:
-        registry.service.run(ADMIN, lambda app: app.create_token(
+        registry.service.run(ADMIN, lambda cmd: cmd.tokens.create(
             name="portal", role=Role.LEARNER, learner_id=uuid.UUID(world.learner_a)))
         kinds = {o.kind for o in registry.app.personal_store.originators_of(world.learner_a)}
         assert kinds == {"ApiToken", "Certificate", "Enrollment", "IinClaim"}
@@ -264,7 +265,7 @@ def test_a_kek_given_by_configuration_is_used_and_no_file_is_made(
         assert [d["fullName"] for d in again.service.find("learners", order_by="search")] == [
             "Daniyar Seitkaliyev", A_NAME]
         a = again.service.find("learners", search="әлия")[0]
-        assert again.app.get_learner(uuid.UUID(a["id"])).email == "aliya.kurmanova@example.kz"
+        assert again.commands.learners.get(uuid.UUID(a["id"])).email == "aliya.kurmanova@example.kz"
     finally:
         again.close()
     monkeypatch.setenv("REGISTRY_PERSONAL_KEK", "not base64!")
@@ -366,8 +367,8 @@ def test_a_staff_action_without_x_on_behalf_of_stores_no_personal_part(
     try:
         before = len(refs_by_topic(container))
         container.service.run(CommandContext(actor_name="INET", actor_role="inet"),
-                              lambda app: app.set_online_proctoring(available=False,
-                                                                    system=None))
+                              lambda cmd: cmd.platforms.set_online_proctoring(available=False,
+                                                                              system=None))
         assert len(refs_by_topic(container)) == before
     finally:
         container.close()

@@ -182,8 +182,8 @@ def test_the_projection_backs_off_and_warns_once(
     admin = api.token("admin")
     runner.stop()
     with command_context(ADMIN):  # … this one is not projected yet
-        container.app.draft_mooc(code="PENDING-1", title=LocalizedText(en="Pending"),
-                                 language="en", credits=3, hours=None, department=None)
+        container.commands.moocs.draft(code="PENDING-1", title=LocalizedText(en="Pending"),
+                                       language="en", credits=3, hours=None, department=None)
     store.break_(READ_ONLY)
     with caplog.at_level(logging.WARNING, logger="registry.projections.engine"):
         runner.start()

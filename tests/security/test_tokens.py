@@ -180,7 +180,7 @@ def test_a_teacher_token_names_only_courses_the_registry_has(
         published_mooc(service, "KAZLIT-101")  # a MOOC …
         discipline = MaterialsRecord.checked(code="LAW-210", title=None, moodle_course_url=None,
                                              syllabus_complex_uploaded=None, der_uploaded=None)
-        service.run(ADMIN, lambda app: app.record_teaching_materials(discipline))  # a discipline
+        service.run(ADMIN, lambda cmd: cmd.materials.record(discipline))  # a discipline
         before = container.app.last_notification_id()
     finally:
         container.close()
@@ -223,9 +223,9 @@ def test_no_unknown_revoked_and_expired_tokens_are_refused_each_in_its_own_words
     registered_id = registered(service)["id"]
     good = api.token("admin", "Ops")
     revoked = api.token("admin", "Leaked")
-    expiring = service.run(ADMIN, lambda app: app.create_token(
+    expiring = service.run(ADMIN, lambda cmd: cmd.tokens.create(
         name="Contractor", role=Role.INET, learner_id=None, expires_on=date(2026, 6, 20)))
-    service.run(ADMIN, lambda app: app.revoke_token(
+    service.run(ADMIN, lambda cmd: cmd.tokens.revoke(
         str(ApiToken.create_id(token_digest(revoked)))))
     variables = {"id": registered_id}
 
@@ -254,7 +254,7 @@ def test_a_revoked_token_is_refused_by_the_audit_log_and_document_downloads_too(
     auditor = api.token("auditor", "Auditor")
     assert api.client.get("/log/entries", headers={"Authorization": f"Bearer {auditor}"}
                           ).status_code == 200
-    api.container.service.run(ADMIN, lambda app: app.revoke_token(
+    api.container.service.run(ADMIN, lambda cmd: cmd.tokens.revoke(
         str(ApiToken.create_id(token_digest(auditor)))))
     headers = {"Authorization": f"Bearer {auditor}"}
     for path in ("/log/entries", f"/documents/{'0' * 64}"):
@@ -271,9 +271,9 @@ def test_the_default_lifetime_applies_unless_expires_says_otherwise(
         container = build(settings, clock, poll_interval=0.05)
         try:
             token(container.service, "inet", "default")
-            container.service.run(ADMIN, lambda app: app.create_token(
+            container.service.run(ADMIN, lambda cmd: cmd.tokens.create(
                 name="explicit", role=Role.INET, learner_id=None, expires_on=date(2026, 8, 1)))
-            listed = {t["name"]: t["expires"] for t in container.app.list_tokens()}
+            listed = {t["name"]: t["expires"] for t in container.commands.tokens.list_all()}
             assert listed == {"default": expected, "explicit": "2026-08-01"}
         finally:
             container.close()
@@ -293,7 +293,7 @@ def test_a_revocation_in_one_process_is_refused_by_another_within_a_second(
             other = Api(client)
             variables = {"id": str(uuid.uuid4())}
             assert other(LEARNER, variables, token=secret) == {"data": {"learner": None}}
-            writer.service.run(ADMIN, lambda app: app.revoke_token(
+            writer.service.run(ADMIN, lambda cmd: cmd.tokens.revoke(
                 str(ApiToken.create_id(token_digest(secret)))))
             deadline = time.monotonic() + 3.0
             body = other(LEARNER, variables, token=secret)
