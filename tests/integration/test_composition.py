@@ -49,8 +49,9 @@ def test_certificates_are_signed_by_the_signer_they_were_given(sqlite_settings: 
         commands = dataclasses.replace(c, certificates=CertificateCommands(
             container.app, enrollments=c.enrollments, learners=c.learners, moocs=c.moocs,
             sign=sign))
-        other = RegistryService(container.app, commands, container.view, container.runner,
-                                check_signature=lambda token, jwks: ("", "", clock.today(), ""))
+        other = RegistryService(container.app, commands, container.views, container.board,
+                                check_signature=lambda token, jwks: ("", "", clock.today(), ""),
+                                prompt=container.daemon.prompt if container.daemon else None)
         certificate = issued(other, enrollment)
         assert [s[0] for s in signed] == [certificate["number"]]
         assert certificate["kid"] == "kid-under-test"
