@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from . import oidc
 from .application.certificates import CertificateCommands, CertificateSigner
@@ -93,14 +93,15 @@ def postgres_env(url: str) -> dict[str, str]:
 def _audit(settings: Settings, clock: Clock, app: Registry, backend: Backend, keys_dir: Any,
            poll_interval: float) -> tuple[TransparencyLog, CatchUpRunner, Checkpointer]:
     """The transparency log (SPEC §6): its view, its own key, its runner, its checkpointer."""
-    view = cast(AuditLogView, app.factory.tracking_recorder(backend.audit_view_class()))
+    view: AuditLogView = backend.audit_view_class()(datastore(app))
+    view.create_table()
     signer = load_or_create_signer(keys_dir, f"{settings.public_authority}/log")
     audit = TransparencyLog(app, view, signer, now=clock.now)
     checkpointer = Checkpointer(audit, every=settings.checkpoint_every,
                                 seconds=settings.checkpoint_seconds)
     runner = CatchUpRunner(app, LogProjection(app, view, on_append=checkpointer.prompt),
                            poll_interval=poll_interval, batch_size=1000,
-                           tracking_name=f"{app.name}.audit-log", stored_batches=True)
+                           tracking_name=f"{app.name}.audit-log")
     return audit, runner, checkpointer
 
 

@@ -24,8 +24,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
-
 from ..application.mapper import PERSONAL_REF
 from ..application.personal import PersonalRecord
 from ..retry import Backoff
@@ -55,8 +53,8 @@ class LogProjection:
         state = envelope.stored_state(self.app.mapper, notification.state)
         return envelope.build(notification, state, index, previous)
 
-    def process_notifications(self, notifications: Sequence[Any], tracking: Tracking) -> None:
-        size = self.view.append(notifications, tracking, self.make_envelope)
+    def process_notifications(self, notifications: Sequence[Any], after: int) -> None:
+        size = self.view.append(notifications, after, self.make_envelope)
         if self.on_append is not None:
             self.on_append(size)
 

@@ -1,6 +1,6 @@
 """The log's storage contract: leaves (with their envelope bytes and notification id), the
-Merkle nodes, the signed checkpoints, and tracking — one abstract class, one concrete class per
-back-end (``registry/storage/audit_*.py``)."""
+Merkle nodes, the signed checkpoints, and the log's position in the notification log — one
+abstract class, one concrete class per back-end (``registry/storage/audit_*.py``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from .merkle import Node
 
@@ -33,14 +31,22 @@ class StoredCheckpoint:
 EnvelopeMaker = Callable[[Any, int, "bytes | None"], bytes]
 
 
-class AuditLogView(TrackingRecorder, ABC):
+class AuditLogView(ABC):
     @abstractmethod
-    def append(self, notifications: Sequence[Any], tracking: Tracking,
+    def create_table(self) -> None: ...
+
+    @abstractmethod
+    def position(self) -> int:
+        """The notification id of the last event logged (0: none)."""
+
+    @abstractmethod
+    def append(self, notifications: Sequence[Any], after: int,
                make_envelope: EnvelopeMaker) -> int:
         """Give each notification the next leaf index, store its envelope, leaf hash and the
-        Merkle nodes it completes, and the tracking record — all in one transaction. A
-        notification or index already logged raises ``IntegrityError`` and writes nothing.
-        Returns the new tree size."""
+        Merkle nodes it completes, and move the log's position from ``after`` to the last
+        notification — all in one transaction. When another process moved the position first
+        (or logged any of them) it raises ``IntegrityError`` and writes nothing. Returns the
+        new tree size."""
 
     @abstractmethod
     def size(self) -> int: ...

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from ..retry import Backoff
 from ..storage.errors import unavailable_reason
@@ -32,23 +32,20 @@ class CatchUpRunner:
         poll_interval: float = 1.0,
         batch_size: int = 200,
         tracking_name: str | None = None,
-        stored_batches: bool = False,
     ) -> None:
-        """``tracking_name`` (default: the application's name) keeps this runner's position
-        apart from other views sharing the tracking table. With ``stored_batches`` the
-        projection's ``process_notifications(notifications, tracking)`` gets each batch of
-        stored notifications as they are (no decoding), with the batch's last position."""
+        """The projection's ``process_notifications(notifications, after)`` gets each batch
+        of stored notifications as they are (no decoding) with the position they follow; its
+        view's ``position()`` says where it stands. ``tracking_name`` names it in logs."""
         self.app = app
         self.projection = projection
         self.view = projection.view
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self.tracking_name = tracking_name or app.name
-        self.stored_batches = stored_batches
         self._prompted = threading.Event()
         self._stopping = threading.Event()
         self._progress = threading.Condition()
-        self._position = self.view.max_tracking_id(self.tracking_name) or 0
+        self._position = self.view.position()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self.backoff = Backoff(f"projection {self.tracking_name}", log,
@@ -61,7 +58,7 @@ class CatchUpRunner:
 
     @property
     def position(self) -> int:
-        return self._position
+        return int(self._position)
 
     def start(self) -> None:
         if self._thread is None:
@@ -110,10 +107,10 @@ class CatchUpRunner:
         last = notifications[-1].id
         try:
             self.projection.process_notifications(
-                notifications, Tracking(self.tracking_name, last))
+                notifications, self._position)
         except IntegrityError:
             # Another process applied (some of) them first: continue from where it stopped.
-            recorded = self.view.max_tracking_id(self.tracking_name) or 0
+            recorded = self.view.position()
             if recorded < notifications[0].id:
                 raise
             self._advance(recorded)

@@ -3,14 +3,15 @@ with ``?`` placeholders, dialect differences by subclass).
 
 Tables: ``audit_leaves`` (dense leaf index → notification id, event id, envelope bytes),
 ``audit_nodes`` (every complete Merkle subtree, level 0 being the leaf hashes) and
-``audit_checkpoints`` (every signed checkpoint note)."""
+``audit_checkpoints`` (every signed checkpoint note) and ``audit_position`` (the notification
+id of the last event logged: the log's own tracking record)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from ..audit import merkle
 from ..audit.envelope import event_id
@@ -31,6 +32,9 @@ class AuditStatements(SqlDialect):
     def checkpoints_table(self) -> str:
         return self.qualify("audit_checkpoints")
 
+    def position_table(self) -> str:
+        return self.qualify("audit_position")
+
     def create_audit_statements(self) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {self.leaves_table()} ("
@@ -43,7 +47,20 @@ class AuditStatements(SqlDialect):
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table()} ("
             f"tree_size {self.index_type} PRIMARY KEY, root {self.blob_type} NOT NULL, "
             f"note TEXT NOT NULL, signed_at TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.position_table()} ("
+            f"name TEXT PRIMARY KEY, position {self.index_type} NOT NULL)",
+            # A log made before this table: its leaves say where it stands.
+            f"INSERT INTO {self.position_table()} (name, position) SELECT 'log', "
+            f"COALESCE(MAX(notification_id), 0) FROM {self.leaves_table()} "
+            "WHERE TRUE ON CONFLICT (name) DO NOTHING",  # (SQLite's parser needs the WHERE)
         ]
+
+    def select_position(self) -> str:
+        return f"SELECT position FROM {self.position_table()} WHERE name = 'log'"
+
+    def move_position(self) -> str:
+        return self.sql(f"UPDATE {self.position_table()} SET position = ? "
+                        "WHERE name = 'log' AND position = ?")
 
     def select_size(self) -> str:
         return f"SELECT MAX(leaf_index) AS last FROM {self.leaves_table()}"
@@ -85,18 +102,36 @@ NODE_BATCH = 400
 
 
 class SqlAuditLogView(AuditStatements, AuditLogView):
-    """The log view for any eventsourcing tracking recorder whose datastore has
-    ``transaction(commit=…)`` and DB-API-like cursors with rows readable by column name."""
+    """The log view on the event store's datastore (eventsourcing's SQLite or PostgreSQL
+    connection pool: ``transaction(commit=…)``, DB-API-like cursors with rows readable by
+    column name) — its own tables and position, no eventsourcing recorder."""
 
-    datastore: Any
+    def __init__(self, datastore: Any) -> None:
+        self.datastore = datastore
 
-    def append(self, notifications: Sequence[Any], tracking: Tracking,
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for statement in self.create_audit_statements():
+                c.execute(statement)
+
+    def position(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_position())
+            row = c.fetchone()
+        return 0 if row is None else int(row["position"])
+
+    def append(self, notifications: Sequence[Any], after: int,
                make_envelope: EnvelopeMaker) -> int:
         with self.datastore.transaction(commit=True) as c:
-            # Tracking first: a write takes the write lock before anything is read (SQLite
-            # would otherwise refuse to upgrade a stale read snapshot), and a second process
-            # applying the same batch waits here, then fails, having written nothing.
-            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+            # The position first: a write takes the write lock before anything is read
+            # (SQLite would otherwise refuse to upgrade a stale read snapshot), and a second
+            # process applying the same batch waits here, then finds it moved and writes
+            # nothing.
+            last = notifications[-1].id
+            c.execute(self.move_position(), [last, after])
+            c.execute(self.select_position())
+            if int(c.fetchone()["position"]) != last or after >= last:
+                raise IntegrityError("another process logged these events first")
             size = self._size(c)
             edge = merkle.frontier(size)
             last_leaf = [(0, size - 1)] if size else []

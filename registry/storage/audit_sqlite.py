@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from eventsourcing.sqlite import SQLiteTrackingRecorder
-
 from .audit_sql import SqlAuditLogView
 
 
-class SQLiteAuditLogView(SqlAuditLogView, SQLiteTrackingRecorder):
+class SQLiteAuditLogView(SqlAuditLogView):
     index_type = "INTEGER"  # INTEGER PRIMARY KEY is SQLite's rowid: the leaf index costs nothing
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.create_audit_statements()]
