@@ -192,7 +192,7 @@ async def _packages(
 ) -> Connection[ProgramSubmission]:
     faculty = programmes.faculty_listed(_reader(info.context), faculty)
     where = {
-        "faculty": programmes.faculty_key(faculty) if faculty else None,
+        "faculty_key": programmes.faculty_key(faculty) if faculty else None,
         "status": status.value if status else None,
         "start_date": start_date.isoformat() if start_date else None,
         "start_month": start_month,

@@ -102,8 +102,8 @@ def status_lines(container: Any) -> list[Line]:
                 state = f"building {100 * b.position // head if head else 100}%"
             else:
                 state = "serving" if behind == 0 else "catching up"
-            if b.version != projection.version:
-                state += f" (v{b.version}, replaced by v{projection.version} when built)"
+            if not container.views.current(b):
+                state += f" (replaced by {projection.describe()} when built)"
             lines.append(Line(name, b.version, b.build, state, b.position, behind,
                               _seconds_behind(container, b.position, now) if behind else 0.0,
                               b.error, b.error_position))

@@ -228,6 +228,8 @@ class ProjectionDaemon:
         self.store = store
         self.projections = {p.name: p for p in projections}
         self.board = board or PositionBoard()
+        if not self.board.progress.positions:  # nothing is current before the first turn
+            self.board.publish(Progress({name: 0 for name in self.projections}))
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.wake = wake
@@ -250,6 +252,7 @@ class ProjectionDaemon:
         drop builds of versions no longer in the code that are not serving; forget errors of
         an earlier run (a restart retries a stopped projection)."""
         self.store.create()
+        self.store.drop_legacy()
         self.store.clear_errors()
         builds = self.store.builds()
         missing = []
@@ -257,9 +260,14 @@ class ProjectionDaemon:
             mine = [b for b in builds if b.name == name]
             for b in mine:
                 if b.state == SCRATCH and (b.lease_until or 0) < time.time() or (
-                        b.state == BUILDING and b.version != projection.version):
+                        b.state == BUILDING and not self.store.current(b)):
                     self.store.forget_build(b)
-            current = [b for b in mine if b.version == projection.version and b.state != SCRATCH]
+            current = [b for b in mine if self.store.current(b) and b.state != SCRATCH]
+            stale = [b for b in mine if b.state == SERVING and not self.store.current(b)]
+            if stale and not current:
+                log.warning("projection %s: the serving build %d was made by another version "
+                            "or shape of its tables; building %s in new tables while it "
+                            "serves", name, stale[0].build, projection.describe())
             if not current:
                 missing.append(name)
         if missing:
@@ -268,14 +276,10 @@ class ProjectionDaemon:
         self.publish()
 
     def start(self) -> None:
+        """Run the loop in a thread; it prepares the builds first (retried, with backoff,
+        while the store cannot be written)."""
         if self._thread is None:
-            try:
-                self.prepare()
-                self._prepared = True
-            except Exception as error:  # the store is away: the loop retries, with backoff
-                log.warning("projections cannot start yet: %s",
-                            unavailable_reason(error) or repr(error))
-                self._prepared = False
+            self._prepared = False
             self._stopping.clear()
             self._thread = threading.Thread(target=self._run, name="registry-projections",
                                              daemon=True)
@@ -363,7 +367,7 @@ class ProjectionDaemon:
     def _current(self, builds: list[Build]) -> list[Build]:
         return [b for b in builds
                 if b.name in self.projections and b.state in (SERVING, BUILDING)
-                and (b.version == self.projections[b.name].version or b.state == SERVING)]
+                and (b.state == SERVING or self.store.current(b))]
 
     def _groups(self, builds: list[Build]) -> list[list[Build]]:
         """Runnable builds grouped by position (a group reads and decodes each batch once);
@@ -598,10 +602,11 @@ def verify(daemon: ProjectionDaemon, name: str, attempts: int = 20) -> VerifyRep
             live = store.serving(fresh=True).get(name)
             if live is None:
                 return VerifyReport(0, 0, [], "it has no serving build yet (it is being built)")
-            if live.version != daemon.projections[name].version:
+            if not store.current(live):
                 return VerifyReport(live.position, 0, [], (
-                    f"it serves v{live.version} while v{daemon.projections[name].version} "
-                    "is being built; verify once it has switched"))
+                    f"it serves a build of v{live.version} while "
+                    f"{daemon.projections[name].describe()} is being built; verify once it "
+                    "has switched"))
             scratch = fill(daemon, scratch, live.position)
             with store.snapshot() as c:
                 current = {(b.name, b.build): b for b in store.builds(c)}

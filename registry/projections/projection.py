@@ -11,6 +11,8 @@ tables; a projection may also read and write its own tables to keep values that 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +86,14 @@ class Projection(ABC):
 
     def describe(self) -> str:
         return f"{self.name} v{self.version}"
+
+    def fingerprint(self) -> str:
+        """The version and the tables' shape: a build whose tables were made with another
+        one (a column added without a version bump, say) is rebuilt, never written to as if
+        it had the columns the code expects."""
+        shape = [[t.name, [[f.column, f.kind, f.index] for f in t.fields]] for t in self.tables]
+        text = json.dumps([self.version, shape], separators=(",", ":"))
+        return f"v{self.version}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 class AggregateProjection(Projection):

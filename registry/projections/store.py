@@ -77,6 +77,7 @@ class Build:
     lease_owner: str | None = None
     lease_until: float | None = None
     updated_at: float | None = None
+    schema: str | None = None  # the projection's fingerprint when its tables were made
 
 
 def process_id() -> str:
@@ -126,7 +127,7 @@ class ProjectionStore:
             Column("position", BigInteger, nullable=False),
             Column("error", Text), Column("error_position", BigInteger),
             Column("lease_owner", Text), Column("lease_until", Float),
-            Column("updated_at", Float),
+            Column("updated_at", Float), Column("schema", Text),
             PrimaryKeyConstraint("name", "build"),
         )
         self._tables: dict[tuple[str, int], dict[str, Table]] = {}
@@ -143,8 +144,15 @@ class ProjectionStore:
     def create(self) -> None:
         self.builds_table.create(self.engine, checkfirst=True)
 
-    def tables(self, name: str, build: int, version: int | None = None) -> dict[str, Table]:
-        """The SQLAlchemy tables of a build; an older version's tables as they really are
+    def current(self, build: Build) -> bool:
+        """Whether ``build``'s tables were made by this code's version of its projection."""
+        return build.schema == self.projections[build.name].fingerprint()
+
+    def tables_of(self, build: Build) -> dict[str, Table]:
+        return self.tables(build.name, build.build, current=self.current(build))
+
+    def tables(self, name: str, build: int, *, current: bool = True) -> dict[str, Table]:
+        """The SQLAlchemy tables of a build; an older build's tables as they really are
         (reflected), so that the current code writes only the columns they have."""
         cache_key = (name, build)
         with self._lock:
@@ -153,7 +161,7 @@ class ProjectionStore:
             return found
         projection = self.projections[name]
         metadata = MetaData(schema=self.schema)
-        if version is None or version == projection.version:
+        if current:
             made = {t.name: t.table(metadata, build) for t in projection.tables}
         else:
             inspector = inspect(self.engine)
@@ -176,13 +184,29 @@ class ProjectionStore:
             for table in tables.values():
                 table.create(c, checkfirst=True)
 
-    def drop_tables(self, name: str, build: int, version: int | None = None) -> None:
-        tables = self.tables(name, build, version)
+    def drop_tables(self, name: str, build: int, *, current: bool = True) -> None:
+        tables = self.tables(name, build, current=current)
         with self.engine.begin() as c:
             for table in tables.values():
                 table.drop(c, checkfirst=True)
         with self._lock:
             self._tables.pop((name, build), None)
+
+    def drop_legacy(self) -> list[str]:
+        """Drop the read-model tables of the engine before this one (``view_<table>``: a
+        document per row, rebuilt per event): nothing reads them, and they hold names in
+        clear that an erasure would no longer reach."""
+        legacy = {f"view_{t}" for t in self.by_table}
+        existing = set(inspect(self.engine).get_table_names(schema=self.schema))
+        dropped = sorted(legacy & existing)
+        if dropped:
+            metadata = MetaData(schema=self.schema)
+            with self.engine.begin() as c:
+                for name in dropped:
+                    Table(name, metadata).drop(c)
+            log.warning("dropped the previous engine's view tables (%s): the projections "
+                        "are built anew from the events", ", ".join(dropped))
+        return dropped
 
     # -- builds ------------------------------------------------------------------------
 
@@ -200,7 +224,8 @@ class ProjectionStore:
         return self.new_builds([name], state)[0]
 
     def new_builds(self, names: Sequence[str], state: str) -> list[Build]:
-        """New builds (one transaction for their rows, one for their tables)."""
+        """New builds, their rows and their (empty) tables in one transaction: no other
+        process sees a build before its tables exist."""
         b = self.builds_table
         for _ in range(5):
             made = []
@@ -209,24 +234,28 @@ class ProjectionStore:
                     for name in names:
                         latest = c.execute(select(func.max(b.c.build))
                                            .where(b.c.name == name)).scalar()
-                        build = Build(name, int(latest or 0) + 1,
-                                      self.projections[name].version, state, 0)
+                        projection = self.projections[name]
+                        build = Build(name, int(latest or 0) + 1, projection.version, state, 0,
+                                      schema=projection.fingerprint())
                         c.execute(b.insert().values(
                             name=name, build=build.build, version=build.version,
-                            state=state, position=0, updated_at=time.time()))
+                            state=state, position=0, updated_at=time.time(),
+                            schema=build.schema))
                         made.append(build)
+                    for x in made:  # new tables: no need to look first
+                        for table in self.tables(x.name, x.build).values():
+                            table.create(c, checkfirst=False)
             except IntegrityError:  # another process took one of the numbers: again
+                for x in made:
+                    with self._lock:
+                        self._tables.pop((x.name, x.build), None)
                 continue
-            tables = [t for x in made for t in self.tables(x.name, x.build).values()]
-            with self.engine.begin() as c:
-                for table in tables:  # new tables: no need to look first
-                    table.create(c, checkfirst=False)
             return made
         raise RuntimeError(f"could not create new builds of {', '.join(names)}")
 
     def forget_build(self, build: Build) -> None:
         """Drop a build's tables and its row (a retired, stale or scratch build)."""
-        self.drop_tables(build.name, build.build, build.version)
+        self.drop_tables(build.name, build.build, current=self.current(build))
         b = self.builds_table
         with self.engine.begin() as c:
             c.execute(delete(b).where(and_(b.c.name == build.name, b.c.build == build.build)))
@@ -344,7 +373,7 @@ class ProjectionStore:
         return cached
 
     def writer(self, c: Connection, build: Build) -> Writer:
-        return Writer(self, c, self.tables(build.name, build.build, build.version))
+        return Writer(self, c, self.tables_of(build))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -375,7 +404,7 @@ class ProjectionStore:
             build = self.serving(fresh=True).get(projection.name)
         if build is None:
             raise ViewNotReady(f"the {projection.name} view is being built")
-        tables = self.tables(build.name, build.build, build.version)
+        tables = self.tables_of(build)
         if table not in tables:
             raise ViewNotReady(f"the {projection.name} view is being rebuilt")
         return spec, tables[table]
@@ -463,7 +492,7 @@ class ProjectionStore:
              ) -> dict[str, dict[str, dict[str, Any]]]:
         """Every row of every table of a build, by table and key (``projections verify``)."""
         found: dict[str, dict[str, dict[str, Any]]] = {}
-        for table_name, t in self.tables(name, build.build, build.version).items():
+        for table_name, t in self.tables_of(build).items():
             found[table_name] = {
                 r["key"]: {k: _comparable(v) for k, v in r.items()}
                 for r in connection.execute(select(t).order_by(t.c.key)).mappings()}

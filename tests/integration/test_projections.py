@@ -75,6 +75,12 @@ class MoocsV2(Moocs):
                 for r in super().present(aggregate)]
 
 
+class MoocsWithAColumn(Moocs):
+    """A column added, the version forgotten: the same version, another shape."""
+
+    tables = (ViewTable("moocs", (*Moocs.tables[0].fields, hidden("title_en"))),)
+
+
 class FragileCertificates(Certificates):
     """A handler with a bug: it cannot present a certificate of a course coded BOOM-…"""
 
@@ -168,6 +174,41 @@ class ProjectionCase(StorageCase):
                 f"pv_moocs_{serving.build}"]
         finally:
             container.close()
+
+    def test_a_column_added_without_a_version_bump_is_built_anew_not_written_blind(
+            self, settings: Settings, clock: FixedClock) -> None:
+        first = build(settings, clock, poll_interval=0.05)
+        published_mooc(first.service, "SHAPE-1")
+        first.close()
+        container = build(settings, clock, poll_interval=0.05, run_projections=False,
+                          seed=False)
+        try:
+            daemon = engine(container, replaced(Moocs, MoocsWithAColumn()))
+            daemon.prepare()
+            moocs = [b for b in daemon.store.builds() if b.name == "moocs"]
+            assert [(b.version, b.state, daemon.store.current(b)) for b in moocs] == [
+                (1, "serving", False), (1, "building", True)]
+            daemon.run_until_caught_up(timeout=60)
+            assert daemon.store.get("moocs", "SHAPE-1")["status"] == "PUBLISHED"  # type: ignore[index]
+            assert [b.build for b in daemon.store.builds() if b.name == "moocs"] == [
+                moocs[1].build]
+        finally:
+            container.close()
+
+    def test_the_previous_engines_tables_are_dropped(self, settings: Settings,
+                                                     clock: FixedClock) -> None:
+        first = build(settings, clock, poll_interval=0.05, seed=False)
+        with first.views.transaction() as c:  # as the engine before this one left them
+            c.exec_driver_sql(f"CREATE TABLE {_qualified(first, 'view_learners')} "
+                              "(key TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+        first.close()
+        second = build(settings, clock, poll_interval=0.05, seed=False)
+        try:
+            names = inspect(second.views.engine).get_table_names(
+                schema=second.backend.schema)
+            assert "view_learners" not in names
+        finally:
+            second.close()
 
     def test_rebuild_switches_to_new_tables_that_equal_the_old(
             self, registry: Container) -> None:
@@ -343,6 +384,11 @@ class TestCrashSQLite(OnSQLite, CrashCase):
 
 class TestCrashPostgres(OnPostgres, CrashCase):
     pass
+
+
+def _qualified(container: Container, table: str) -> str:
+    schema = container.backend.schema
+    return f'"{schema}"."{table}"' if schema else table
 
 
 def _quick_waits(settings: Settings) -> Settings:
