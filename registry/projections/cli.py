@@ -29,12 +29,13 @@ def _err(message: str) -> None:
 
 
 @contextmanager
-def _registry(run_projections: bool = False) -> Iterator[Any]:
+def _registry(run_projections: bool = False, poll_interval: float = 1.0) -> Iterator[Any]:
     from ..bootstrap import build
     from ..cli import settings_or_exit
 
     settings = settings_or_exit()
-    container = build(settings, seed=False, run_projections=run_projections)
+    container = build(settings, seed=False, run_projections=run_projections,
+                      poll_interval=poll_interval)
     try:
         yield container
     finally:
@@ -216,7 +217,9 @@ def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with _registry(run_projections=True) as container:
+    # On SQLite nothing wakes this process when a server writes: it polls, often (on
+    # PostgreSQL it is woken by LISTEN/NOTIFY and polls only as a fallback).
+    with _registry(run_projections=True, poll_interval=0.1) as container:
         _err(f"registry: projections running on {container.backend.name} "
              f"({', '.join(container.views.projections)}); Ctrl-C stops")
         while not stop.wait(1.0):
