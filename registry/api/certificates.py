@@ -8,9 +8,12 @@ from typing import Any
 import strawberry
 
 from ..domain import certificates
-from ..domain.access import Action
+from ..domain.access import Action, learner_scope
 from ..domain.certificates import CertificateStatus, VerificationStatus, check_number
+from ..domain.errors import Forbidden
 from .context import Context, Info, parse_id
+from .ordering import CertificateOrderInput, order_of
+from .relay import Connection, Order, paginate
 
 strawberry.enum(certificates.CertificateStatus)
 strawberry.enum(certificates.VerificationStatus)
@@ -110,11 +113,42 @@ async def certificate_by_number(info: Info, number: str) -> Certificate | None:
     return Certificate.from_doc(doc, info.context) if doc else None
 
 
+NEWEST = Order("ISSUED_ON", "issued_on", descending=True)
+
+
 @strawberry.type
 class CertificateQuery:
     @strawberry.field(description="A certificate by its number (public: what the paper shows).")
     async def certificate(self, info: Info, number: str) -> Certificate | None:
         return await certificate_by_number(info, number)
+
+    @strawberry.field(description="Certificates by status, MOOC, learner, issue-date range "
+                                  "(inclusive, in the registry's time zone) or holder-name "
+                                  "search; newest first unless ordered otherwise. Staff and "
+                                  "auditors; a learner token lists only its own.")
+    async def certificates(
+        self, info: Info, status: CertificateStatus | None = None,
+        mooc_code: str | None = None, learner_id: strawberry.ID | None = None,
+        issued_from: datetime.date | None = None, issued_to: datetime.date | None = None,
+        search: str | None = None, order_by: CertificateOrderInput | None = None,
+        first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+    ) -> Connection[Certificate]:
+        c = info.context
+        principal = c.require(Action.READ_CERTIFICATES)
+        scope = learner_scope(principal)
+        if scope.learner_id is not None:
+            if learner_id is not None and str(parse_id(learner_id, "learner")) != str(
+                    scope.learner_id):
+                raise Forbidden("A learner token lists only its own certificates.")
+            learner_id = strawberry.ID(str(scope.learner_id))
+        where = {"status": status.value if status else None, "mooc_code": mooc_code,
+                 "learner_id": str(parse_id(learner_id, "learner")) if learner_id else None}
+        return await paginate(info, "certificates", lambda doc: Certificate.from_doc(doc, c),
+                              where=where, ranges={"issued_on": (issued_from, issued_to)},
+                              search=search or None,
+                              order=order_of(order_by, NEWEST), first=first, after=after,
+                              last=last, before=before)
 
     @strawberry.field(description="Check a certificate's signed token (the QR's fragment).")
     async def verify_certificate(self, info: Info, token: str) -> Verification:

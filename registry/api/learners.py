@@ -16,6 +16,7 @@ from ..domain.access import (
     Action,
     PersonalField,
     Principal,
+    check_finds_by_iin,
     check_reads_enrollment,
     check_reads_learner,
     is_learner,
@@ -30,14 +31,17 @@ from .certificates import Certificate, certificate_by_number
 from .context import Info, parse_id
 from .history import HistoryEntry, history_of
 from .moocs import Mooc, mooc_by_code
+from .ordering import EnrollmentOrderInput, LearnerOrderInput, order_of
 from .relay import (
     DEFAULT_PAGE,
     MAX_PAGE,
     Connection,
     Edge,
+    Order,
     PageInfo,
     decode_cursor,
     encode_cursor,
+    known_count,
     paginate,
 )
 
@@ -200,7 +204,7 @@ def page_of(docs: list[dict[str, Any]], to_node: Callable[[dict[str, Any]], T],
         page_info=PageInfo(has_next_page=start + size < len(docs), has_previous_page=start > 0,
                            start_cursor=edges[0].cursor if edges else None,
                            end_cursor=edges[-1].cursor if edges else None),
-        total_count=len(docs),
+        count=known_count(len(docs)),
     )
 
 
@@ -408,25 +412,35 @@ class LearnerQuery:
     @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
                                   "letters included, and matches the Latin spelling too.")
     async def learners(
-        self, info: Info, search: str | None = None,
+        self, info: Info, search: str | None = None, iin: str | None = None,
+        order_by: LearnerOrderInput | None = None,
         first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
     ) -> Connection[Learner]:
         principal = info.context.require(Action.READ_LEARNERS)
         check_reads_learner(principal, None)
         scope = learner_scope(principal)
-        where = None if scope.courses is None else {
+        where: dict[str, Any] = {} if scope.courses is None else {
             "key": await _taught_learners(info, scope.courses)}
+        if iin is not None:
+            check_finds_by_iin(principal)
+            found = await info.context.call(info.context.service.learner_id_by_iin, iin)
+            keys = {found} if found else set()
+            where["key"] = sorted(keys & set(where["key"]) if "key" in where else keys)
         courses = scope.courses or frozenset()
         return await paginate(info, "learners",
                               lambda doc: Learner.from_doc(doc, principal, courses),
-                              where=where, search=search or None, order_by="search",
-                              first=first, after=after)
+                              where=where, search=search or None,
+                              order=order_of(order_by, Order("FULL_NAME", "name_sort")),
+                              first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Enrolments, optionally by MOOC, learner, admission, pass.")
     async def enrollments(
         self, info: Info, mooc_code: str | None = None,
         learner_id: strawberry.ID | None = None, admitted: bool | None = None,
-        passed: bool | None = None, first: int | None = None, after: str | None = None,
+        passed: bool | None = None, order_by: EnrollmentOrderInput | None = None,
+        first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
     ) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         scope = learner_scope(principal)
@@ -439,7 +453,8 @@ class LearnerQuery:
                  "admitted": admitted, "passed": passed,
                  "learner_id": str(parse_id(learner_id, "learner")) if learner_id else None}
         return await paginate(info, "enrollments", Enrollment.from_doc, where=where,
-                              first=first, after=after)
+                              order=order_of(order_by, Order("ENROLLED_AT", "enrolled_at")),
+                              first=first, after=after, last=last, before=before)
 
     @strawberry.field
     async def enrollment(self, info: Info, id: strawberry.ID) -> Enrollment | None:

@@ -11,8 +11,10 @@ from ..domain.access import Action
 from ..domain.moocs import MoocStatus
 from .context import Info
 from .history import HistoryEntry, history_of
+from .ordering import MoocOrderInput, order_of
 from .platforms import Platform, platform_by_code
-from .relay import Connection, paginate
+from .relay import Connection, Order, paginate
+from .statistics import CourseStatistics, course_statistics
 
 strawberry.enum(moocs.MoocStatus)
 
@@ -57,6 +59,11 @@ class Mooc:
                                   "(staff only).")
     async def history(self, info: Info) -> list[HistoryEntry]:
         return await history_of(info, moocs.Mooc.create_id(self.code))
+
+    @strawberry.field(description="Its enrolled, admitted, examined, passed and certified, with "
+                                  "the rates (staff only).")
+    async def statistics(self, info: Info) -> CourseStatistics:
+        return await course_statistics(info, self.code)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Mooc:
@@ -110,14 +117,23 @@ class MoocQuery:
     async def mooc(self, info: Info, code: str) -> Mooc | None:
         return await mooc_by_code(info, code)
 
-    @strawberry.field(description="MOOCs by code, optionally in one status.")
+    @strawberry.field(description="MOOCs, filtered (given filters are ANDed) and ordered "
+                                  "(default: by code); search matches the code and the title "
+                                  "in any language, case-insensitively.")
     async def moocs(
         self, info: Info, status: MoocStatus | None = None,
+        platform_code: str | None = None, department: str | None = None,
+        language: str | None = None, search: str | None = None,
+        order_by: MoocOrderInput | None = None,
         first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
     ) -> Connection[Mooc]:
-        return await paginate(info, "moocs", Mooc.from_doc,
-                              where={"status": status.value if status else None},
-                              first=first, after=after)
+        where = {"status": status.value if status else None, "platform_code": platform_code,
+                 "department": department, "language": language}
+        return await paginate(info, "moocs", Mooc.from_doc, where=where,
+                              search=search or None,
+                              order=order_of(order_by, Order("CODE", "code")),
+                              first=first, after=after, last=last, before=before)
 
 
 @strawberry.type

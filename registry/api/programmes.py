@@ -24,7 +24,8 @@ from ..domain.programmes import (
 )
 from .context import Context, Info, parse_id
 from .history import HistoryEntry, history_of
-from .relay import Connection, paginate
+from .ordering import ProgramSubmissionOrderInput, order_of
+from .relay import Connection, Order, paginate
 
 strawberry.enum(programmes.ProgramType)
 strawberry.enum(programmes.DocumentKind)
@@ -165,16 +166,23 @@ class ProgrammeQuery:
         _reader(info.context, doc["faculty"])
         return ProgramSubmission.from_doc(doc)
 
-    @strawberry.field(description="Packages by faculty, status, start date or start month "
-                                  "(YYYY-MM), soonest start first. A faculty token sees its own.")
+    @strawberry.field(description="Packages by faculty, status, start date, start month "
+                                  "(YYYY-MM) or a start-date range (inclusive); soonest start "
+                                  "first unless ordered otherwise. A faculty token sees its "
+                                  "own.")
     async def program_submissions(
         self, info: Info, faculty: str | None = None,
         status: SubmissionStatus | None = None,
         start_date: datetime.date | None = None, start_month: str | None = None,
+        start_from: datetime.date | None = None, start_to: datetime.date | None = None,
+        order_by: ProgramSubmissionOrderInput | None = None,
         first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
     ) -> Connection[ProgramSubmission]:
         return await _packages(info, faculty=faculty, status=status, start_date=start_date,
-                               start_month=start_month, first=first, after=after)
+                               start_month=start_month, start_range=(start_from, start_to),
+                               order=order_of(order_by, SOONEST), first=first, after=after,
+                               last=last, before=before)
 
     @strawberry.field(description="Submitted packages waiting for INET's decision, soonest "
                                   "start first.")
@@ -185,10 +193,15 @@ class ProgrammeQuery:
                                first=first, after=after)
 
 
+SOONEST = Order("START_DATE", "start_date")
+
+
 async def _packages(
     info: Info, *, faculty: str | None = None, status: programmes.SubmissionStatus | None = None,
     start_date: datetime.date | None = None, start_month: str | None = None,
-    first: int | None = None, after: str | None = None,
+    start_range: tuple[datetime.date | None, datetime.date | None] = (None, None),
+    order: Order = SOONEST, first: int | None = None, after: str | None = None,
+    last: int | None = None, before: str | None = None,
 ) -> Connection[ProgramSubmission]:
     faculty = programmes.faculty_listed(_reader(info.context), faculty)
     where = {
@@ -198,7 +211,8 @@ async def _packages(
         "start_month": start_month,
     }
     return await paginate(info, "program_submissions", ProgramSubmission.from_doc,
-                          where=where, order_by="start_date", first=first, after=after)
+                          where=where, ranges={"start_date": start_range}, order=order,
+                          first=first, after=after, last=last, before=before)
 
 
 @strawberry.type

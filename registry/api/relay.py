@@ -1,15 +1,21 @@
-"""Relay-style connections (``first``/``after``, ``totalCount``) over the read-model tables.
+"""Relay connections over the read-model tables: ``first``/``after`` and ``last``/``before``
+(at most 100), keyset cursors, ``orderBy`` with a direction, ``totalCount`` counted only when
+selected.
 
-Cursors are opaque (base64 of the offset in the view's order); the order is the view's key
-order, or the column a list names.
+A keyset cursor is opaque: the list's order (field and direction), and the order value and key
+of its row. The next page starts strictly after that row in that order, so rows written between
+two requests are neither skipped nor repeated (an offset would shift). In-memory lists (a
+learner's own certificates) keep offset cursors of their own (``encode_cursor``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -43,11 +49,75 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    # How many rows the filters match: counted only when the client selects totalCount.
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many match the filters (counted only when asked).")
+    async def total_count(self) -> int:
+        return await self.count()
 
     @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
+
+
+def known_count(n: int) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return n
+
+    return count
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list's order as the API names it (``field``, e.g. ``ISSUED_ON``) and the view column
+    that holds it (``None``: the key); ties are broken by the key, so the order is total."""
+
+    field: str
+    column: str | None = None
+    descending: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "DESC" if self.descending else "ASC"
+
+
+def keyset_cursor(order: Order, value: Any, key: str) -> str:
+    text = json.dumps([order.field, order.direction, value, key], ensure_ascii=False,
+                      separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def keyset_position(cursor: str, order: Order, argument: str) -> tuple[Any, str]:
+    """The (order value, key) a cursor of :func:`keyset_cursor` holds; ``INVALID_INPUT`` for
+    anything else — a cursor made for another order included."""
+    shown = cursor if len(cursor) <= 40 else f"{cursor[:40]}…"
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        found = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
+    except (ValueError, UnicodeError, binascii.Error):
+        found = None
+    if not (isinstance(found, list) and len(found) == 4 and isinstance(found[3], str)
+            and isinstance(found[2], (str, int, float, type(None)))):
+        raise InvalidInput(f"{shown!r} is not a cursor of this list.", field=argument)
+    if found[:2] != [order.field, order.direction]:
+        raise InvalidInput(
+            f"{shown!r} is a cursor of this list in another order ({found[0]} {found[1]}); "
+            f"use it with that orderBy, or start again without {argument}.", field=argument)
+    return found[2], found[3]
+
+
+def page_size(first: int | None, last: int | None) -> tuple[int, bool]:
+    """(how many, from the end?) — ``first`` or ``last``, each from 0 to MAX_PAGE."""
+    if first is not None and last is not None:
+        raise InvalidInput("Give first or last, not both.", field="last")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= MAX_PAGE:
+            raise InvalidInput(f"{name} must be from 0 to {MAX_PAGE}; got {value}.",
+                               field=name)
+    if last is not None:
+        return last, True
+    return (DEFAULT_PAGE if first is None else first), False
 
 
 def encode_cursor(offset: int) -> str:
@@ -73,29 +143,53 @@ async def paginate(
     to_node: Callable[[dict[str, Any]], T],
     *,
     where: Mapping[str, Any] | None = None,
+    ranges: Mapping[str, tuple[Any, Any]] | None = None,
     search: str | None = None,
-    order_by: str | None = None,
+    order: Order | None = None,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[T]:
-    size = DEFAULT_PAGE if first is None else first
-    if not 0 <= size <= MAX_PAGE:
-        raise InvalidInput(f"first must be from 0 to {MAX_PAGE}; got {size}.", field="first")
-    start = decode_cursor(after) + 1 if after else 0
+    """A keyset page of a view: ``first`` after the cursor ``after``, or ``last`` before
+    ``before``, in ``order``."""
+    order = order or Order("KEY")
+    size, backwards = page_size(first, last)
+    start = keyset_position(after, order, "after") if after else None
+    end = keyset_position(before, order, "before") if before else None
     service = info.context.service
     filters = {k: v for k, v in (where or {}).items() if v is not None}
-    docs = await info.context.call(service.find, table, filters, search=search,
-                                   order_by=order_by, limit=size + 1, offset=start)
-    total = await info.context.call(service.count, table, filters, search=search)
-    edges = [Edge(cursor=encode_cursor(start + i), node=to_node(doc))
-             for i, doc in enumerate(docs[:size])]
+    spans = {k: v for k, v in (ranges or {}).items() if v != (None, None)}
+    query = {"ranges": spans, "search": search, "order_by": order.column,
+             "descending": order.descending}
+    found = await info.context.call(service.page, table, filters, after=start, before=end,
+                                    limit=size + 1, backwards=backwards, **query)
+    more = len(found) > size
+    rows = (found[1:] if backwards else found[:size]) if more else found
+    edges = [Edge(cursor=keyset_cursor(order, value, doc_key), node=to_node(doc))
+             for doc, value, doc_key in rows]
+    # Is there anything on the other side of where this page started? One row tells.
+    beyond = False
+    if edges and (start if not backwards else end) is not None:
+        first_row, last_row = rows[0], rows[-1]
+        edge = (first_row[1], first_row[2]) if not backwards else (last_row[1], last_row[2])
+        other = await info.context.call(
+            service.page, table, filters, limit=1, backwards=not backwards,
+            before=edge if not backwards else None, after=edge if backwards else None,
+            **query)
+        beyond = bool(other)
+
+    async def count() -> int:
+        return await info.context.call(service.count, table, filters, search=search,
+                                       ranges=spans)
+
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(docs) > size,
-            has_previous_page=start > 0,
+            has_next_page=more if not backwards else beyond,
+            has_previous_page=beyond if not backwards else more,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=total,
+        count=count,
     )

@@ -26,13 +26,13 @@ from ..domain.certificates import (
     normalize_number,
     standing,
 )
-from ..domain.errors import Conflict, NotFound, Unavailable
+from ..domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from ..domain.keys import KeyWindow
 from ..domain.personal import ON_BEHALF_OF
 from ..projections.engine import Consistency, PositionBoard
 from ..projections.projection import AggregateProjection
 from ..projections.statistics import GLOBAL, counters, month_scope, mooc_scope
-from ..projections.store import ProjectionStore, ViewNotReady
+from ..projections.store import BadCursor, ProjectionStore, ViewNotReady
 from ..retry import full_jitter
 from ..storage.errors import unavailable_reason
 from .commands import Commands
@@ -233,6 +233,10 @@ class RegistryService:
                 return dict(row.doc)
         return None
 
+    def learner_id_by_iin(self, iin: str) -> str | None:
+        found = self.commands.learners.by_iin(iin.strip())
+        return None if found is None else str(found)
+
     def projection_of(self, table: str) -> str:
         return self.views.by_table[table][0].name
 
@@ -243,6 +247,21 @@ class RegistryService:
             raise Unavailable(f"The registry is still building its views ({not_ready}); "
                               "try again in a moment.", reason=str(not_ready)) from None
         return self._standing(docs) if table == "certificates" else docs
+
+    def page(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any
+             ) -> list[tuple[Doc, Any, str]]:
+        """A keyset page (``ProjectionStore.page``), certificates with their standing."""
+        try:
+            found = self.views.page(table, where, **kw)
+        except BadCursor:
+            raise InvalidInput("That is not a cursor of this list.", field="after") from None
+        except ViewNotReady as not_ready:
+            raise Unavailable(f"The registry is still building its views ({not_ready}); "
+                              "try again in a moment.", reason=str(not_ready)) from None
+        if table != "certificates" or not found:
+            return found
+        shown = self._standing([doc for doc, _, _ in found])
+        return [(doc, value, key) for doc, (_, value, key) in zip(shown, found, strict=True)]
 
     def _standing(self, docs: list[Doc]) -> list[Doc]:
         """Certificates with the status every answer shows (``domain.certificates.standing``:

@@ -58,6 +58,8 @@ class Action(StrEnum):
     READ_LEARNERS = "readLearners"
     READ_ENROLLMENTS = "readEnrollments"
     READ_AUDIT_LOG = "readAuditLog"
+    READ_CERTIFICATES = "readCertificates"  # lists of certificates (one is public by number)
+    READ_STATISTICS = "readStatistics"
     # programme packages (R3) and teaching materials (R4)
     CREATE_PROGRAM_SUBMISSION = "createProgramSubmission"
     ATTACH_DOCUMENT = "attachDocument"
@@ -104,6 +106,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_LEARNERS: _STAFF_READERS | {Role.LEARNER},
     Action.READ_ENROLLMENTS: _STAFF_READERS | {Role.LEARNER},
     Action.READ_AUDIT_LOG: frozenset({Role.AUDITOR}),
+    # Staff and auditors list certificates; a learner token lists only its own.
+    Action.READ_CERTIFICATES: frozenset({Role.INET, Role.AUDITOR, Role.DEAN, Role.LEARNER}),
+    Action.READ_STATISTICS: _STAFF_READERS,
     # A faculty token acts on, and reads, only its own faculty's packages (domain/programmes.py).
     Action.CREATE_PROGRAM_SUBMISSION: frozenset({Role.FACULTY}),
     Action.ATTACH_DOCUMENT: frozenset({Role.FACULTY}),
@@ -212,6 +217,13 @@ def check_reads_learner(principal: Principal, learner_id: str | None,
     elif scope.courses is not None and learner_id is not None \
             and not scope.courses.intersection(enrolled_in):
         raise Forbidden(_not_taught(principal))
+
+
+def check_finds_by_iin(principal: Principal) -> None:
+    """Looking a learner up by IIN reveals whose IIN it is: only for the roles that see IINs
+    (SPEC §9)."""
+    if not sees(principal, PersonalField.IIN):
+        raise Forbidden("Only admin and inet tokens may look learners up by IIN.")
 
 
 def check_reads_enrollment(principal: Principal, learner_id: str, mooc_code: str) -> None:

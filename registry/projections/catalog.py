@@ -56,54 +56,58 @@ class Platforms(Presented):
 
 class Moocs(Presented):
     name = "moocs"
-    version = 1
+    version = 2  # v2: title order
     aggregates = (Mooc,)
     tables = (ViewTable("moocs", (
-        doc("code"), doc("title", "json"), doc("language", index=True), doc("credits", "int"),
+        doc("code", index=True), doc("title", "json"), doc("language", index=True),
+        doc("credits", "int", index=True),
         doc("hours", "int"), doc("department", index=True), doc("status", index=True),
         doc("platformCode", index=True), doc("remarks"), doc("courseTitle"),
-        doc("version", "int"), hidden("search"),
+        doc("version", "int"), hidden("search"), hidden("title_sort"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {"moocs": Mooc.create_id}
 
 
 class Learners(Presented):
     name = "learners"
-    version = 1
+    version = 2  # v2: name and registration orders
     aggregates = (Learner,)
     tables = (ViewTable("learners", (
         doc("id"), doc("fullName"), doc("fullNameLatin"), doc("email"), doc("identity", "json"),
         doc("businessTrip", "json"), doc("restoration", "json"), doc("abroad", "json"),
         doc("returnOrder", "json"), doc("directive", "json"), doc("internship", "json"),
         doc("studyWindow", "json"), doc("erased", "bool"), hidden("search"),
+        hidden("name_sort"), hidden("registered_at"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {"learners": _uuid}
 
 
 class Enrollments(Presented):
     name = "enrollments"
-    version = 1
+    version = 2  # v2: enrolment-time and final-grade orders
     aggregates = (Enrollment,)
     tables = (ViewTable("enrollments", (
         doc("id"), doc("learnerId", index=True), doc("moocCode", index=True),
-        doc("scores", "json"), doc("totalPoints", "int"), doc("admitted", "bool", index=True),
+        doc("scores", "json"), doc("totalPoints", "int", index=True),
+        doc("admitted", "bool", index=True),
         doc("exam", "json"), doc("finalGrade", "json"), doc("passed", "bool", index=True),
-        doc("certificateNumber", index=True),
+        doc("certificateNumber", index=True), hidden("enrolled_at"),
+        hidden("final_sort", "int"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {"enrollments": _uuid}
 
 
 class Certificates(Presented):
     name = "certificates"
-    version = 1
+    version = 2  # v2: holder-name order
     aggregates = (Certificate,)
     tables = (ViewTable("certificates", (
-        doc("number"), doc("token"), doc("status", index=True), doc("fullName"),
+        doc("number", index=True), doc("token"), doc("status", index=True), doc("fullName"),
         doc("courseTitle"), doc("credits", "int"), doc("issuedOn", "date", index=True),
         doc("kid", index=True), doc("moocCode", index=True),
         doc("enrollmentId", index=True), doc("learnerId", index=True), doc("supersededBy"),
         doc("supersedes"), doc("revocationReason"), doc("holderErased", "bool"),
-        hidden("search"),
+        hidden("search"), hidden("name_sort"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {
         "certificates": Certificate.create_id}
@@ -111,7 +115,7 @@ class Certificates(Presented):
 
 class Programmes(Presented):
     name = "programmes"
-    version = 1
+    version = 2  # v2: creation order
     aggregates = (ProgramSubmission,)
     tables = (
         ViewTable("program_submissions", (
@@ -120,7 +124,7 @@ class Programmes(Presented):
             doc("status", index=True), doc("lastSubmissionDay", "date"),
             doc("documents", "json"), doc("versions", "json"), doc("missing", "json"),
             doc("returnReason"), doc("history", "json"), doc("version", "int"),
-            hidden("faculty_key"), hidden("start_month"),
+            hidden("faculty_key"), hidden("start_month"), hidden("created_at"),
         )),
         ViewTable("program_documents", (
             doc("sha256", index=True), doc("submissionId"), doc("faculty"), doc("filename"),

@@ -49,8 +49,10 @@ def _mooc(m: Mooc) -> list[Row]:
         "status": m.status.value, "platformCode": m.platform_code, "remarks": m.remarks,
         "courseTitle": m.course_title, "version": m.version,
     }
-    search = " ".join(filter(None, [m.code, *m.title.as_dict().values()])).casefold()
-    return [Row("moocs", m.code, doc, {"search": search})]
+    titles = m.title.as_dict()
+    search = " ".join(filter(None, [m.code, *titles.values()])).casefold()
+    shown = next((t for lang in ("kk", "ru", "en") if (t := titles.get(lang))), "")
+    return [Row("moocs", m.code, doc, {"search": search, "title_sort": shown.casefold()})]
 
 
 @rows_for.register
@@ -79,7 +81,9 @@ def _learner(learner: Learner) -> list[Row]:
         "erased": learner.erased,
     }
     search = " ".join(filter(None, [learner.full_name, learner.full_name_latin])).casefold()
-    return [Row("learners", str(learner.id), doc, {"search": search})]
+    return [Row("learners", str(learner.id), doc, {
+        "search": search, "name_sort": learner.full_name.casefold(),
+        "registered_at": learner.created_on.isoformat()})]
 
 
 @rows_for.register
@@ -94,7 +98,9 @@ def _enrollment(e: Enrollment) -> list[Row]:
         "finalGrade": None if grade is None else {"numeric": grade.numeric, "letter": grade.letter},
         "passed": e.passed, "certificateNumber": e.certificate_number,
     }
-    return [Row("enrollments", str(e.id), doc)]
+    return [Row("enrollments", str(e.id), doc, {
+        "enrolled_at": e.created_on.isoformat(),
+        "final_sort": -1 if grade is None else grade.numeric})]
 
 
 @rows_for.register
@@ -109,7 +115,8 @@ def _certificate(c: Certificate) -> list[Row]:
         "holderErased": c.holder_erased,
     }
     search = " ".join(filter(None, [c.full_name, c.number])).casefold()
-    return [Row("certificates", c.number, doc, {"search": search})]
+    return [Row("certificates", c.number, doc, {"search": search,
+                                                "name_sort": c.full_name.casefold()})]
 
 
 @rows_for.register
@@ -158,7 +165,8 @@ def _program_submission(p: ProgramSubmission) -> list[Row]:
     }
     faculty = faculty_key(p.faculty)
     rows = [Row("program_submissions", key, doc, {
-        "faculty_key": faculty, "start_month": p.start_date.isoformat()[:7]})]
+        "faculty_key": faculty, "start_month": p.start_date.isoformat()[:7],
+        "created_at": p.created_on.isoformat()})]
     # Who may download a stored file: one row per (file, package) that holds it.
     for v in {v.sha256: v for v in p.versions}.values():
         rows.append(Row("program_documents", f"{v.sha256}:{key}", {

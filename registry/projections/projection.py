@@ -67,7 +67,14 @@ class Projection(ABC):
     aggregates: ClassVar[tuple[type[Aggregate], ...]]  # whose events it handles
 
     def handles(self, event_class: type) -> bool:
-        return aggregate_name(event_class) in {a.__name__ for a in self.aggregates}
+        """Whether this projection handles ``event_class``'s events (worked out once per
+        class: the engine asks for every notification and every build)."""
+        known: dict[type, bool] = self.__dict__.setdefault("_handles", {})
+        found = known.get(event_class)
+        if found is None:
+            names = {a.__name__ for a in self.aggregates}
+            found = known[event_class] = aggregate_name(event_class) in names
+        return found
 
     @abstractmethod
     def apply(self, batch: Batch, writes: Writes) -> None: ...

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +44,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal,
     or_,
     select,
     tuple_,
@@ -272,6 +274,11 @@ class ProjectionStore:
             return []
         b = self.builds_table
         now = time.time()
+        # Leases this process holds with over half their time left are its own already (each
+        # batch's ``advance`` renews them): no write transaction per batch to say so again.
+        if all(x.lease_owner == self.owner and (x.lease_until or 0) > now + LEASE_SECONDS / 2
+               for x in builds):
+            return list(builds)
         gone = sorted({x.lease_owner for x in builds if x.lease_owner
                        and x.lease_owner != self.owner and _gone(x.lease_owner)})
         free = or_(b.c.lease_owner.is_(None), b.c.lease_owner == self.owner,
@@ -464,6 +471,20 @@ class ProjectionStore:
             clauses.append(t.c.search.like(f"%{escaped}%", escape="\\"))
         return clauses
 
+    @staticmethod
+    def _ranges(spec: ViewTable, t: Table, ranges: Mapping[str, tuple[Any, Any]] | None
+                ) -> list[Any]:
+        """Inclusive ranges (``None``: open at that end) on columns."""
+        clauses: list[Any] = []
+        for name, (low, high) in (ranges or {}).items():
+            if name not in t.c:
+                raise ValueError(f"{spec.name} has no range on {name}")
+            if low is not None:
+                clauses.append(t.c[name] >= spec.filter_value(name, low))
+            if high is not None:
+                clauses.append(t.c[name] <= spec.filter_value(name, high))
+        return clauses
+
     def find(self, table: str, where: Mapping[str, Any] | None = None, *,
              search: str | None = None, order_by: str | None = None, limit: int = 100,
              offset: int = 0) -> list[dict[str, Any]]:
@@ -478,11 +499,49 @@ class ProjectionStore:
         docs: list[dict[str, Any]] = self._read(table, run)
         return docs
 
+    def page(self, table: str, where: Mapping[str, Any] | None = None, *,
+             ranges: Mapping[str, tuple[Any, Any]] | None = None, search: str | None = None,
+             order_by: str | None = None, descending: bool = False,
+             after: tuple[Any, str] | None = None, before: tuple[Any, str] | None = None,
+             limit: int = 20, backwards: bool = False
+             ) -> list[tuple[dict[str, Any], Any, str]]:
+        """A keyset page: documents in the order of ``order_by`` (then the key, so the order
+        is total), strictly after ``after`` / before ``before`` — each an (order value, key)
+        pair taken from a row — ``limit`` of them, from the end when ``backwards``. Each comes
+        with its order value and key (for its cursor). Stable while others write: a row is never
+        skipped or repeated between two pages."""
+        def run(spec: ViewTable, t: Table, c: Connection
+                ) -> list[tuple[dict[str, Any], Any, str]]:
+            column = t.c[order_by] if order_by else t.c.key
+            if order_by is not None and order_by not in t.c:
+                raise ValueError(f"{table} cannot be ordered by {order_by}")
+            key = tuple_(column, t.c.key)
+            clauses = self._where(spec, t, where, search)
+            clauses += self._ranges(spec, t, ranges)
+            # "after" in the list's order is "greater" ascending, "smaller" descending.
+            for bound, later in ((after, True), (before, False)):
+                if bound is not None:
+                    value = tuple_(literal(_bound(spec, order_by, bound[0]), column.type),
+                                   literal(bound[1], Text()))
+                    clauses.append(key > value if later != descending else key < value)
+            reverse = descending != backwards
+            order = [column.desc(), t.c.key.desc()] if reverse else [column, t.c.key]
+            statement = select(t).where(*clauses).order_by(*order).limit(limit)
+            rows = c.execute(statement).mappings().all()
+            found = [(spec.document(r), _cursor_value(r[column.name]), str(r["key"]))
+                     for r in rows]
+            return found[::-1] if backwards else found
+
+        found: list[tuple[dict[str, Any], Any, str]] = self._read(table, run)
+        return found
+
     def count(self, table: str, where: Mapping[str, Any] | None = None, *,
-              search: str | None = None) -> int:
+              search: str | None = None,
+              ranges: Mapping[str, tuple[Any, Any]] | None = None) -> int:
         def run(spec: ViewTable, t: Table, c: Connection) -> int:
-            statement = select(func.count()).select_from(t).where(
-                *self._where(spec, t, where, search))
+            clauses = self._where(spec, t, where, search)
+            clauses += self._ranges(spec, t, ranges)
+            statement = select(func.count()).select_from(t).where(*clauses)
             return int(c.execute(statement).scalar() or 0)
 
         n: int = self._read(table, run)
@@ -497,6 +556,37 @@ class ProjectionStore:
                 r["key"]: {k: _comparable(v) for k, v in r.items()}
                 for r in connection.execute(select(t).order_by(t.c.key)).mappings()}
         return found
+
+
+class BadCursor(ValueError):
+    """A cursor's order value does not fit the column it orders by."""
+
+
+def _bound(spec: ViewTable, column: str | None, value: Any) -> Any:
+    kind = "text" if column is None else spec.by_column[column].kind
+    if kind in ("int", "bigint"):
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
+            raise BadCursor(column)
+        return value
+    if kind == "date":
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            raise BadCursor(column) from None
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise BadCursor(column)
+        return value
+    if not isinstance(value, str):
+        raise BadCursor(column)
+    return value
+
+
+def _cursor_value(value: Any) -> Any:
+    """An order column's value as a cursor holds it (JSON)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
 
 
 def _comparable(value: Any) -> Any:

@@ -12,6 +12,7 @@ import pytest
 from api.apiclient import Api, make_client
 from support import certified
 
+from registry.api.relay import Order, keyset_cursor
 from registry.clock import FixedClock
 from registry.config import Settings
 
@@ -137,12 +138,22 @@ def test_a_cursor_that_is_not_one_of_ours_is_invalid_input(
     assert "not a cursor" in invalid_input(body)
 
 
-def test_the_largest_offset_a_cursor_may_hold_answers_an_empty_page(api: Api,
-                                                                    admin: str) -> None:
+def test_a_cursor_past_the_last_row_answers_an_empty_page(api: Api, admin: str) -> None:
+    past = keyset_cursor(Order("KEY"), "\uffff", "\uffff")
     body = api("query($after: String) { platforms(after: $after) { edges { cursor } "
-               "pageInfo { hasPreviousPage } } }", {"after": cursor(f"offset:{2**31 - 2}")},
-               token=admin)
-    assert body["data"]["platforms"] == {"edges": [], "pageInfo": {"hasPreviousPage": True}}
+               "pageInfo { hasPreviousPage hasNextPage } } }", {"after": past}, token=admin)
+    assert body["data"]["platforms"] == {
+        "edges": [], "pageInfo": {"hasPreviousPage": False, "hasNextPage": False}}
+
+
+@pytest.mark.parametrize("value", [10**20, 2**63, -(2**63), 1.5, True, None, "x"],
+                         ids=repr)
+def test_a_cursor_whose_value_does_not_fit_its_order_is_invalid_input(
+        api: Api, admin: str, value: Any) -> None:
+    made = keyset_cursor(Order("CREDITS", "credits"), value, "KEY-1")
+    body = api("query($after: String) { moocs(first: 2, after: $after, "
+               "orderBy: {field: CREDITS}) { totalCount } }", {"after": made}, token=admin)
+    assert "cursor" in invalid_input(body)
 
 
 def test_nested_lists_refuse_bad_cursors_too(api: Api, admin: str) -> None:
