@@ -40,7 +40,7 @@ def run(writes: int, log_on: bool) -> float:
         container.audit_runner.wait(container.app.last_notification_id()) if log_on else None
         started = time.perf_counter()
         for i in range(writes):
-            container.service.run(ACTOR, lambda app, i=i: app.draft_mooc(
+            container.service.run(ACTOR, lambda cmd, i=i: cmd.moocs.draft(
                 code=f"BENCH-{i}", title=LocalizedText(kk="Қазақ әдебиеті", en="Literature"),
                 language="kk", credits=5, hours=150, department="Philology"))
         if log_on:  # the log's work counts: wait until it has every write
