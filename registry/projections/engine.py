@@ -42,6 +42,7 @@ from .store import BUILDING, SCRATCH, SERVING, Build, ProjectionStore, with_posi
 log = logging.getLogger(__name__)
 
 BATCH = 500
+REBUILD_FACTOR = 4  # a build being filled reads BATCH × this per transaction
 
 
 class EventSource:
@@ -380,8 +381,8 @@ class ProjectionDaemon:
         return [by_position[p] for p in sorted(by_position, key=lambda p: (p != head, -p))]
 
     def _read(self, after: int, builds: Sequence[Build], folder: Folder,
-              stop: int | None = None) -> Pass | None:
-        notifications = self.source.notifications(after, self.batch_size, stop)
+              stop: int | None = None, size: int | None = None) -> Pass | None:
+        notifications = self.source.notifications(after, size or self.batch_size, stop)
         if not notifications:
             return None
         handlers = [self.projections[b.name] for b in builds]
@@ -413,8 +414,12 @@ class ProjectionDaemon:
             return False
         leader = min((b.name, b.build) for b in members)
         folder = self.folders.setdefault(leader, Folder(self.source))
-        batch = self._read(members[0].position, members, folder)
-        head_reached = batch is None or len(batch.notifications) < self.batch_size
+        # Builds being filled from far behind take bigger batches: fewer transactions, and
+        # more of an aggregate's events folded into one write of its rows.
+        size = self.batch_size * (REBUILD_FACTOR if all(b.state == BUILDING for b in members)
+                                  else 1)
+        batch = self._read(members[0].position, members, folder, size=size)
+        head_reached = batch is None or len(batch.notifications) < size
         if batch is None and all(b.state == SERVING for b in members):
             return False
         last = batch.last if batch is not None else members[0].position
@@ -437,7 +442,7 @@ class ProjectionDaemon:
                 remaining = [b for b in remaining if b is not build]
                 folder.clear()  # the fold ran once; the retry folds again from the store
                 if batch is not None:
-                    batch = self._read(members[0].position, remaining, folder)
+                    batch = self._read(members[0].position, remaining, folder, size=size)
                     if batch is None:
                         return False
                     last = batch.last

@@ -144,7 +144,21 @@ class ProjectionStore:
     # -- set-up ------------------------------------------------------------------------
 
     def create(self) -> None:
-        self.builds_table.create(self.engine, checkfirst=True)
+        """The builds table; columns a table made by an earlier release lacks are added
+        (all nullable), so that start-up never breaks on it either."""
+        table = self.builds_table
+        table.create(self.engine, checkfirst=True)
+        present = {c["name"] for c in inspect(self.engine).get_columns(table.name,
+                                                                       schema=self.schema)}
+        missing = [c for c in table.columns if c.name not in present]
+        if missing:
+            dialect = self.engine.dialect
+            name = dialect.identifier_preparer.format_table(table)
+            with self.engine.begin() as c:
+                for column in missing:
+                    c.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN "
+                                      f"{dialect.identifier_preparer.quote(column.name)} "
+                                      f"{column.type.compile(dialect)}")
 
     def current(self, build: Build) -> bool:
         """Whether ``build``'s tables were made by this code's version of its projection."""
