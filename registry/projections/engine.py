@@ -91,7 +91,12 @@ class Folder:
     def clear(self) -> None:
         self.states.clear()
 
-    def fold(self, events: Iterable[Any]) -> dict[UUID, Aggregate]:
+    def fold(self, events: Iterable[Any],
+             before: Callable[[UUID, Aggregate | None], None] | None = None
+             ) -> dict[UUID, Aggregate]:
+        """Fold ``events`` in order; the final state of each aggregate they touch.
+        ``before(id, state)`` sees each aggregate's state just before its first event here
+        (``None``: it did not exist) — what a projection compares the new state with."""
         touched: dict[UUID, Aggregate] = {}
         for event in events:
             aggregate_id = event.originator_id
@@ -104,6 +109,8 @@ class Folder:
                 state = None
                 for earlier in self.source.history(aggregate_id, version - 1):
                     state = earlier.mutate(state)
+            if before is not None and aggregate_id not in touched:
+                before(aggregate_id, state)
             state = event.mutate(state)
             assert state is not None
             self.states[aggregate_id] = state
@@ -213,6 +220,7 @@ class Pass:
     notifications: list[Any]
     events: list[tuple[int, Any]]
     states: dict[UUID, Aggregate]
+    before: dict[str, dict[UUID, Any]]  # projection → aggregate → its summary before
 
     @property
     def last(self) -> int:
@@ -393,8 +401,15 @@ class ProjectionDaemon:
                 wanted.append(n)
         decoded = self.source.decode(wanted) if wanted else []
         events = [(int(n.id), e) for n, e in zip(wanted, decoded, strict=True)]
-        states = folder.fold(e for _, e in events)
-        return Pass(notifications, events, states)
+        summarising = [p for p in handlers if p.summarises]
+        before: dict[str, dict[UUID, Any]] = {p.name: {} for p in summarising}
+
+        def summarise(aggregate_id: UUID, state: Aggregate | None) -> None:
+            for projection in summarising:
+                before[projection.name][aggregate_id] = projection.summary(state)
+
+        states = folder.fold((e for _, e in events), summarise if summarising else None)
+        return Pass(notifications, events, states, before)
 
     def _apply(self, build: Build, batch: Pass, c: Any) -> None:
         projection = self.projections[build.name]
@@ -402,7 +417,9 @@ class ProjectionDaemon:
         if not mine:
             return
         try:
-            projection.apply(Batch(mine, batch.states, batch.last), self.store.writer(c, build))
+            projection.apply(Batch(mine, batch.states, batch.last,
+                                   batch.before.get(projection.name, {})),
+                             self.store.writer(c, build))
         except Exception as error:
             raise HandlerFailed(build.name, mine[0][0], error) from error
 

@@ -58,6 +58,9 @@ class Batch:
     events: Sequence[tuple[int, Any]]
     states: Mapping[UUID, Aggregate]
     last: int
+    # For a projection that ``summarises``: each touched aggregate's summary just before
+    # this batch (``summary(None)`` for one it created).
+    before: Mapping[UUID, Any] = field(default_factory=dict)
 
 
 class Projection(ABC):
@@ -65,6 +68,13 @@ class Projection(ABC):
     version: ClassVar[int]
     tables: ClassVar[tuple[ViewTable, ...]]
     aggregates: ClassVar[tuple[type[Aggregate], ...]]  # whose events it handles
+
+    summarises: ClassVar[bool] = False
+
+    def summary(self, state: Aggregate | None) -> Any:
+        """What this projection needs to know of an aggregate's state before a batch changes
+        it (``summarises`` projections: the engine keeps it for them as it folds)."""
+        return None
 
     def handles(self, event_class: type) -> bool:
         """Whether this projection handles ``event_class``'s events (worked out once per

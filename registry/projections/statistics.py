@@ -2,11 +2,11 @@
 request.
 
 Each aggregate contributes *facts*: amounts per (scope, metric), e.g. an admitted enrolment adds
-1 to ``(mooc:INF-101, admitted)``. The projection remembers each aggregate's last facts
-(``stat_members``) and, for every aggregate a batch touched, adds the difference between its new
-and old facts to the counters (``stat_counts``) — so a course's counts of enrolled, admitted,
-examined, passed and certified follow enrolments and certificates alike, incrementally, in the
-batch's transaction.
+1 to ``(mooc:INF-101, admitted)``. For every aggregate a batch touched, the projection adds the
+difference between its facts after the batch and before it (the engine hands it the facts of
+the state it folded the batch's first event into) to the counters (``stat_counts``) — so a
+course's counts of enrolled, admitted, examined, passed and certified follow enrolments and
+certificates alike, incrementally, in the batch's transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..domain.learners import Learner
 from ..domain.materials import DisciplineMaterials
 from ..domain.moocs import Mooc
 from ..domain.programmes import ProgramSubmission
-from .projection import Batch, Projection, Row, Writes
+from .projection import Batch, Projection, Writes
 from .tables import ViewTable, doc
 
 GLOBAL = ""
@@ -69,44 +69,30 @@ def facts(aggregate: Aggregate) -> Facts:
     return {}
 
 
-def _encode(found: Facts) -> list[list[Any]]:
-    return [[scope, metric, amount] for (scope, metric), amount in sorted(found.items())
-            if amount]
-
-
-def _decode(stored: Any) -> Facts:
-    return {(scope, metric): int(amount) for scope, metric, amount in (stored or [])}
-
-
 def counter_key(scope: str, metric: str) -> str:
     return f"{scope}|{metric}"
 
 
 class StatisticsProjection(Projection):
     name = "statistics"
-    version = 1
+    version = 2  # v2: the facts before a batch come from the engine's fold, not a table
     aggregates = (Mooc, Learner, Enrollment, Certificate, ProgramSubmission, DisciplineMaterials)
     tables = (
-        ViewTable("stat_members", (doc("facts", "json"),)),
         ViewTable("stat_counts", (doc("scope", index=True), doc("metric"),
                                   doc("value", "bigint"))),
     )
+    summarises = True
+
+    def summary(self, state: Aggregate | None) -> Facts:
+        return {} if state is None else facts(state)
 
     def apply(self, batch: Batch, writes: Writes) -> None:
-        touched = self.touched(batch)
-        if not touched:
-            return
-        keys = [str(a.id) for a in touched]
-        before = writes.select("stat_members", keys)
         deltas: dict[tuple[str, str], int] = defaultdict(int)
-        members = []
-        for key, aggregate in zip(keys, touched, strict=True):
-            old = _decode((before.get(key) or {}).get("facts"))
+        for aggregate in self.touched(batch):
+            old = batch.before.get(aggregate.id) or {}
             new = facts(aggregate)
             for fact in old.keys() | new.keys():
                 deltas[fact] += new.get(fact, 0) - old.get(fact, 0)
-            members.append(Row("stat_members", key, {"facts": _encode(new)}))
-        writes.upsert(members)
         writes.add("stat_counts", "value", {
             counter_key(scope, metric): ({"scope": scope, "metric": metric}, amount)
             for (scope, metric), amount in deltas.items() if amount})
