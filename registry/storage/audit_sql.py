@@ -110,8 +110,16 @@ class SqlAuditLogView(AuditStatements, AuditLogView):
         self.datastore = datastore
 
     def create_table(self) -> None:
+        statements = self.create_audit_statements()
+        with self.datastore.transaction(commit=False) as c:
+            try:
+                c.execute(self.select_position())
+                if c.fetchone() is not None:
+                    return  # made already: no write at start (another process may be busy)
+            except Exception:  # noqa: BLE001 - the tables do not exist yet
+                pass
         with self.datastore.transaction(commit=True) as c:
-            for statement in self.create_audit_statements():
+            for statement in statements:
                 c.execute(statement)
 
     def position(self) -> int:
