@@ -11,6 +11,8 @@ from ..domain import certificates
 from ..domain.access import Action
 from ..domain.certificates import CertificateStatus, VerificationStatus, check_number
 from .context import Context, Info, parse_id
+from .history import HistoryEntry, history_of
+from .timeline import AsOfInput
 
 strawberry.enum(certificates.CertificateStatus)
 strawberry.enum(certificates.VerificationStatus)
@@ -41,6 +43,11 @@ class Certificate:
         if self.superseded_by_number is None:
             return None
         return await certificate_by_number(info, self.superseded_by_number)
+
+    @strawberry.field(description="Its issuance, revocation and reissue, with who, when and on "
+                                  "whose behalf (staff and auditor).")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, certificates.Certificate.create_id(self.number))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], context: Context) -> Certificate:
@@ -112,9 +119,16 @@ async def certificate_by_number(info: Info, number: str) -> Certificate | None:
 
 @strawberry.type
 class CertificateQuery:
-    @strawberry.field(description="A certificate by its number (public: what the paper shows).")
-    async def certificate(self, info: Info, number: str) -> Certificate | None:
-        return await certificate_by_number(info, number)
+    @strawberry.field(description="A certificate by its number (public: what the paper shows); "
+                                  "with asOf, as it stood then (its status judged with the "
+                                  "key ring of then).")
+    async def certificate(self, info: Info, number: str,
+                          as_of: AsOfInput | None = None) -> Certificate | None:
+        if as_of is None:
+            return await certificate_by_number(info, number)
+        doc = await info.context.call(info.context.service.certificate_as_of, number,
+                                      as_of.moment())
+        return Certificate.from_doc(doc, info.context) if doc else None
 
     @strawberry.field(description="Check a certificate's signed token (the QR's fragment).")
     async def verify_certificate(self, info: Info, token: str) -> Verification:

@@ -13,6 +13,7 @@ from .context import Info
 from .history import HistoryEntry, history_of
 from .platforms import Platform, platform_by_code
 from .relay import Connection, paginate
+from .timeline import AsOfInput, record
 
 strawberry.enum(moocs.MoocStatus)
 
@@ -106,9 +107,10 @@ async def mooc_by_code(info: Info, code: str) -> Mooc | None:
 
 @strawberry.type
 class MoocQuery:
-    @strawberry.field
-    async def mooc(self, info: Info, code: str) -> Mooc | None:
-        return await mooc_by_code(info, code)
+    @strawberry.field(description="A MOOC by its code; with asOf, as it stood then.")
+    async def mooc(self, info: Info, code: str, as_of: AsOfInput | None = None) -> Mooc | None:
+        doc = await record(info, "moocs", code, as_of)
+        return Mooc.from_doc(doc) if doc else None
 
     @strawberry.field(description="MOOCs by code, optionally in one status.")
     async def moocs(

@@ -25,6 +25,7 @@ from ..domain.programmes import (
 from .context import Context, Info, parse_id
 from .history import HistoryEntry, history_of
 from .relay import Connection, paginate
+from .timeline import AsOfInput, record
 
 strawberry.enum(programmes.ProgramType)
 strawberry.enum(programmes.DocumentKind)
@@ -155,11 +156,11 @@ async def _package(info: Info, key: str) -> ProgramSubmission:
 @strawberry.type
 class ProgrammeQuery:
     @strawberry.field
-    async def program_submission(self, info: Info, id: strawberry.ID
-                                 ) -> ProgramSubmission | None:
+    async def program_submission(self, info: Info, id: strawberry.ID,
+                                 as_of: AsOfInput | None = None) -> ProgramSubmission | None:
         _reader(info.context)
-        doc = await info.context.get("program_submissions",
-                                     str(parse_id(id, "programme package")))
+        doc = await record(info, "program_submissions", str(parse_id(id, "programme package")),
+                           as_of)
         if doc is None:
             return None
         _reader(info.context, doc["faculty"])

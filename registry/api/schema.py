@@ -22,10 +22,11 @@ from .materials import MaterialsMutation, MaterialsQuery
 from .moocs import MoocMutation, MoocQuery
 from .platforms import PlatformMutation, PlatformQuery
 from .programmes import ProgrammeMutation, ProgrammeQuery
+from .timeline import TimelineQuery
 
 # The root types compose each feature's queries and mutations.
 Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery, AuditQuery,
-                              ProgrammeQuery, MaterialsQuery))
+                              ProgrammeQuery, MaterialsQuery, TimelineQuery))
 Mutation = merge_types(
     "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,
                  ProgrammeMutation, MaterialsMutation, ErasureMutation)

@@ -58,6 +58,7 @@ class Action(StrEnum):
     READ_LEARNERS = "readLearners"
     READ_ENROLLMENTS = "readEnrollments"
     READ_AUDIT_LOG = "readAuditLog"
+    READ_EVENTS = "readEvents"  # the global event feed (SPEC §9)
     # programme packages (R3) and teaching materials (R4)
     CREATE_PROGRAM_SUBMISSION = "createProgramSubmission"
     ATTACH_DOCUMENT = "attachDocument"
@@ -104,6 +105,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_LEARNERS: _STAFF_READERS | {Role.LEARNER},
     Action.READ_ENROLLMENTS: _STAFF_READERS | {Role.LEARNER},
     Action.READ_AUDIT_LOG: frozenset({Role.AUDITOR}),
+    Action.READ_EVENTS: frozenset({Role.AUDITOR}),
     # A faculty token acts on, and reads, only its own faculty's packages (domain/programmes.py).
     Action.CREATE_PROGRAM_SUBMISSION: frozenset({Role.FACULTY}),
     Action.ATTACH_DOCUMENT: frozenset({Role.FACULTY}),
