@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from apiclient import Api
+from programme_ops import OTHER_FACULTY, attach, create, faculty_token
 from support import ADMIN, certified, enrolled, examined, issued, published_mooc, revoked, scored
 
 from registry.api.timeline import Event, encode_cursor
@@ -303,3 +304,20 @@ def test_certificate_history_for_staff_and_auditors(api: Api, auditor: str,
     learner = api.token("learner", learner=cert["learnerId"])
     assert code(api(query, {"number": cert["number"]}, token=learner)) == "FORBIDDEN"
     assert code(api(query, {"number": cert["number"]})) == "UNAUTHENTICATED"
+
+
+def test_a_programme_package_as_of_before_its_documents(api: Api) -> None:
+    token = faculty_token(api)
+    package = create(api, token)
+    created = api.container.app.last_notification_id()
+    attach(api, token, package["id"], "SYLLABUS", discipline="Strategic Management",
+           hasDistanceLearningPart=True)
+    query = """query($id: ID!, $asOf: AsOfInput) { programSubmission(id: $id, asOf: $asOf) {
+      id status documents { kind } } }"""
+    then = api(query, {"id": package["id"], "asOf": {"position": created}}, token=token)
+    assert then["data"]["programSubmission"]["documents"] == []
+    now = api(query, {"id": package["id"], "asOf": None}, token=token)
+    assert [d["kind"] for d in now["data"]["programSubmission"]["documents"]] == ["SYLLABUS"]
+    other = faculty_token(api, OTHER_FACULTY, "Philology")
+    at = {"position": created}
+    assert code(api(query, {"id": package["id"], "asOf": at}, token=other)) == "FORBIDDEN"
