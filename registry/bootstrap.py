@@ -28,6 +28,7 @@ from .application.programmes import ProgrammeCommands
 from .application.registry import Registry
 from .application.sealing import seal_plaintext_rows
 from .application.service import RegistryService
+from .application.timeline import Timeline
 from .application.tokens import OidcSignIn, TokenCommands
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
 from .audit.note import load_or_create_signer
@@ -252,9 +253,13 @@ def build(
             raise ValueError(str(invalid)) from None
         return claims.number, kid, claims.issued_on, claims.full_name
 
+    recorder: Any = app.recorder  # both back-ends' recorders name their events table
+    events_table: str = recorder.events_table_name
+    timeline = Timeline(app, list(store.projections.values()),
+                        backend.event_positions(datastore(app), events_table))
     service = RegistryService(app, commands, store, board, check_signature=check_signature,
                               prompt=daemon.prompt if daemon is not None else None,
-                              wait_seconds=settings.view_wait_seconds)
+                              wait_seconds=settings.view_wait_seconds, timeline=timeline)
     audit, audit_runner, checkpointer = _audit(settings, clock, app, backend, secrets_dir,
                                                poll_interval)
     container = Container(settings, clock, backend, app, commands, documents, store, board,

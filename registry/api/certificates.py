@@ -12,8 +12,10 @@ from ..domain.access import Action, learner_scope
 from ..domain.certificates import CertificateStatus, VerificationStatus, check_number
 from ..domain.errors import Forbidden
 from .context import Context, Info, parse_id
+from .history import HistoryEntry, history_of
 from .ordering import CertificateOrderInput, order_of
 from .relay import Connection, Order, paginate
+from .timeline import AsOfInput
 
 strawberry.enum(certificates.CertificateStatus)
 strawberry.enum(certificates.VerificationStatus)
@@ -44,6 +46,11 @@ class Certificate:
         if self.superseded_by_number is None:
             return None
         return await certificate_by_number(info, self.superseded_by_number)
+
+    @strawberry.field(description="Its issuance, revocation and reissue, with who, when and on "
+                                  "whose behalf (staff and auditor).")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_of(info, certificates.Certificate.create_id(self.number))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], context: Context) -> Certificate:
@@ -118,9 +125,16 @@ NEWEST = Order("ISSUED_ON", "issued_on", descending=True)
 
 @strawberry.type
 class CertificateQuery:
-    @strawberry.field(description="A certificate by its number (public: what the paper shows).")
-    async def certificate(self, info: Info, number: str) -> Certificate | None:
-        return await certificate_by_number(info, number)
+    @strawberry.field(description="A certificate by its number (public: what the paper shows); "
+                                  "with asOf, as it stood then (its status judged with the "
+                                  "key ring of then).")
+    async def certificate(self, info: Info, number: str,
+                          as_of: AsOfInput | None = None) -> Certificate | None:
+        if as_of is None:
+            return await certificate_by_number(info, number)
+        doc = await info.context.call(info.context.service.certificate_as_of, number,
+                                      as_of.moment())
+        return Certificate.from_doc(doc, info.context) if doc else None
 
     @strawberry.field(description="Certificates by status, MOOC, learner, issue-date range "
                                   "(inclusive, in the registry's time zone) or holder-name "

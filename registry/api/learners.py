@@ -44,6 +44,7 @@ from .relay import (
     known_count,
     paginate,
 )
+from .timeline import AsOfInput, record
 
 T = TypeVar("T")
 
@@ -398,15 +399,16 @@ class LearnerQuery:
         doc = await info.context.get("learners", str(principal.learner_id))
         return Learner.from_doc(doc, principal) if doc else None
 
-    @strawberry.field
-    async def learner(self, info: Info, id: strawberry.ID) -> Learner | None:
+    @strawberry.field(description="A learner by id; with asOf, as the record stood then.")
+    async def learner(self, info: Info, id: strawberry.ID,
+                      as_of: AsOfInput | None = None) -> Learner | None:
         principal = info.context.require(Action.READ_LEARNERS)
         learner_id = str(parse_id(id, "learner"))
         courses = frozenset[str]()
         if learner_scope(principal).courses is not None:
             courses = await _courses_of(info, learner_id)
         check_reads_learner(principal, learner_id, courses)
-        doc = await info.context.get("learners", learner_id)
+        doc = await record(info, "learners", learner_id, as_of)
         return Learner.from_doc(doc, principal, courses) if doc else None
 
     @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
@@ -456,10 +458,12 @@ class LearnerQuery:
                               order=order_of(order_by, Order("ENROLLED_AT", "enrolled_at")),
                               first=first, after=after, last=last, before=before)
 
-    @strawberry.field
-    async def enrollment(self, info: Info, id: strawberry.ID) -> Enrollment | None:
+    @strawberry.field(description="An enrolment by id; with asOf, as it stood then (grades, "
+                                  "admission and pass as they were computed then).")
+    async def enrollment(self, info: Info, id: strawberry.ID,
+                         as_of: AsOfInput | None = None) -> Enrollment | None:
         info.context.require(Action.READ_ENROLLMENTS)
-        doc = await info.context.get("enrollments", str(parse_id(id, "enrollment")))
+        doc = await record(info, "enrollments", str(parse_id(id, "enrollment")), as_of)
         if doc is None:
             return None
         check_reads_enrollment(info.context.require(Action.READ_ENROLLMENTS), doc["learnerId"],

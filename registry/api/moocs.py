@@ -15,6 +15,7 @@ from .ordering import MoocOrderInput, order_of
 from .platforms import Platform, platform_by_code
 from .relay import Connection, Order, paginate
 from .statistics import CourseStatistics, course_statistics
+from .timeline import AsOfInput, record
 
 strawberry.enum(moocs.MoocStatus)
 
@@ -113,9 +114,10 @@ async def mooc_by_code(info: Info, code: str) -> Mooc | None:
 
 @strawberry.type
 class MoocQuery:
-    @strawberry.field
-    async def mooc(self, info: Info, code: str) -> Mooc | None:
-        return await mooc_by_code(info, code)
+    @strawberry.field(description="A MOOC by its code; with asOf, as it stood then.")
+    async def mooc(self, info: Info, code: str, as_of: AsOfInput | None = None) -> Mooc | None:
+        doc = await record(info, "moocs", code, as_of)
+        return Mooc.from_doc(doc) if doc else None
 
     @strawberry.field(description="MOOCs, filtered (given filters are ANDed) and ordered "
                                   "(default: by code); search matches the code and the title "

@@ -26,6 +26,7 @@ from .context import Context, Info, parse_id
 from .history import HistoryEntry, history_of
 from .ordering import ProgramSubmissionOrderInput, order_of
 from .relay import Connection, Order, paginate
+from .timeline import AsOfInput, record
 
 strawberry.enum(programmes.ProgramType)
 strawberry.enum(programmes.DocumentKind)
@@ -156,11 +157,11 @@ async def _package(info: Info, key: str) -> ProgramSubmission:
 @strawberry.type
 class ProgrammeQuery:
     @strawberry.field
-    async def program_submission(self, info: Info, id: strawberry.ID
-                                 ) -> ProgramSubmission | None:
+    async def program_submission(self, info: Info, id: strawberry.ID,
+                                 as_of: AsOfInput | None = None) -> ProgramSubmission | None:
         _reader(info.context)
-        doc = await info.context.get("program_submissions",
-                                     str(parse_id(id, "programme package")))
+        doc = await record(info, "program_submissions", str(parse_id(id, "programme package")),
+                           as_of)
         if doc is None:
             return None
         _reader(info.context, doc["faculty"])

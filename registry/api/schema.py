@@ -23,10 +23,11 @@ from .moocs import MoocMutation, MoocQuery
 from .platforms import PlatformMutation, PlatformQuery
 from .programmes import ProgrammeMutation, ProgrammeQuery
 from .statistics import StatisticsQuery
+from .timeline import TimelineQuery
 
 # The root types compose each feature's queries and mutations.
 Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery, AuditQuery,
-                              ProgrammeQuery, MaterialsQuery, StatisticsQuery))
+                              ProgrammeQuery, MaterialsQuery, StatisticsQuery, TimelineQuery))
 Mutation = merge_types(
     "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,
                  ProgrammeMutation, MaterialsMutation, ErasureMutation)

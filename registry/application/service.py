@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
@@ -38,6 +38,9 @@ from ..storage.errors import unavailable_reason
 from .commands import Commands
 from .context import CommandContext, command_context
 from .registry import Registry, Saved
+
+if TYPE_CHECKING:
+    from .timeline import AsOf, EventFilter, FeedPage, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,7 @@ class RegistryService:
         check_signature: SignatureCheck,
         prompt: Callable[[], None] | None = None,
         wait_seconds: float = 5.0,
+        timeline: Timeline | None = None,
     ) -> None:
         self.app = app
         self.commands = commands
@@ -118,6 +122,7 @@ class RegistryService:
         self.prompt = prompt or (lambda: None)
         self.wait_seconds = wait_seconds
         self._check_signature = check_signature
+        self._timeline = timeline
         self._lock = threading.Lock()
         self.write_problem: str | None = None  # why the last command could not be stored
 
@@ -336,6 +341,27 @@ class RegistryService:
     def history(self, aggregate_id: UUID) -> list[Doc]:
         """Every event of one aggregate, oldest first, with who caused it and when (R11)."""
         return [history_entry(event) for event in self.app.events.get(aggregate_id)]
+
+    # -- the event store as it is (SPEC §9: the feed and time travel) -------------------------
+
+    @property
+    def timeline(self) -> Timeline:
+        if self._timeline is None:
+            raise Unavailable("This registry was built without its timeline (the event feed "
+                              "and asOf).", reason="no timeline")
+        return self._timeline
+
+    def events(self, where: EventFilter, after: int, limit: int) -> FeedPage:
+        """Stored events after position ``after`` that ``where`` admits, in global order."""
+        return self.timeline.feed(where, after, limit)
+
+    def as_of(self, table: str, key: str, at: AsOf) -> Doc | None:
+        """Row ``key`` of ``table`` as it stood at ``at``, rebuilt from the event store."""
+        return self.timeline.present(table, key, at)
+
+    def certificate_as_of(self, number: str, at: AsOf) -> Doc | None:
+        canonical = normalize_number(number)
+        return self.as_of("certificates", canonical, at) if canonical else None
 
     def authenticate(self, secret: str) -> Principal:
         """The caller a bearer token stands for; ``Unauthenticated`` (unknown, expired,

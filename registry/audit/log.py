@@ -140,6 +140,10 @@ class TransparencyLog:
     def log_index(self, originator_id: UUID, version: int) -> int | None:
         return self.view.leaf_index(envelope.event_id(originator_id, version))
 
+    def leaf_indexes(self, positions: Sequence[int]) -> dict[int, int]:
+        """Notification id → leaf index of the events among ``positions`` already logged."""
+        return self.view.leaf_indexes(positions) if positions else {}
+
     def certificate_log_index(self, number: str) -> int | None:
         """The leaf of a certificate's issuance (its aggregate's first event)."""
         from ..domain.certificates import Certificate

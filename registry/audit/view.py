@@ -61,6 +61,11 @@ class AuditLogView(ABC):
     def leaf_index(self, event_id: str) -> int | None: ...
 
     @abstractmethod
+    def leaf_indexes(self, notification_ids: Sequence[int]) -> dict[int, int]:
+        """Notification id → leaf index, for those of ``notification_ids`` already logged
+        (one statement per batch)."""
+
+    @abstractmethod
     def latest_checkpoint(self) -> StoredCheckpoint | None: ...
 
     @abstractmethod

@@ -60,6 +60,7 @@ class Action(StrEnum):
     READ_AUDIT_LOG = "readAuditLog"
     READ_CERTIFICATES = "readCertificates"  # lists of certificates (one is public by number)
     READ_STATISTICS = "readStatistics"
+    READ_EVENTS = "readEvents"  # the global event feed (SPEC §9)
     # programme packages (R3) and teaching materials (R4)
     CREATE_PROGRAM_SUBMISSION = "createProgramSubmission"
     ATTACH_DOCUMENT = "attachDocument"
@@ -109,6 +110,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Staff and auditors list certificates; a learner token lists only its own.
     Action.READ_CERTIFICATES: frozenset({Role.INET, Role.AUDITOR, Role.DEAN, Role.LEARNER}),
     Action.READ_STATISTICS: _STAFF_READERS,
+    Action.READ_EVENTS: frozenset({Role.AUDITOR}),
     # A faculty token acts on, and reads, only its own faculty's packages (domain/programmes.py).
     Action.CREATE_PROGRAM_SUBMISSION: frozenset({Role.FACULTY}),
     Action.ATTACH_DOCUMENT: frozenset({Role.FACULTY}),

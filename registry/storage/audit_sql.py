@@ -86,6 +86,10 @@ class AuditStatements(SqlDialect):
     def select_leaf_by_event(self) -> str:
         return self.sql(f"SELECT leaf_index FROM {self.leaves_table()} WHERE event_id = ?")
 
+    def select_leaves_by_notification(self, count: int) -> str:
+        return self.sql(f"SELECT leaf_index, notification_id FROM {self.leaves_table()} "
+                        f"WHERE notification_id IN ({', '.join('?' * count)})")
+
     def select_checkpoints(self, latest: bool) -> str:
         columns = f"SELECT tree_size, root, note, signed_at FROM {self.checkpoints_table()}"
         if latest:
@@ -193,6 +197,17 @@ class SqlAuditLogView(AuditStatements, AuditLogView):
             c.execute(self.select_leaf_by_event(), [event_id])
             row = c.fetchone()
         return None if row is None else int(row["leaf_index"])
+
+    def leaf_indexes(self, notification_ids: Sequence[int]) -> dict[int, int]:
+        wanted = sorted(set(notification_ids))
+        found: dict[int, int] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), NODE_BATCH):
+                batch = wanted[start:start + NODE_BATCH]
+                c.execute(self.select_leaves_by_notification(len(batch)), batch)
+                for row in c.fetchall():
+                    found[int(row["notification_id"])] = int(row["leaf_index"])
+        return found
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         with self.datastore.transaction(commit=False) as c:

@@ -60,6 +60,11 @@ class Backend(ABC):
     def audit_view_class(self) -> type: ...
 
     @abstractmethod
+    def event_positions(self, datastore: Any, events_table: str) -> Any:
+        """Where each aggregate's events stand in the notification log
+        (``storage/positions.py``)."""
+
+    @abstractmethod
     def view_engines(self) -> tuple[Engine, Engine]:
         """(the engine projections write with, the engine reads use)."""
 
@@ -124,6 +129,11 @@ class SQLiteBackend(Backend):
         from .audit_sqlite import SQLiteAuditLogView
 
         return SQLiteAuditLogView
+
+    def event_positions(self, datastore: Any, events_table: str) -> Any:
+        from .positions import SQLiteEventPositions
+
+        return SQLiteEventPositions(datastore, events_table)
 
     def _engine(self, begin: str) -> Engine:
         engine = create_engine(f"sqlite:///{self.path}", json_serializer=_json,
@@ -214,6 +224,11 @@ class PostgresBackend(Backend):
         from .audit_postgres import PostgresAuditLogView
 
         return PostgresAuditLogView
+
+    def event_positions(self, datastore: Any, events_table: str) -> Any:
+        from .positions import PostgresEventPositions
+
+        return PostgresEventPositions(datastore, events_table)
 
     def view_engines(self) -> tuple[Engine, Engine]:
         engine = create_engine("postgresql+psycopg://", connect_args=self._connect_args(),

@@ -1,0 +1,187 @@
+"""The auditors' view of the event store itself (SPEC §9): ``events(…)``, the global feed of
+stored events with keyset cursors on their position, and ``asOf`` on the single-record
+queries, which rebuilds a record from its events as it stood at a position or an instant.
+The application decides (``application/timeline.py``, ``domain/access.py``); this module
+translates."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import re
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ..application.timeline import AsOf, EventFilter
+from ..domain.access import Action, Principal
+from ..domain.errors import InvalidInput
+from .context import Info, parse_id
+from .history import Actor, HistoryEntry
+from .relay import PageInfo
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+_CURSOR = re.compile(r"event:([0-9]{1,19})")
+
+
+@strawberry.input(name="AsOfInput", description=(
+    "A moment in the past: right after the event at global `position` (the feed's "
+    "`Event.position`), or at instant `time` (events recorded at or before it). Exactly one "
+    "of the two. The record is rebuilt from the event store, not from the views."))
+class AsOfInput:
+    position: int | None = strawberry.field(
+        default=None, description="A global position: the state right after that event.")
+    time: datetime.datetime | None = strawberry.field(
+        default=None, description="An instant with its UTC offset: the state then.")
+
+    def moment(self) -> AsOf:
+        return AsOf(position=self.position, time=self.time)
+
+
+async def record(info: Info, table: str, key: str, as_of: AsOfInput | None
+                 ) -> dict[str, Any] | None:
+    """Row ``key`` of ``table``: from its view, or, with ``as_of``, as it stood then."""
+    if as_of is None:
+        return await info.context.get(table, key)
+    doc: dict[str, Any] | None = await info.context.call(
+        info.context.service.as_of, table, key, as_of.moment())
+    return doc
+
+
+@strawberry.type(description="One stored event, as the auditors' feed shows it.")
+class Event:
+    position: int = strawberry.field(
+        description="Its place in the global order (the store's notification id); the "
+                    "number `asOf: {position}` takes.")
+    aggregate_type: str = strawberry.field(
+        description="The aggregate's class name, as in events/ (Certificate, Enrollment…).")
+    aggregate_id: strawberry.ID
+    version: int = strawberry.field(description="Its version within its aggregate (1: created).")
+    type: str = strawberry.field(description="The event's name, e.g. Revoked.")
+    schema_version: int = strawberry.field(
+        description="The version of its schema in the event catalog "
+                    "(events/<aggregateType>/<type>.v<N>.json).")
+    recorded_at: datetime.datetime
+    actor: Actor
+    on_behalf_of: str | None = strawberry.field(
+        description="Whose request the actor carried out (personal: admin, inet, auditor).")
+    correlation_id: str | None
+    causation_id: str | None
+    data: JSON = strawberry.field(description="The event's data, personal data apart.")
+    personal: JSON | None = strawberry.field(
+        description="The event's personal part (names, reasons…) for the roles that may see "
+                    "it; null if none, erased or not for the caller's role.")
+    log_index: int | None = strawberry.field(
+        description="Its leaf index in the audit log (check it with logInclusionProof); null "
+                    "until the log has it.")
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], principal: Principal | None,
+                 log_index: int | None) -> Event:
+        """The event as ``principal`` may see it: its history entry (the personal part and
+        on-behalf-of as ``domain.access`` allows) with its place in the log."""
+        entry = HistoryEntry.from_doc(doc, principal)
+        return cls(
+            position=doc["position"], aggregate_type=doc["aggregateType"],
+            aggregate_id=strawberry.ID(doc["aggregateId"]), schema_version=doc["schemaVersion"],
+            log_index=log_index, **{name: getattr(entry, name) for name in _ENTRY_FIELDS})
+
+
+_ENTRY_FIELDS = ("version", "type", "recorded_at", "actor", "on_behalf_of", "correlation_id",
+                 "causation_id", "data", "personal")
+
+
+@strawberry.type
+class EventEdge:
+    cursor: str
+    node: Event
+
+
+@strawberry.type(description="A page of the event feed, oldest first.")
+class EventConnection:
+    edges: list[EventEdge]
+    nodes: list[Event]
+    page_info: PageInfo
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"event:{position}".encode()).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        text = ""
+    match = _CURSOR.fullmatch(text)
+    if match is None:
+        raise InvalidInput("This is not a cursor of the event feed: pass an endCursor it "
+                           "returned.", field="after")
+    return int(match.group(1))
+
+
+def _instant(value: datetime.datetime | None, name: str) -> datetime.datetime | None:
+    if value is not None and value.utcoffset() is None:
+        raise InvalidInput(f"{name} needs a UTC offset (e.g. 2026-09-01T00:00:00+05:00).",
+                           field=name)
+    return value
+
+
+@strawberry.type
+class TimelineQuery:
+    @strawberry.field(description=(
+        "Every stored event in global order, filters ANDed (auditor and admin). "
+        "`aggregateType` and `type` are read through the store's topic filter and "
+        "`aggregateId` through the aggregate's own events; `actorRole`, `actorName`, `from` "
+        "and `to` are checked event by event from the cursor on, so alone on a large log "
+        "they cost a scan. Cursors are keyset cursors on `position`: events stored between "
+        "two pages are neither skipped nor repeated."))
+    async def events(
+        self, info: Info,
+        aggregate_type: Annotated[str | None, strawberry.argument(
+            description="The aggregate's class name: Certificate, Mooc…")] = None,
+        aggregate_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="One aggregate's events.")] = None,
+        type: Annotated[str | None, strawberry.argument(
+            description="The event's name, e.g. Revoked.")] = None,
+        actor_role: Annotated[str | None, strawberry.argument(
+            description="The role of the token that caused it, e.g. inet.")] = None,
+        actor_name: Annotated[str | None, strawberry.argument(
+            description="The name of the token that caused it.")] = None,
+        from_: Annotated[datetime.datetime | None, strawberry.argument(
+            name="from", description="Recorded at or after (inclusive).")] = None,
+        to: Annotated[datetime.datetime | None, strawberry.argument(
+            description="Recorded at or before (inclusive).")] = None,
+        first: Annotated[int | None, strawberry.argument(
+            description=f"Page size, at most {MAX_PAGE} (default {DEFAULT_PAGE}).")] = None,
+        after: Annotated[str | None, strawberry.argument(
+            description="The endCursor of the previous page.")] = None,
+    ) -> EventConnection:
+        principal = info.context.require(Action.READ_EVENTS)
+        size = DEFAULT_PAGE if first is None else first
+        if not 0 <= size <= MAX_PAGE:
+            raise InvalidInput(f"first must be from 0 to {MAX_PAGE}; got {size}.",
+                               field="first")
+        start = decode_cursor(after) if after is not None else 0
+        where = EventFilter(
+            aggregate_type=aggregate_type,
+            aggregate_id=parse_id(aggregate_id, "aggregate") if aggregate_id else None,
+            type=type, actor_role=actor_role, actor_name=actor_name,
+            recorded_from=_instant(from_, "from"), recorded_to=_instant(to, "to"))
+        page = await info.context.call(info.context.service.events, where, start, size)
+        audit = info.context.audit
+        positions = [doc["position"] for doc in page.events]
+        logged: dict[int, int] = {}
+        if audit is not None and positions:
+            logged = await info.context.call(audit.leaf_indexes, positions)
+        nodes = [Event.from_doc(doc, principal, logged.get(doc["position"]))
+                 for doc in page.events]
+        edges = [EventEdge(cursor=encode_cursor(node.position), node=node) for node in nodes]
+        return EventConnection(
+            edges=edges, nodes=nodes,
+            page_info=PageInfo(has_next_page=page.has_next, has_previous_page=start > 0,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None))

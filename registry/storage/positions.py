@@ -1,0 +1,47 @@
+"""Where one aggregate's events stand in the notification log: (version, notification id)
+pairs, read with one indexed statement on the event store's own table (eventsourcing keeps the
+notification id beside each stored event — SQLite's ``rowid``, PostgreSQL's
+``notification_id`` — but its recorders only select it by range, not by aggregate).
+
+Time travel (``asOf: {position}``) and the feed filtered by aggregate id ask it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from .postgres import PostgresDialect
+from .sql import SqlDialect
+
+
+class SqlEventPositions(SqlDialect):
+    id_column = "rowid"
+
+    def __init__(self, datastore: Any, events_table: str) -> None:
+        self.datastore = datastore
+        self.events_table = events_table
+
+    def originator(self, originator_id: UUID) -> Any:
+        return originator_id.hex  # how eventsourcing's SQLite recorder stores a UUID
+
+    def select_positions(self) -> str:
+        return self.sql(f"SELECT originator_version, {self.id_column} AS position "
+                        f"FROM {self.qualify(self.events_table)} WHERE originator_id = ? "
+                        "ORDER BY originator_version")
+
+    def positions(self, originator_id: UUID) -> list[tuple[int, int]]:
+        """(version, notification id) of each of the aggregate's events, oldest first."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_positions(), [self.originator(originator_id)])
+            return [(int(r["originator_version"]), int(r["position"])) for r in c.fetchall()]
+
+
+class SQLiteEventPositions(SqlEventPositions):
+    pass
+
+
+class PostgresEventPositions(PostgresDialect, SqlEventPositions):
+    id_column = "notification_id"
+
+    def originator(self, originator_id: UUID) -> Any:
+        return originator_id
