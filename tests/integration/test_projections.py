@@ -204,9 +204,9 @@ class ProjectionCase(StorageCase):
         first.close()
         second = build(settings, clock, poll_interval=0.05, seed=False)
         try:
-            names = inspect(second.views.engine).get_table_names(
-                schema=second.backend.schema)
-            assert "view_learners" not in names
+            eventually(lambda: "view_learners" not in inspect(second.views.engine)
+                       .get_table_names(schema=second.backend.schema),
+                       "the engine, preparing in its thread, drops the old table")
         finally:
             second.close()
 
