@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import EventStore, Mapper, StoredEvent, Transcoder
 
 from ..domain.learners import Learner
 from ..domain.personal import ON_BEHALF_OF, OWN_KEY
@@ -119,3 +119,18 @@ class RegistryMapper(Mapper[uuid.UUID]):
                 record = records.get(state[PERSONAL_REF] or "")
                 state[PERSONAL] = json.loads(record.data) if record is not None else None
         return events
+
+
+class BatchDecodingEventStore(EventStore[uuid.UUID]):
+    """eventsourcing's event store, decoding an aggregate's events together: one query for all
+    their personal parts, not one per event (an enrolment with twenty corrected scores is
+    loaded with two queries, whatever its length)."""
+
+    def get(self, originator_id: uuid.UUID, *, gt: int | None = None, lte: int | None = None,
+            desc: bool = False, limit: int | None = None) -> Iterator[Any]:
+        stored = self.recorder.select_events(originator_id=originator_id, gt=gt, lte=lte,
+                                             desc=desc, limit=limit)
+        mapper = self.mapper
+        if isinstance(mapper, RegistryMapper):
+            return iter(mapper.to_domain_events(stored))
+        return map(mapper.to_domain_event, stored)

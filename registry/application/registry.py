@@ -24,12 +24,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Mapper
+from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper
 from eventsourcing.utils import Environment, EnvType
 
 from ..domain.errors import NotFound
 from ..domain.grading import GradeWeights
-from .mapper import RegistryMapper
+from .mapper import BatchDecodingEventStore, RegistryMapper
 from .personal import PersonalStore
 from .transcodings import DateAsISO
 
@@ -66,6 +66,9 @@ class Registry(Application[UUID]):
         # Only what we pass: the process environment must not change persistence by accident
         # (eventsourcing would otherwise read REGISTRY_* and plain variables).
         return Environment(name, dict(env or {}))
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return BatchDecodingEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def construct_mapper(self) -> Mapper[UUID]:
         self.personal_store = self._personal_store_factory(self)
