@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,16 @@ def history_entry(event: Any) -> Doc:
         "data": _plain({k: v for k, v in state.items() if k not in _INTERNAL_KEYS}),
         "personal": personal,
     }
+
+
+@contextmanager
+def views_ready() -> Iterator[None]:
+    """A read of a projection that has never served yet answers UNAVAILABLE (SPEC §10)."""
+    try:
+        yield
+    except ViewNotReady as not_ready:
+        raise Unavailable(f"The registry is still building its views ({not_ready}); "
+                          "try again in a moment.", reason=str(not_ready)) from None
 
 
 class RegistryService:
@@ -203,11 +214,8 @@ class RegistryService:
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, table: str, key: str) -> Doc | None:
-        try:
+        with views_ready():
             doc = self.views.get(table, key)
-        except ViewNotReady as not_ready:
-            raise Unavailable(f"The registry is still building its views ({not_ready}); "
-                              "try again in a moment.", reason=str(not_ready)) from None
         return self._standing([doc])[0] if doc is not None and table == "certificates" else doc
 
     def doc(self, table: str, key: str, *, fresh: bool = False) -> Doc:
@@ -246,23 +254,19 @@ class RegistryService:
         return self.views.by_table[table][0].name
 
     def find(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> list[Doc]:
-        try:
+        with views_ready():
             docs = self.views.find(table, where, **kw)
-        except ViewNotReady as not_ready:
-            raise Unavailable(f"The registry is still building its views ({not_ready}); "
-                              "try again in a moment.", reason=str(not_ready)) from None
         return self._standing(docs) if table == "certificates" else docs
 
     def page(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any
              ) -> list[tuple[Doc, Any, str]]:
         """A keyset page (``ProjectionStore.page``), certificates with their standing."""
-        try:
-            found = self.views.page(table, where, **kw)
-        except BadCursor:
-            raise InvalidInput("That is not a cursor of this list.", field="after") from None
-        except ViewNotReady as not_ready:
-            raise Unavailable(f"The registry is still building its views ({not_ready}); "
-                              "try again in a moment.", reason=str(not_ready)) from None
+        with views_ready():
+            try:
+                found = self.views.page(table, where, **kw)
+            except BadCursor:
+                raise InvalidInput("That is not a cursor of this list.",
+                                   field="after") from None
         if table != "certificates" or not found:
             return found
         shown = self._standing([doc for doc, _, _ in found])
@@ -289,7 +293,8 @@ class RegistryService:
         return shown
 
     def count(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any) -> int:
-        return self.views.count(table, where, **kw)
+        with views_ready():
+            return self.views.count(table, where, **kw)
 
     # -- dashboards (SPEC §9), kept by the statistics projection ---------------------------
 
