@@ -205,6 +205,7 @@ class RegistryService:
         the back-end drops its leftover copies. Returns the learner id."""
         erased: str = self.run(ctx, lambda cmd: cmd.learners.erase_personal_data(
             learner_id=learner_id, reason=reason))
+        self.views.compact_search()
         self.app.personal_store.scrub()
         return erased
 

@@ -56,27 +56,27 @@ class Platforms(Presented):
 
 class Moocs(Presented):
     name = "moocs"
-    version = 2  # v2: title order
+    version = 3  # v2: title order; v3: trigram-indexed search in Latin too
     aggregates = (Mooc,)
     tables = (ViewTable("moocs", (
         doc("code", index=True), doc("title", "json"), doc("language", index=True),
         doc("credits", "int", index=True),
         doc("hours", "int"), doc("department", index=True), doc("status", index=True),
         doc("platformCode", index=True), doc("remarks"), doc("courseTitle"),
-        doc("version", "int"), hidden("search"), hidden("title_sort"),
+        doc("version", "int"), hidden("search", "search"), hidden("title_sort"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {"moocs": Mooc.create_id}
 
 
 class Learners(Presented):
     name = "learners"
-    version = 2  # v2: name and registration orders
+    version = 3  # v2: name and registration orders; v3: trigram-indexed search
     aggregates = (Learner,)
     tables = (ViewTable("learners", (
         doc("id"), doc("fullName"), doc("fullNameLatin"), doc("email"), doc("identity", "json"),
         doc("businessTrip", "json"), doc("restoration", "json"), doc("abroad", "json"),
         doc("returnOrder", "json"), doc("directive", "json"), doc("internship", "json"),
-        doc("studyWindow", "json"), doc("erased", "bool"), hidden("search"),
+        doc("studyWindow", "json"), doc("erased", "bool"), hidden("search", "search"),
         hidden("name_sort"), hidden("registered_at"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {"learners": _uuid}
@@ -99,7 +99,7 @@ class Enrollments(Presented):
 
 class Certificates(Presented):
     name = "certificates"
-    version = 2  # v2: holder-name order
+    version = 3  # v2: holder-name order; v3: trigram-indexed search
     aggregates = (Certificate,)
     tables = (ViewTable("certificates", (
         doc("number", index=True), doc("token"), doc("status", index=True), doc("fullName"),
@@ -107,7 +107,7 @@ class Certificates(Presented):
         doc("kid", index=True), doc("moocCode", index=True),
         doc("enrollmentId", index=True), doc("learnerId", index=True), doc("supersededBy"),
         doc("supersedes"), doc("revocationReason"), doc("holderErased", "bool"),
-        hidden("search"), hidden("name_sort"),
+        hidden("search", "search"), hidden("name_sort"),
     )),)
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {
         "certificates": Certificate.create_id}

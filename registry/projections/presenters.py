@@ -19,6 +19,7 @@ from ..domain.moocs import Mooc
 from ..domain.periods import Order, Period
 from ..domain.platforms import Platform
 from ..domain.proctoring import Proctoring
+from ..domain.search import search_key
 from ..domain.teaching import DisciplineTeaching
 from .projection import Row
 
@@ -50,7 +51,7 @@ def _mooc(m: Mooc) -> list[Row]:
         "courseTitle": m.course_title, "version": m.version,
     }
     titles = m.title.as_dict()
-    search = " ".join(filter(None, [m.code, *titles.values()])).casefold()
+    search = search_key([m.code, *titles.values()])
     shown = next((t for lang in ("kk", "ru", "en") if (t := titles.get(lang))), "")
     return [Row("moocs", m.code, doc, {"search": search, "title_sort": shown.casefold()})]
 
@@ -80,7 +81,7 @@ def _learner(learner: Learner) -> list[Row]:
         "studyWindow": period(learner.study_window),
         "erased": learner.erased,
     }
-    search = " ".join(filter(None, [learner.full_name, learner.full_name_latin])).casefold()
+    search = search_key([learner.full_name, learner.full_name_latin])
     return [Row("learners", str(learner.id), doc, {
         "search": search, "name_sort": learner.full_name.casefold(),
         "registered_at": learner.created_on.isoformat()})]
@@ -114,7 +115,7 @@ def _certificate(c: Certificate) -> list[Row]:
         "revocationReason": c.revocation_reason,
         "holderErased": c.holder_erased,
     }
-    search = " ".join(filter(None, [c.full_name, c.number])).casefold()
+    search = search_key([c.full_name, c.number])
     return [Row("certificates", c.number, doc, {"search": search,
                                                 "name_sort": c.full_name.casefold()})]
 

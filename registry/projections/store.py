@@ -52,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, NoSuchTableError, OperationalError, ProgrammingError
 
+from ..domain.search import search_terms
 from .projection import Projection, Row
 from .tables import ViewTable
 
@@ -102,13 +103,33 @@ def _gone(owner: str) -> bool:
 
 class Dialect:
     """What differs between the back-ends for the views (chosen once, in the back-end
-    object): the ``INSERT … ON CONFLICT`` construct."""
+    object): the ``INSERT … ON CONFLICT`` construct, and the substring index of a search
+    column."""
 
     # Execution options of a read that must see one snapshot of several tables.
     snapshot: dict[str, Any] = {}
 
     def insert(self, table: Table) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def create_search(self, c: Connection, table: Table, column: str) -> None:
+        """Index ``column`` of ``table`` for substring search (nothing: searches scan)."""
+
+    def drop_search(self, c: Connection, table: Table) -> None:
+        """Drop what :meth:`create_search` made beside the table (indexes go with it)."""
+
+    def compact_search(self, c: Connection, table: Table) -> None:
+        """Merge away what the search index still holds of deleted rows (an erasure)."""
+
+    def search_clause(self, table: Table, column: str, terms: Sequence[str]) -> Any:
+        """Rows whose ``column`` contains one of ``terms`` (already folded, ``domain/search.py``)."""
+        return or_(*(table.c[column].like(f"%{like_escape(term)}%", escape="\\")
+                     for term in terms))
+
+
+def like_escape(text: str) -> str:
+    """``text`` as a literal part of a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ProjectionStore:
@@ -194,19 +215,34 @@ class ProjectionStore:
             self._tables[cache_key] = made
         return made
 
-    def create_tables(self, name: str, build: int) -> None:
-        tables = self.tables(name, build)
-        with self.engine.begin() as c:
-            for table in tables.values():
-                table.create(c, checkfirst=True)
+    def _create_tables(self, c: Connection, name: str, build: int, *, checkfirst: bool) -> None:
+        for view, table in self.tables(name, build).items():
+            table.create(c, checkfirst=checkfirst)
+            column = self.by_table[view][1].search_column
+            if column is not None:
+                self.dialect.create_search(c, table, column)
 
     def drop_tables(self, name: str, build: int, *, current: bool = True) -> None:
         tables = self.tables(name, build, current=current)
         with self.engine.begin() as c:
             for table in tables.values():
+                self.dialect.drop_search(c, table)
                 table.drop(c, checkfirst=True)
         with self._lock:
             self._tables.pop((name, build), None)
+
+    def compact_search(self) -> None:
+        """After an erasure: make the serving search indexes drop what they kept of the
+        rows it rewrote (an FTS index keeps deleted entries until its segments merge)."""
+        serving = self.serving(fresh=True)
+        with self.engine.begin() as c:
+            for view, (projection, spec) in self.by_table.items():
+                build = serving.get(projection.name)
+                if build is None or spec.search_column is None:
+                    continue
+                table = self.tables_of(build).get(view)
+                if table is not None:
+                    self.dialect.compact_search(c, table)
 
     def drop_legacy(self) -> list[str]:
         """Drop the read-model tables of the engine before this one (``view_<table>``: a
@@ -259,8 +295,7 @@ class ProjectionStore:
                             schema=build.schema))
                         made.append(build)
                     for x in made:  # new tables: no need to look first
-                        for table in self.tables(x.name, x.build).values():
-                            table.create(c, checkfirst=False)
+                        self._create_tables(c, x.name, x.build, checkfirst=False)
             except IntegrityError:  # another process took one of the numbers: again
                 for x in made:
                     with self._lock:
@@ -478,11 +513,12 @@ class ProjectionStore:
             else:
                 clauses.append(col == spec.filter_value(column, value))
         if search:
-            if "search" not in t.c:
+            searched = spec.search_column
+            if searched is None or searched not in t.c:
                 raise ValueError(f"{spec.name} cannot be searched")
-            escaped = (search.casefold().replace("\\", "\\\\").replace("%", "\\%")
-                       .replace("_", "\\_"))
-            clauses.append(t.c.search.like(f"%{escaped}%", escape="\\"))
+            terms = search_terms(search)
+            if terms:
+                clauses.append(self.dialect.search_clause(t, searched, terms))
         return clauses
 
     @staticmethod

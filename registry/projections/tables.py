@@ -40,6 +40,9 @@ KINDS: dict[str, TypeEngine[Any]] = {
     "bool": Boolean(),
     "date": Date(),
     "json": JSON().with_variant(JSONB(), "postgresql"),
+    # A search key (``domain/search.py``): text with the back-end's substring index (trigrams:
+    # pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite) instead of a B-tree.
+    "search": Text(),
 }
 
 
@@ -80,7 +83,7 @@ def doc(name: str, kind: str = "text", *, index: bool = False) -> Field:
 
 
 def hidden(column: str, kind: str = "text", *, index: bool = True) -> Field:
-    return Field(column, kind, None, index)
+    return Field(column, kind, None, index and kind != "search")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,11 @@ class ViewTable:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_column", {f.column: f for f in self.fields})
+
+    @property
+    def search_column(self) -> str | None:
+        """The column name searches look in, if this table can be searched."""
+        return next((f.column for f in self.fields if f.kind == "search"), None)
 
     def physical(self, build: int) -> str:
         return f"pv_{self.name}_{build}"

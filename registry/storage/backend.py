@@ -12,14 +12,16 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, literal_column, select
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError
 
 from ..application.personal import KeyEncryptionKey
 from ..projections.store import Dialect
@@ -80,15 +82,88 @@ class Backend(ABC):
 
 
 class SQLiteDialect(Dialect):
+    """Search: an FTS5 table with the trigram tokenizer over the search column (external
+    content, kept by triggers), so ``MATCH '"кас"'`` finds substrings through an index."""
+
     def insert(self, table: Table) -> Any:
         return sqlite_dialect.insert(table)
 
+    @staticmethod
+    def _fts(table: Table) -> str:
+        return f"{table.name}__search"
+
+    def create_search(self, c: Connection, table: Table, column: str) -> None:
+        q = c.dialect.identifier_preparer.quote
+        t, fts, col = q(table.name), q(self._fts(table)), q(column)
+        c.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({col}, content='{table.name}',"
+            " content_rowid='rowid', tokenize='trigram')")
+        add = f"INSERT INTO {fts}(rowid, {col}) VALUES (new.rowid, new.{col});"
+        remove = (f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.rowid, "
+                  f"old.{col});")
+        for suffix, when, body in (("ai", "AFTER INSERT", add), ("ad", "AFTER DELETE", remove),
+                                   ("au", "AFTER UPDATE", remove + " " + add)):
+            c.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {q(f'{table.name}__search_{suffix}')}"
+                              f" {when} ON {t} BEGIN {body} END")
+        c.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+
+    def drop_search(self, c: Connection, table: Table) -> None:
+        c.exec_driver_sql(
+            f"DROP TABLE IF EXISTS {c.dialect.identifier_preparer.quote(self._fts(table))}")
+
+    def compact_search(self, c: Connection, table: Table) -> None:
+        fts = c.dialect.identifier_preparer.quote(self._fts(table))
+        c.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+
+    def search_clause(self, table: Table, column: str, terms: Sequence[str]) -> Any:
+        if any(len(term) < 3 for term in terms):  # a trigram index cannot find these
+            return super().search_clause(table, column, terms)
+        fts = self._fts(table)
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        found: Any = select(literal_column("rowid")).select_from(sql_table(fts)).where(
+            literal_column(f'"{fts}"').op("MATCH")(match))
+        return literal_column(f'"{table.name}".rowid').in_(found)
+
 
 class PostgresDialect(Dialect):
+    """Search: a GIN index with pg_trgm's trigram operator class, which serves ``LIKE
+    '%…%'`` (the extension is created if missing; without it searches scan)."""
+
     snapshot = {"isolation_level": "REPEATABLE READ"}
 
     def insert(self, table: Table) -> Any:
         return pg_dialect.insert(table)
+
+    def create_search(self, c: Connection, table: Table, column: str) -> None:
+        schema = self._trigram_schema(c, table.schema)
+        if schema is None:
+            return
+        q = c.dialect.identifier_preparer
+        c.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {q.quote(f'ix_{table.name}_{column}_trgm')} ON "
+            f"{q.format_table(table)} USING gin ({q.quote(column)} "
+            f"{q.quote(schema)}.gin_trgm_ops)")
+
+    @staticmethod
+    def _trigram_schema(c: Connection, own: str | None) -> str | None:
+        """The schema pg_trgm is installed in, installing it if it is not (into ``public``,
+        else into the registry's own schema)."""
+        find = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
+        schema = c.exec_driver_sql(find).scalar()
+        for target in ("public", own):
+            if schema is not None or target is None:
+                break
+            try:
+                with c.begin_nested():
+                    c.exec_driver_sql(f"CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "
+                                      f"{c.dialect.identifier_preparer.quote(target)}")
+            except DBAPIError as error:  # no right to, or another process raced us
+                log.info("pg_trgm could not be created in %s: %s", target, error.orig)
+            schema = c.exec_driver_sql(find).scalar()
+        if schema is None:
+            log.warning("pg_trgm is not installed and could not be: name searches scan their "
+                        "table (ask the database owner to run CREATE EXTENSION pg_trgm)")
+        return None if schema is None else str(schema).strip('"')
 
 
 class SQLiteBackend(Backend):
