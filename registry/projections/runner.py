@@ -92,16 +92,18 @@ class CatchUpRunner:
                 f"the view did not reach notification {notification_id} within {timeout}s"
             )
 
-    def catch_up(self) -> int:
-        """Process everything recorded so far; returns the number of events applied."""
+    def catch_up(self, stopping: threading.Event | None = None) -> int:
+        """Process everything recorded so far (or until ``stopping`` is set: the runner's
+        thread stops between batches); returns the number of events applied."""
         applied = 0
-        while True:
+        while stopping is None or not stopping.is_set():
             notifications = self.app.recorder.select_notifications(
                 start=self._position, limit=self.batch_size, inclusive_of_start=False
             )
             if not notifications:
                 return applied
             applied += self._apply_batch(notifications)
+        return applied
 
     def _apply_batch(self, notifications: Any) -> int:
         last = notifications[-1].id
@@ -127,7 +129,7 @@ class CatchUpRunner:
         while not self._stopping.is_set():
             self._prompted.clear()
             try:
-                self.catch_up()
+                self.catch_up(self._stopping)
             except Exception as error:
                 # Surfaced to waiters at once; logged once per state, retried with backoff
                 # (a prompt — a new write — retries sooner).
