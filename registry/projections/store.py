@@ -51,6 +51,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, NoSuchTableError, OperationalError, ProgrammingError
+from sqlalchemy.schema import CreateTable
 
 from ..domain.search import search_terms
 from .projection import Projection, Row
@@ -216,10 +217,18 @@ class ProjectionStore:
         return made
 
     def _create_tables(self, c: Connection, name: str, build: int, *, checkfirst: bool) -> None:
-        for view, table in self.tables(name, build).items():
-            table.create(c, checkfirst=checkfirst)
+        """A new build's tables, bare: their indexes are made when it switches to serve
+        (``advance``) — filling a table and then indexing it is several times cheaper than
+        keeping its indexes through every insert, and nothing reads a build before it serves."""
+        for table in self.tables(name, build).values():
+            c.execute(CreateTable(table, if_not_exists=checkfirst))
+
+    def _create_indexes(self, c: Connection, build: Build) -> None:
+        for view, table in self.tables_of(build).items():
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                index.create(c, checkfirst=True)
             column = self.by_table[view][1].search_column
-            if column is not None:
+            if column is not None and column in table.c:
                 self.dialect.create_search(c, table, column)
 
     def drop_tables(self, name: str, build: int, *, current: bool = True) -> None:
@@ -388,8 +397,9 @@ class ProjectionStore:
     def advance(self, c: Connection, builds: Sequence[Build], to: int,
                 serving: Sequence[Build] = ()) -> bool:
         """Move ``builds`` (all at one position) to ``to`` inside the batch's transaction, in
-        one statement; ``serving`` of them switch to serve. ``False`` when another process
-        moved any of them first (the caller rolls back)."""
+        one statement; ``serving`` of them switch to serve, their indexes made in the same
+        transaction. ``False`` when another process moved any of them first (the caller rolls
+        back)."""
         now = time.time()
         done = c.execute(self._advance_statement(bool(serving)), {
             "keys": [(x.name, x.build) for x in builds],
@@ -397,7 +407,11 @@ class ProjectionStore:
             "start": builds[0].position, "to": to, "now": now,
             "lease": now + LEASE_SECONDS,
         })
-        return bool(done.rowcount == len(builds))
+        if done.rowcount != len(builds):
+            return False
+        for x in serving:
+            self._create_indexes(c, x)
+        return True
 
     def _advance_statement(self, switching: bool) -> Any:
         cached = self._statements.get(("advance", switching))

@@ -155,6 +155,10 @@ class ProjectionCase(StorageCase):
             store = daemon.store
             building = [b for b in store.builds() if b.name == "moocs" and b.state == BUILDING]
             assert [b.version for b in building] == [Moocs.version + 1]
+            schema = container.backend.schema
+            new_table = f"pv_moocs_{building[0].build}"
+            # filled bare (cheaper), indexed when it switches
+            assert inspect(store.engine).get_indexes(new_table, schema=schema) == []
             daemon.step()
             assert store.serving(fresh=True)["moocs"].version == Moocs.version  # the old serves …
             assert store.get("moocs", "BLUE-1")["status"] == "PUBLISHED"  # type: ignore[index]
@@ -164,6 +168,9 @@ class ProjectionCase(StorageCase):
             assert store.get("moocs", "BLUE-2")["status"] == "DRAFT"  # type: ignore[index]
             daemon.run_until_caught_up(timeout=60)
             serving = store.serving(fresh=True)["moocs"]
+            indexed = {tuple(i["column_names"]) for i in
+                       inspect(store.engine).get_indexes(new_table, schema=schema)}
+            assert {("status",), ("code",), ("title_en",)} <= indexed
             assert serving.version == Moocs.version + 1
             assert [d["code"] for d in store.find("moocs", {"title_en": "Written during the "
                                                                           "build"})] == ["BLUE-2"]
