@@ -442,6 +442,15 @@ class ProjectionStore:
             self._statements[table] = cached
         return cached
 
+    def columns_of(self, table: Table, spec: ViewTable) -> frozenset[str] | None:
+        """The columns of ``spec`` that ``table`` has (``None``: all of them)."""
+        cached = self._statements.get(("columns", table))
+        if cached is None:
+            present = frozenset(table.c.keys())
+            cached = self._statements[("columns", table)] = (
+                None if {f.column for f in spec.fields} <= present else present,)
+        return cached[0]
+
     def writer(self, c: Connection, build: Build) -> Writer:
         return Writer(self, c, self.tables_of(build))
 
@@ -678,9 +687,8 @@ class Writer:
             if table is None:  # an older build without this table
                 continue
             _, spec = self.store.by_table[table_name]
-            present = set(table.c.keys())
-            values = [{k: v for k, v in spec.values(r.key, r.doc, r.columns).items()
-                       if k in present} for r in keyed.values()]
+            present = self.store.columns_of(table, spec)
+            values = [spec.values(r.key, r.doc, r.columns, present) for r in keyed.values()]
             self._replace(table, values)
 
     def _replace(self, table: Table, values: list[dict[str, Any]],

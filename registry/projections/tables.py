@@ -13,7 +13,7 @@ or a rebuild fills new tables while the old ones serve (blue/green, see ``engine
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -116,13 +116,27 @@ class ViewTable:
                    if f.index and (keep is None or f.column in keep)]
         return Table(name, metadata, *columns, *indexes)
 
-    def values(self, key: str, document: Mapping[str, Any],
-               columns: Mapping[str, Any]) -> dict[str, Any]:
+    def values(self, key: str, document: Mapping[str, Any], columns: Mapping[str, Any],
+               present: frozenset[str] | None = None) -> dict[str, Any]:
+        """A row's column values (only the ``present`` columns: an older build's table)."""
         values: dict[str, Any] = {"key": key}
-        for f in self.fields:
-            raw = document.get(f.doc) if f.doc is not None else columns.get(f.column)
-            values[f.column] = f.encode(raw)
+        for column, name, hidden_column, encode in self._plan(present):
+            raw = columns.get(column) if hidden_column else document.get(name)
+            values[column] = raw if encode is None or raw is None else encode(raw)
         return values
+
+    def _plan(self, present: frozenset[str] | None
+              ) -> list[tuple[str, str, bool, Callable[[Any], Any] | None]]:
+        """Per column: its name, where its value comes from, and its encoding (``None``:
+        the value as it is) — worked out once per set of columns, not per row."""
+        plans: dict[frozenset[str] | None, Any] = self.__dict__.setdefault("_plans", {})
+        plan = plans.get(present)
+        if plan is None:
+            plan = plans[present] = [
+                (f.column, f.doc or f.column, f.doc is None,
+                 None if f.kind not in ("date", "bool") else f.encode)
+                for f in self.fields if present is None or f.column in present]
+        return plan
 
     def document(self, row: Mapping[str, Any] | Any) -> dict[str, Any]:
         return {f.doc: f.decode(row.get(f.column)) for f in self.fields if f.doc is not None}

@@ -221,6 +221,9 @@ class SQLiteBackend(Backend):
             dbapi_connection.isolation_level = None
             dbapi_connection.execute("PRAGMA busy_timeout = 10000")
             dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+            # 64 MiB of page cache (default 2 MiB): a rebuild inserts rows by random keys
+            # into tables of hundreds of thousands of rows and their key indexes.
+            dbapi_connection.execute("PRAGMA cache_size = -65536")
             # Views hold names too: an erasure must not leave them in free pages (sqlite.py).
             dbapi_connection.execute("PRAGMA secure_delete = ON")
 
