@@ -549,6 +549,53 @@ class ProjectionStore:
         found: list[tuple[dict[str, Any], Any, str]] = self._read(table, run)
         return found
 
+    def first_pages(self, table: str, by: str, values: Sequence[Any],
+                    where: Mapping[str, Any] | None = None, *, limit: int = 20
+                    ) -> dict[Any, list[tuple[dict[str, Any], Any, str]]]:
+        """The first keyset page (by key, as :meth:`page` without bounds) of each of several
+        lists at once — the rows whose ``by`` column is each of ``values`` — in one statement
+        (``ROW_NUMBER() OVER (PARTITION BY by ORDER BY key)``): a list of parents each with
+        its own page of children costs one read, not one per parent."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+
+        def run(spec: ViewTable, t: Table, c: Connection
+                ) -> dict[Any, list[tuple[dict[str, Any], Any, str]]]:
+            if by not in t.c:
+                raise ValueError(f"{table} cannot be grouped by {by}")
+            clauses = self._where(spec, t, {**(where or {}), by: wanted}, None)
+            rank = func.row_number().over(partition_by=t.c[by], order_by=t.c.key).label("_rank")
+            ranked = select(t, rank).where(*clauses).subquery()
+            statement = (select(*[ranked.c[name] for name in t.c.keys()])
+                         .where(ranked.c["_rank"] <= limit)
+                         .order_by(ranked.c[by], ranked.c.key))
+            found: dict[Any, list[tuple[dict[str, Any], Any, str]]] = {v: [] for v in wanted}
+            for r in c.execute(statement).mappings():
+                found[r[by]].append((spec.document(r), str(r["key"]), str(r["key"])))
+            return found
+
+        pages: dict[Any, list[tuple[dict[str, Any], Any, str]]] = self._read(table, run)
+        return pages
+
+    def count_by(self, table: str, by: str, values: Sequence[Any],
+                 where: Mapping[str, Any] | None = None) -> dict[Any, int]:
+        """How many rows of ``table`` each of ``values`` of column ``by`` has (with ``where``),
+        in one ``GROUP BY`` statement."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+
+        def run(spec: ViewTable, t: Table, c: Connection) -> dict[Any, int]:
+            clauses = self._where(spec, t, {**(where or {}), by: wanted}, None)
+            statement = (select(t.c[by], func.count()).where(*clauses).group_by(t.c[by]))
+            counted = {v: 0 for v in wanted}
+            counted.update({r[0]: int(r[1]) for r in c.execute(statement)})
+            return counted
+
+        counts: dict[Any, int] = self._read(table, run)
+        return counts
+
     def count(self, table: str, where: Mapping[str, Any] | None = None, *,
               search: str | None = None,
               ranges: Mapping[str, tuple[Any, Any]] | None = None) -> int:
