@@ -119,6 +119,8 @@ class ProjectionStore:
         self.dialect = dialect
         self.schema = schema
         self.projections = {p.name: p for p in projections}
+        # Asked on every read (is the serving build this code's?): made once.
+        self._fingerprints = {p.name: p.fingerprint() for p in projections}
         self.by_table: dict[str, tuple[Projection, ViewTable]] = {
             t.name: (p, t) for p in projections for t in p.tables}
         self.metadata = MetaData(schema=schema)
@@ -162,7 +164,7 @@ class ProjectionStore:
 
     def current(self, build: Build) -> bool:
         """Whether ``build``'s tables were made by this code's version of its projection."""
-        return build.schema == self.projections[build.name].fingerprint()
+        return build.schema == self._fingerprints[build.name]
 
     def tables_of(self, build: Build) -> dict[str, Table]:
         return self.tables(build.name, build.build, current=self.current(build))
@@ -445,7 +447,7 @@ class ProjectionStore:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, Any] | None:
-            row = c.execute(select(t).where(t.c.key == key)).mappings().first()
+            row = c.execute(self.statements(t)[0], {"keys": [key]}).mappings().first()
             return None if row is None else spec.document(row)
 
         found: dict[str, Any] | None = self._read(table, run)
@@ -457,9 +459,10 @@ class ProjectionStore:
             return {}
 
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, dict[str, Any]]:
+            select_keys = self.statements(t)[0]  # made once: no statement to build per read
             found = {}
             for start in range(0, len(wanted), 500):
-                rows = c.execute(select(t).where(t.c.key.in_(wanted[start:start + 500])))
+                rows = c.execute(select_keys, {"keys": wanted[start:start + 500]})
                 found.update({r["key"]: spec.document(r) for r in rows.mappings()})
             return found
 
