@@ -116,7 +116,8 @@ class ReissueCertificateInput:
 
 
 async def certificate_by_number(info: Info, number: str) -> Certificate | None:
-    doc = await info.context.call(info.context.service.certificate, number)
+    canonical = certificates.normalize_number(number)
+    doc = await info.context.get("certificates", canonical) if canonical else None
     return Certificate.from_doc(doc, info.context) if doc else None
 
 

@@ -22,6 +22,7 @@ from ..config import Settings
 from ..domain.access import Action, Principal, authorize
 from ..domain.errors import InvalidInput, Unauthenticated
 from ..projections.engine import Consistency
+from .loaders import Loaders
 
 T = TypeVar("T")
 
@@ -44,6 +45,11 @@ class Context:
     # as ``extensions.consistency``; the projections still behind answer from the aggregate.
     consistency: Consistency | None = None
     behind: set[str] = field(default_factory=set)
+    # The relations' batched readers (registry.api.loaders), made anew after each command.
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.service, self.call)
 
     def caller(self) -> Principal | None:
         """The caller; the token's refusal when one was sent and refused; ``None``: none."""
@@ -78,6 +84,7 @@ class Context:
         so — the write succeeded all the same."""
         service = self.service
         saved = await self.call(service.execute, command, fn)
+        self.loaders = Loaders(service, self.call)  # what was read before may have changed
         consistency = await service.board.wait_async(saved.position, service.wait_seconds)
         if not consistency.current or self.consistency is not None:
             behind = set(consistency.views) | set(self.consistency.views if self.consistency
@@ -87,12 +94,18 @@ class Context:
         return saved.value
 
     async def doc(self, table: str, key: str) -> dict[str, Any]:
-        """What a command just wrote (from the aggregate while its view is behind)."""
-        fresh = self.service.projection_of(table) in self.behind
-        return await self.call(self.service.doc, table, key, fresh=fresh)
+        """What a command just wrote (from the aggregate while its view is behind, or while
+        the view has no row yet: ``RegistryService.doc``)."""
+        if self.service.projection_of(table) not in self.behind:
+            found = await self.get(table, key)
+            if found is not None:
+                return found
+        return await self.call(self.service.doc, table, key, fresh=True)
 
     async def get(self, table: str, key: str) -> dict[str, Any] | None:
-        return await self.call(self.service.get, table, key)
+        """Row ``key`` of ``table``'s view, read together with the request's other reads of
+        that table (``RegistryService.get``)."""
+        return await self.loaders.rows(table).load(key)
 
 
 Info: TypeAlias = StrawberryInfo[Context, Any]

@@ -52,5 +52,5 @@ class HistoryEntry:
 async def history_of(info: Info, aggregate_id: UUID) -> list[HistoryEntry]:
     """Staff and auditors read histories (they name staff); personal parts as the role may."""
     principal = info.context.require(Action.READ_HISTORY)
-    docs = await info.context.call(info.context.service.history, aggregate_id)
+    docs = await info.context.loaders.histories.load(aggregate_id)
     return [HistoryEntry.from_doc(doc, principal) for doc in docs]

@@ -41,6 +41,7 @@ from .relay import (
     PageInfo,
     decode_cursor,
     encode_cursor,
+    first_page,
     known_count,
     paginate,
 )
@@ -119,6 +120,10 @@ class Learner:
                           after: str | None = None) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         check_reads_learner(principal, str(self.id), self.courses)
+        if after is None:  # the first page: read with the other learners' first pages
+            return await first_page(info, "enrollments", "learner_id", str(self.id),
+                                    Enrollment.from_doc, where={"mooc_code": _taught(principal)},
+                                    first=first)
         return await paginate(info, "enrollments", Enrollment.from_doc,
                               where={"learner_id": str(self.id),
                                      "mooc_code": _taught(principal)}, first=first, after=after)
@@ -129,8 +134,8 @@ class Learner:
                            after: str | None = None) -> Connection[Certificate]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         check_reads_learner(principal, str(self.id), self.courses)
-        docs = await info.context.call(info.context.service.find, "certificates",
-                                       {"learner_id": str(self.id)}, limit=MAX_CERTIFICATES)
+        docs = await info.context.loaders.grouped("certificates", "learner_id", "learnerId",
+                                                  MAX_CERTIFICATES).load(str(self.id))
         scope = learner_scope(principal)
         docs = [doc for doc in docs if scope.admits_course(doc["moocCode"])]
         return page_of(newest_first(docs),

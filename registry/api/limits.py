@@ -323,29 +323,70 @@ def parse_refusal(error: GraphQLSyntaxError, limits_tokens: int) -> GraphQLError
     return error
 
 
+class Recent:
+    """The parse and the validation of the last documents seen, answered on the event loop
+    without a trip to the thread pool (two per request otherwise, a good part of a small
+    query's time): a dictionary look-up, for documents of at most ``MAX_CHARS`` (a longer
+    one is parsed and validated off the loop, through strawberry's caches, every time),
+    ``SIZE`` of them at most, the oldest forgotten first."""
+
+    SIZE = 128  # as strawberry's own caches
+    MAX_CHARS = 16_384
+
+    def __init__(self) -> None:
+        self._found: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self._found.get(key)
+
+    def keep(self, key: Any, query: str | None, value: Any) -> None:
+        if query is None or len(query) > self.MAX_CHARS:
+            return
+        if len(self._found) >= self.SIZE:
+            self._found.pop(next(iter(self._found)), None)
+        self._found[key] = value
+
+
+_parsed = Recent()
+_validated = Recent()
+
+
 class ParserCacheOffLoop(ParserCache):
     """strawberry's parser cache, parsing in the thread pool (a long document takes a while
-    to read, even when it is refused at the token limit)."""
+    to read, even when it is refused at the token limit); a recent short one is not read
+    again (:class:`Recent`)."""
 
     async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
         tokens = context.parse_options.get("max_tokens", Limits.tokens)
-        try:
-            context.graphql_document = await run_in_threadpool(
-                self.cached_parse_document, context.query, **context.parse_options)
-        except GraphQLSyntaxError as error:
-            raise parse_refusal(error, tokens) from None
+        key = (context.query, tuple(sorted(context.parse_options.items())))
+        document = _parsed.get(key)
+        if document is None:
+            try:
+                document = await run_in_threadpool(
+                    self.cached_parse_document, context.query, **context.parse_options)
+            except GraphQLSyntaxError as error:
+                raise parse_refusal(error, tokens) from None
+            _parsed.keep(key, context.query, document)
+        context.graphql_document = document
         yield
 
 
 class ValidationCacheOffLoop(ValidationCache):
-    """strawberry's validation cache, validating in the thread pool."""
+    """strawberry's validation cache, validating in the thread pool; a recent short document
+    is not validated again (:class:`Recent`)."""
 
     async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context
-        errors = await run_in_threadpool(
-            self.cached_validate_document, context.schema._schema, context.graphql_document,
-            context.validation_rules)
+        key = (id(context.graphql_document), tuple(context.validation_rules))
+        found = _validated.get(key)
+        if found is not None and found[0] is context.graphql_document:
+            errors = found[1]
+        else:
+            errors = await run_in_threadpool(
+                self.cached_validate_document, context.schema._schema,
+                context.graphql_document, context.validation_rules)
+            _validated.keep(key, context.query, (context.graphql_document, errors))
         # graphql-core's own bounds (100 errors; its budget for comparing same-named fields)
         # abort with a bare "Validation aborted."; say what to do instead.
         context.pre_execution_errors = [gave_up(e) if aborted(e) else e for e in errors]

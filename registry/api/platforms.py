@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 
@@ -171,8 +172,9 @@ class PlatformQuery:
 
 async def _teaching(info: Info, doc: dict[str, Any]) -> DisciplineTeaching:
     uses = []
-    for use in doc["platforms"]:
-        platform = await platform_by_code(info, use["platformCode"])
+    found = await asyncio.gather(*(platform_by_code(info, use["platformCode"])
+                                   for use in doc["platforms"]))  # one read for all
+    for use, platform in zip(doc["platforms"], found, strict=True):
         assert platform is not None
         agreement = use["agreement"]
         uses.append(TeachingPlatformUse(platform=platform, agreement=None if not agreement else

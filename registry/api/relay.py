@@ -137,6 +137,35 @@ def decode_cursor(cursor: str) -> int:
     return int(match[1])
 
 
+async def first_page(info: Info, table: str, by: str, value: str,
+                     to_node: Callable[[dict[str, Any]], T], *,
+                     where: Mapping[str, Any] | None = None,
+                     first: int | None = None) -> Connection[T]:
+    """The first page (by key) of the rows of ``table`` whose ``by`` column is ``value`` —
+    what :func:`paginate` answers with ``where={by: value, …}`` and no cursor — read together
+    with the request's other first pages of the same list (one statement for a page of
+    parents, ``Context.loaders``)."""
+    order = Order("KEY")
+    size, _ = page_size(first, None)
+    filters = {k: v for k, v in (where or {}).items() if v is not None}
+    loaders = info.context.loaders
+    found = await loaders.first_page(table, by, filters, size + 1).load(value)
+    rows = found[:size]
+    edges = [Edge(cursor=keyset_cursor(order, order_value, key), node=to_node(doc))
+             for doc, order_value, key in rows]
+
+    async def count() -> int:
+        return await loaders.count(table, by, filters).load(value)
+
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(found) > size, has_previous_page=False,
+                           start_cursor=edges[0].cursor if edges else None,
+                           end_cursor=edges[-1].cursor if edges else None),
+        count=count,
+    )
+
+
 async def paginate(
     info: Info,
     table: str,

@@ -38,7 +38,7 @@ class CourseStatistics:
 
 async def course_statistics(info: Info, code: str) -> CourseStatistics:
     info.context.require(Action.READ_STATISTICS)
-    doc = await info.context.call(info.context.service.mooc_statistics, code)
+    doc = await info.context.loaders.course_statistics.load(code)
     return CourseStatistics.from_doc(doc)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
@@ -219,6 +219,14 @@ class RegistryService:
             doc = self.views.get(table, key)
         return self._standing([doc])[0] if doc is not None and table == "certificates" else doc
 
+    def get_many(self, table: str, keys: Sequence[str]) -> dict[str, Doc]:
+        """``get`` for several keys in one read (``WHERE key IN …``): those the view has."""
+        with views_ready():
+            found = self.views.get_many(table, keys)
+        if table != "certificates" or not found:
+            return found
+        return dict(zip(found, self._standing(list(found.values())), strict=True))
+
     def doc(self, table: str, key: str, *, fresh: bool = False) -> Doc:
         """A document a command just wrote. From the view once it has caught up; with
         ``fresh`` (its view is behind) or when the view has no row yet, presented straight
@@ -297,6 +305,18 @@ class RegistryService:
         with views_ready():
             return self.views.count(table, where, **kw)
 
+    def first_pages(self, table: str, by: str, values: Sequence[str],
+                    where: Mapping[str, Any] | None = None, *, limit: int
+                    ) -> dict[Any, list[tuple[Doc, Any, str]]]:
+        """The first page of each of several lists (``ProjectionStore.first_pages``)."""
+        with views_ready():
+            return self.views.first_pages(table, by, values, where, limit=limit)
+
+    def count_by(self, table: str, by: str, values: Sequence[str],
+                 where: Mapping[str, Any] | None = None) -> dict[Any, int]:
+        with views_ready():
+            return self.views.count_by(table, by, values, where)
+
     # -- dashboards (SPEC §9), kept by the statistics projection ---------------------------
 
     def _counters(self, scope: str) -> dict[str, int]:
@@ -329,16 +349,18 @@ class RegistryService:
 
     def mooc_statistics(self, code: str) -> Doc:
         """One course's counts and rates (SPEC §9: each rate null when its divisor is 0)."""
-        found = self._counters(mooc_scope(code))
-        enrolled, admitted = found.get("enrolled", 0), found.get("admitted", 0)
-        examined, passed = found.get("examined", 0), found.get("passed", 0)
-        return {
-            "enrolled": enrolled, "admitted": admitted, "examined": examined, "passed": passed,
-            "activeCertificates": found.get("certificates.active", 0),
-            "admissionRate": admitted / enrolled if enrolled else None,
-            "passRate": passed / examined if examined else None,
-            "averageFinal": found.get("finalSum", 0) / examined if examined else None,
-        }
+        return self.moocs_statistics([code])[code]
+
+    def moocs_statistics(self, codes: Sequence[str]) -> dict[str, Doc]:
+        """``mooc_statistics`` of several courses in one read."""
+        scopes = {mooc_scope(code): code for code in codes}
+        rows = self.views.find("stat_counts", {"scope": sorted(scopes)},
+                               limit=10_000 * max(len(scopes), 1)) if scopes else []
+        by_scope: dict[str, list[Doc]] = {scope: [] for scope in scopes}
+        for row in rows:
+            by_scope[row["scope"]].append(row)
+        return {scopes[scope]: course_figures(counters(found))
+                for scope, found in by_scope.items()}
 
     def certificate(self, number: str) -> Doc | None:
         canonical = normalize_number(number)
@@ -347,6 +369,19 @@ class RegistryService:
     def history(self, aggregate_id: UUID) -> list[Doc]:
         """Every event of one aggregate, oldest first, with who caused it and when (R11)."""
         return [history_entry(event) for event in self.app.events.get(aggregate_id)]
+
+    def histories(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, list[Doc]]:
+        """``history`` of several aggregates: one read of their stored events, one of their
+        personal parts."""
+        if self._timeline is None:
+            return {i: self.history(i) for i in aggregate_ids}
+        stored = self._timeline.positions.stored_events(aggregate_ids)
+        flat = [event for events in stored.values() for event in events]
+        mapper: Any = self.app.mapper
+        decoded = iter(mapper.to_domain_events(flat) if hasattr(mapper, "to_domain_events")
+                       else map(mapper.to_domain_event, flat))
+        return {i: [history_entry(next(decoded)) for _ in events]
+                for i, events in stored.items()}
 
     # -- the event store as it is (SPEC §9: the feed and time travel) -------------------------
 
@@ -430,6 +465,20 @@ class RegistryService:
         shown = None if status is VerificationStatus.INVALID else cert
         return {"status": status.value, "certificate": shown, "reason": reason,
                 "kid": kid if shown else None}
+
+
+def course_figures(found: Mapping[str, int]) -> Doc:
+    """One course's counters → its counts and rates (SPEC §9: each rate null when its divisor
+    is 0)."""
+    enrolled, admitted = found.get("enrolled", 0), found.get("admitted", 0)
+    examined, passed = found.get("examined", 0), found.get("passed", 0)
+    return {
+        "enrolled": enrolled, "admitted": admitted, "examined": examined, "passed": passed,
+        "activeCertificates": found.get("certificates.active", 0),
+        "admissionRate": admitted / enrolled if enrolled else None,
+        "passRate": passed / examined if examined else None,
+        "averageFinal": found.get("finalSum", 0) / examined if examined else None,
+    }
 
 
 def key_window(doc: Doc) -> KeyWindow:

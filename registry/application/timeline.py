@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from ..audit.catalog import aggregates, event_classes
@@ -37,6 +38,9 @@ BATCH = 500  # notifications read per statement while a page fills
 class EventPositions(Protocol):
     def positions(self, originator_id: UUID) -> list[tuple[int, int]]:
         """(version, notification id) of each of the aggregate's events, oldest first."""
+
+    def stored_events(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every stored event of each aggregate, oldest first, read together."""
 
 
 @dataclass(frozen=True)

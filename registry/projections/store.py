@@ -141,6 +141,8 @@ class ProjectionStore:
         self.dialect = dialect
         self.schema = schema
         self.projections = {p.name: p for p in projections}
+        # Asked on every read (is the serving build this code's?): made once.
+        self._fingerprints = {p.name: p.fingerprint() for p in projections}
         self.by_table: dict[str, tuple[Projection, ViewTable]] = {
             t.name: (p, t) for p in projections for t in p.tables}
         self.metadata = MetaData(schema=schema)
@@ -184,7 +186,7 @@ class ProjectionStore:
 
     def current(self, build: Build) -> bool:
         """Whether ``build``'s tables were made by this code's version of its projection."""
-        return build.schema == self.projections[build.name].fingerprint()
+        return build.schema == self._fingerprints[build.name]
 
     def tables_of(self, build: Build) -> dict[str, Table]:
         return self.tables(build.name, build.build, current=self.current(build))
@@ -503,7 +505,7 @@ class ProjectionStore:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, Any] | None:
-            row = c.execute(select(t).where(t.c.key == key)).mappings().first()
+            row = c.execute(self.statements(t)[0], {"keys": [key]}).mappings().first()
             return None if row is None else spec.document(row)
 
         found: dict[str, Any] | None = self._read(table, run)
@@ -515,9 +517,10 @@ class ProjectionStore:
             return {}
 
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, dict[str, Any]]:
+            select_keys = self.statements(t)[0]  # made once: no statement to build per read
             found = {}
             for start in range(0, len(wanted), 500):
-                rows = c.execute(select(t).where(t.c.key.in_(wanted[start:start + 500])))
+                rows = c.execute(select_keys, {"keys": wanted[start:start + 500]})
                 found.update({r["key"]: spec.document(r) for r in rows.mappings()})
             return found
 
@@ -607,6 +610,53 @@ class ProjectionStore:
 
         found: list[tuple[dict[str, Any], Any, str]] = self._read(table, run)
         return found
+
+    def first_pages(self, table: str, by: str, values: Sequence[Any],
+                    where: Mapping[str, Any] | None = None, *, limit: int = 20
+                    ) -> dict[Any, list[tuple[dict[str, Any], Any, str]]]:
+        """The first keyset page (by key, as :meth:`page` without bounds) of each of several
+        lists at once — the rows whose ``by`` column is each of ``values`` — in one statement
+        (``ROW_NUMBER() OVER (PARTITION BY by ORDER BY key)``): a list of parents each with
+        its own page of children costs one read, not one per parent."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+
+        def run(spec: ViewTable, t: Table, c: Connection
+                ) -> dict[Any, list[tuple[dict[str, Any], Any, str]]]:
+            if by not in t.c:
+                raise ValueError(f"{table} cannot be grouped by {by}")
+            clauses = self._where(spec, t, {**(where or {}), by: wanted}, None)
+            rank = func.row_number().over(partition_by=t.c[by], order_by=t.c.key).label("_rank")
+            ranked = select(t, rank).where(*clauses).subquery()
+            statement = (select(*[ranked.c[name] for name in t.c.keys()])
+                         .where(ranked.c["_rank"] <= limit)
+                         .order_by(ranked.c[by], ranked.c.key))
+            found: dict[Any, list[tuple[dict[str, Any], Any, str]]] = {v: [] for v in wanted}
+            for r in c.execute(statement).mappings():
+                found[r[by]].append((spec.document(r), str(r["key"]), str(r["key"])))
+            return found
+
+        pages: dict[Any, list[tuple[dict[str, Any], Any, str]]] = self._read(table, run)
+        return pages
+
+    def count_by(self, table: str, by: str, values: Sequence[Any],
+                 where: Mapping[str, Any] | None = None) -> dict[Any, int]:
+        """How many rows of ``table`` each of ``values`` of column ``by`` has (with ``where``),
+        in one ``GROUP BY`` statement."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+
+        def run(spec: ViewTable, t: Table, c: Connection) -> dict[Any, int]:
+            clauses = self._where(spec, t, {**(where or {}), by: wanted}, None)
+            statement = (select(t.c[by], func.count()).where(*clauses).group_by(t.c[by]))
+            counted = {v: 0 for v in wanted}
+            counted.update({r[0]: int(r[1]) for r in c.execute(statement)})
+            return counted
+
+        counts: dict[Any, int] = self._read(table, run)
+        return counts
 
     def count(self, table: str, where: Mapping[str, Any] | None = None, *,
               search: str | None = None,

@@ -7,8 +7,11 @@ Time travel (``asOf: {position}``) and the feed filtered by aggregate id ask it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from .postgres import PostgresDialect
 from .sql import SqlDialect
@@ -24,6 +27,9 @@ class SqlEventPositions(SqlDialect):
     def originator(self, originator_id: UUID) -> Any:
         return originator_id.hex  # how eventsourcing's SQLite recorder stores a UUID
 
+    def originator_of(self, stored: Any) -> UUID:
+        return UUID(str(stored))
+
     def select_positions(self) -> str:
         return self.sql(f"SELECT originator_version, {self.id_column} AS position "
                         f"FROM {self.qualify(self.events_table)} WHERE originator_id = ? "
@@ -34,6 +40,29 @@ class SqlEventPositions(SqlDialect):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.select_positions(), [self.originator(originator_id)])
             return [(int(r["originator_version"]), int(r["position"])) for r in c.fetchall()]
+
+
+    def stored_events(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every stored event of each of several aggregates, oldest first, in one statement
+        per 500 aggregates (a list of records, each with its history, reads them together)."""
+        wanted = sorted(set(originator_ids))
+        found: dict[UUID, list[StoredEvent]] = {i: [] for i in wanted}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                c.execute(self.sql(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.qualify(self.events_table)} WHERE originator_id IN ({marks}) "
+                    "ORDER BY originator_id, originator_version"),
+                    [self.originator(i) for i in chunk])
+                for r in c.fetchall():
+                    originator_id = self.originator_of(r["originator_id"])
+                    found[originator_id].append(StoredEvent(
+                        originator_id=originator_id,
+                        originator_version=int(r["originator_version"]),
+                        topic=r["topic"], state=bytes(r["state"])))
+        return found
 
 
 class SQLiteEventPositions(SqlEventPositions):

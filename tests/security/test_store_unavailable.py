@@ -249,7 +249,8 @@ def test_a_read_the_store_cannot_answer_is_unavailable_not_internal(
     def unreadable(*args: Any, **kwargs: Any) -> Any:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(api.container.service, "get", unreadable)
+    for read in ("get", "get_many"):  # one record, or a batch of them (registry/api/loaders)
+        monkeypatch.setattr(api.container.service, read, unreadable)
     body = api(PLATFORM, {"code": "moocs.kz"})
     assert body["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
     assert "cannot read its store now" in body["errors"][0]["message"]
