@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from ..application.commands import Commands
 from ..application.context import CommandContext
+from ..application.live import LiveHub
 from ..application.registry import Saved
 from ..application.service import RegistryService
 from ..config import Settings
@@ -24,6 +25,13 @@ from ..domain.errors import InvalidInput, Unauthenticated
 from ..projections.engine import Consistency
 
 T = TypeVar("T")
+
+
+class Connection(Protocol):
+    """The WebSocket a subscription runs on (``registry.web.websocket``)."""
+
+    def drop(self, reason: str) -> None:
+        """Close it now, without waiting for what it has not read."""
 
 
 @dataclass
@@ -44,6 +52,11 @@ class Context:
     # as ``extensions.consistency``; the projections still behind answer from the aggregate.
     consistency: Consistency | None = None
     behind: set[str] = field(default_factory=set)
+    # Over WebSocket: the subscriptions' hub, the connection, and the connection_init payload
+    # (strawberry sets it; it may carry the token, see registry.web.graphql).
+    live: LiveHub | None = None
+    connection: Connection | None = None
+    connection_params: dict[str, Any] | None = None
 
     def caller(self) -> Principal | None:
         """The caller; the token's refusal when one was sent and refused; ``None``: none."""
