@@ -50,7 +50,8 @@ schema = RegistrySchema(
     subscription=Subscription,
     # The limits (registry.api.limits) set the parser's token limit and add their validation
     # rules; parsing and validation are cached and run off the event loop; introspection is
-    # gated per request, after the cache.
+    # gated per request, after the cache. Subscriptions run over WebSocket only, queries and
+    # mutations over HTTP only (registry.api.subscriptions).
     extensions=[OperationsByTransport, QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop,
                 IntrospectionNeedsToken, ConsistencyReport],
 )
