@@ -55,6 +55,7 @@ class Context:
     # Over WebSocket: the subscriptions' hub, the connection, and the connection_init payload
     # (strawberry sets it; it may carry the token, see registry.web.graphql).
     live: LiveHub | None = None
+    token: str | None = field(default=None, repr=False)  # the bearer token the caller sent
     connection: Connection | None = None
     connection_params: dict[str, Any] | None = None
 
@@ -67,6 +68,14 @@ class Context:
     def require(self, action: Action) -> Principal:
         """Authentication, then permission (SPEC §3's order)."""
         return authorize(self.caller(), action)
+
+    async def still(self, action: Action) -> Principal:
+        """``require`` again for a long-lived subscription: its token checked anew (a token
+        revoked or expired since the subscription started ends it)."""
+        principal = self.require(action)
+        if self.token is not None:
+            principal = await self.call(self.service.authenticate, self.token)
+        return authorize(principal, action)
 
     def command(self, action: Action) -> CommandContext:
         """Authorise ``action``; the metadata its events will carry."""

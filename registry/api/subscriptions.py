@@ -56,7 +56,7 @@ class Subscription:
         type: Annotated[str | None, strawberry.argument(
             description="The event's name, e.g. Revoked.")] = None,
     ) -> AsyncGenerator[Event, None]:
-        principal = info.context.require(Action.WATCH_EVENTS)
+        info.context.require(Action.WATCH_EVENTS)
         topics = info.context.service.timeline.catalog.topics(aggregate_type, type)
         allowed = None if topics is None else frozenset(topics)
         changes = await open_feed(info, lambda topic, _: allowed is None or topic in allowed,
@@ -66,6 +66,8 @@ class Subscription:
             audit = info.context.audit
             async for change in changes:
                 assert change.entry is not None
+                # A token revoked or expired meanwhile ends the subscription (cached: cheap).
+                principal = await info.context.still(Action.WATCH_EVENTS)
                 logged = (await info.context.call(audit.leaf_indexes, [change.position])
                           if audit is not None else {})
                 yield Event.from_doc(change.entry, principal, logged.get(change.position))

@@ -95,6 +95,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
 async def authenticate(context: Context, token: str | None) -> None:
     """The caller of a bearer token (HTTP or WebSocket); a refused token leaves the caller
     anonymous, with the refusal kept for whatever needs a caller."""
+    context.token = token
     if token:
         try:
             context.principal = await context.call(context.service.authenticate, token)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from support import certified, eventually, registered, revoked, token
+from support import ADMIN, certified, eventually, registered, revoked, token
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -32,8 +32,10 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
 from registry.application.service import RegistryService
+from registry.application.tokens import token_digest
 from registry.clock import FixedClock
 from registry.config import Settings
+from registry.domain.access import ApiToken
 from registry.domain.certificates import Certificate
 from registry.web.app import create_app
 
@@ -253,6 +255,25 @@ def test_who_may_watch_the_event_feed(sqlite_server: LiveServer) -> None:
         live.subscribe("1", EVENTS, {"aggregateType": "Unicorn"})
         assert codes(live.receive("1")) == ["INVALID_INPUT"]
     assert healthz(sqlite_server.port)["live"]["subscribers"] == 0  # refusals hold nothing
+
+
+def test_a_token_revoked_while_subscribed_ends_the_event_feed(sqlite_server: LiveServer
+                                                               ) -> None:
+    service = sqlite_server.service
+    auditor = token(service, "auditor", "Auditor")
+    with session(sqlite_server, bearer(auditor)) as live:
+        live.subscribe("feed", EVENTS, {"aggregateType": "Learner"})
+        subscribers(sqlite_server.port, 1)
+        registered(service, "Before Revocation")
+        assert live.next("feed")["events"]["aggregateType"] == "Learner"
+        service.run(ADMIN, lambda cmd: cmd.tokens.revoke(
+            str(ApiToken.create_id(token_digest(auditor)))))
+        registered(service, "After Revocation")
+        message = live.receive("feed")
+        assert message["type"] == "next" and message["payload"]["data"] is None
+        assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == [
+            "UNAUTHENTICATED"]
+        assert live.receive("feed")["type"] == "complete"
 
 
 # -- one certificate ---------------------------------------------------------------------
