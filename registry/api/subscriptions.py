@@ -24,6 +24,7 @@ from ..domain.access import Action
 from ..domain.certificates import Certificate as CertificateAggregate
 from ..domain.certificates import normalize_number
 from ..domain.errors import InvalidInput, NotFound, Unavailable
+from ..domain.keys import KeyRing
 from .certificates import Certificate
 from .context import Context, Info
 from .timeline import Event
@@ -76,7 +77,8 @@ class Subscription:
 
     @strawberry.subscription(description=(
         "One certificate, each time one of its events is stored (issued, revoked, "
-        "superseded…): the certificate as the views show it after that event. Public, like "
+        "superseded…) or a key-ring change alters its status (its signing key compromised): "
+        "the certificate as the views show it then. Public, like "
         "`certificate(number)`: a verification page or an HR system watches its status."))
     async def certificate_changed(
         self, info: Info,
@@ -87,15 +89,22 @@ class Subscription:
         canonical = normalize_number(number)
         if canonical is None:
             raise InvalidInput(f"{number!r} is not a certificate number.", field="number")
-        if await context.call(context.service.certificate, canonical) is None:
+        doc = await context.call(context.service.certificate, canonical)
+        if doc is None:
             raise NotFound(f"No certificate {canonical}.")
         aggregate = CertificateAggregate.create_id(canonical)
-        changes = await open_feed(info, lambda _, aggregate_id: aggregate_id == aggregate,
+        # Its own events, and the key ring's: a compromised key revokes what it signed.
+        watched = {aggregate, KeyRing.create_id()}
+        changes = await open_feed(info, lambda _, aggregate_id: aggregate_id in watched,
                                   entries=False)
 
         async def stream() -> AsyncGenerator[Certificate, None]:
+            status = doc["status"]
             async for change in changes:
-                yield await certificate_after(context, canonical, change.position)
+                certificate = await certificate_after(context, canonical, change.position)
+                if change.aggregate_id == aggregate or certificate.status.value != status:
+                    status = certificate.status.value
+                    yield certificate
 
         return stream()
 

@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,19 @@ def test_anyone_can_watch_one_certificate_and_sees_its_revocation(server: LiveSe
         assert changed == {"number": issued["number"], "status": "REVOKED",
                            "revocationReason": "Выдан ошибочно",
                            "fullName": issued["fullName"]}
+
+
+def test_a_compromised_signing_key_shows_as_a_change_of_the_certificates_it_revokes(
+        sqlite_server: LiveServer) -> None:
+    service = sqlite_server.service
+    issued = certified(service)  # issued on 2026-06-15
+    with session(sqlite_server) as live:
+        live.subscribe("cert", CERTIFICATE, {"number": issued["number"]})
+        subscribers(sqlite_server.port, 1)
+        service.run(ADMIN, lambda cmd: cmd.keys.compromise(issued["kid"], date(2026, 6, 1),
+                                                           "laptop stolen"))
+        changed = live.next("cert")["certificateChanged"]
+        assert changed["status"] == "REVOKED" and "laptop stolen" in changed["revocationReason"]
 
 
 def test_a_certificate_that_does_not_exist_is_not_found(sqlite_server: LiveServer) -> None:
