@@ -20,6 +20,7 @@ from .application.documents import DocumentStore
 from .application.enrollments import EnrollmentCommands
 from .application.keys import KeyCommands
 from .application.learners import LearnerCommands
+from .application.live import LiveHub
 from .application.materials import MaterialCommands
 from .application.moocs import MoocCommands
 from .application.personal import KeyEncryptionKey
@@ -182,6 +183,7 @@ class Container:
     audit: TransparencyLog
     audit_runner: CatchUpRunner
     checkpointer: Checkpointer
+    live: LiveHub  # subscriptions' reader of new events; its threads start with a subscriber
 
     def projection_problem(self) -> str | None:
         """Why the views are not keeping up (``/healthz``), or ``None``."""
@@ -201,6 +203,7 @@ class Container:
         return self.board.wait(wanted, timeout)
 
     def close(self) -> None:
+        self.live.stop()
         self.checkpointer.stop()
         self.audit_runner.stop()
         if self.daemon is not None:
@@ -257,13 +260,22 @@ def build(
     events_table: str = recorder.events_table_name
     timeline = Timeline(app, list(store.projections.values()),
                         backend.event_positions(datastore(app), events_table))
+    live = LiveHub(EventSource(app), timeline, wake=backend.wake(app),
+                   poll_interval=min(poll_interval, 0.5))
+
+    def prompt() -> None:  # a write was stored: the views and the subscribers look now
+        if daemon is not None:
+            daemon.prompt()
+        live.prompt()
+
     service = RegistryService(app, commands, store, board, check_signature=check_signature,
-                              prompt=daemon.prompt if daemon is not None else None,
-                              wait_seconds=settings.view_wait_seconds, timeline=timeline)
+                              prompt=prompt, wait_seconds=settings.view_wait_seconds,
+                              timeline=timeline)
     audit, audit_runner, checkpointer = _audit(settings, clock, app, backend, secrets_dir,
                                                poll_interval)
     container = Container(settings, clock, backend, app, commands, documents, store, board,
-                          daemon, watcher, keys, service, audit, audit_runner, checkpointer)
+                          daemon, watcher, keys, service, audit, audit_runner, checkpointer,
+                          live)
     if daemon is not None:
         daemon.start()
     if watcher is not None:

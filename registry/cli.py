@@ -37,9 +37,10 @@ def _serve(args: argparse.Namespace) -> int:
     oidc.from_settings(settings)  # a bad OIDC key set stops the start here, in one line
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
+    # uvicorn reads no WebSocket message bigger than the app accepts (the app checks too).
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
                 proxy_headers=bool(trusted), forwarded_allow_ips=trusted,
-                log_config=uvicorn_log_config())
+                ws_max_size=settings.max_ws_message_bytes, log_config=uvicorn_log_config())
     return 0
 
 

@@ -99,12 +99,43 @@ def _query_limits(env: Mapping[str, str]) -> dict[str, Any]:
     """``REGISTRY_MAX_QUERY_*`` and friends: positive whole numbers."""
     limits: dict[str, Any] = {}
     for name, variable in QUERY_LIMITS.items():
-        value = (env.get(variable) or "").strip()
-        if value:
-            if not value.isdigit() or int(value) <= 0:
-                raise ValueError(f"{variable} must be a positive whole number; got {value!r}")
-            limits[name] = int(value)
+        if (env.get(variable) or "").strip():
+            limits[name] = _positive(variable, env.get(variable), 0)
     return limits
+
+
+def _origins(value: str | None) -> tuple[str, ...]:
+    """``REGISTRY_CORS_ORIGINS``: comma-separated origins (``https://host[:port]``), or ``*``;
+    each as browsers send it (scheme and host in lower case, no default port)."""
+    origins = []
+    for entry in (part.strip() for part in (value or "").split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            origins.append(entry)
+            continue
+        parts = urlsplit(entry)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or (
+                parts.path not in ("", "/") or parts.query or parts.fragment or parts.username):
+            raise ValueError(f"REGISTRY_CORS_ORIGINS: {entry!r} is not an origin like "
+                             "https://portal.example.kz (scheme, host, optional port)")
+        default = {"http": 80, "https": 443}[parts.scheme]
+        shown = f"{parts.scheme}://{parts.hostname}"
+        origins.append(shown if port in (None, default) else f"{shown}:{port}")
+    return tuple(dict.fromkeys(origins))
+
+
+def _positive(name: str, value: str | None, default: int) -> int:
+    text = (value or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(f"{name} must be a positive whole number; got {value!r}")
+    return int(text)
 
 
 PROJECTION_MODES = ("embedded", "external")
@@ -174,6 +205,11 @@ class Settings:
     projections: str = "embedded"
     # How long a write waits for the views to show it before answering "behind" (SPEC §2).
     view_wait_seconds: float = 5.0
+    # Browser origins allowed to call /graphql from another site: CORS for HTTP, and the
+    # Origin allow-list of WebSocket upgrades (SPEC §9); empty: same origin only.
+    cors_origins: tuple[str, ...] = ()
+    max_ws_message_bytes: int = 64 * 1024  # one WebSocket message from a client
+    live_queue: int = 100  # update batches a subscriber may leave unread before it is dropped
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -224,6 +260,9 @@ class Settings:
             projections=_projections_mode(env.get("REGISTRY_PROJECTIONS")),
             view_wait_seconds=_seconds("REGISTRY_VIEW_WAIT_SECONDS",
                                        env.get("REGISTRY_VIEW_WAIT_SECONDS"), 5.0),
+            cors_origins=_origins(env.get("REGISTRY_CORS_ORIGINS")),
+            max_ws_message_bytes=_positive("REGISTRY_MAX_WS_MESSAGE_BYTES",
+                                           env.get("REGISTRY_MAX_WS_MESSAGE_BYTES"), 64 * 1024),
         )
         _ = settings.tz  # fail early on an unknown zone
         return settings

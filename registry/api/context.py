@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,6 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from ..application.commands import Commands
 from ..application.context import CommandContext
+from ..application.live import LiveHub
 from ..application.registry import Saved
 from ..application.service import RegistryService
 from ..config import Settings
@@ -25,6 +26,13 @@ from ..projections.engine import Consistency
 from .loaders import Loaders
 
 T = TypeVar("T")
+
+
+class Connection(Protocol):
+    """The WebSocket a subscription runs on (``registry.web.websocket``)."""
+
+    def drop(self, reason: str) -> None:
+        """Close it now, without waiting for what it has not read."""
 
 
 @dataclass
@@ -45,6 +53,12 @@ class Context:
     # as ``extensions.consistency``; the projections still behind answer from the aggregate.
     consistency: Consistency | None = None
     behind: set[str] = field(default_factory=set)
+    # Over WebSocket: the subscriptions' hub, the connection, and the connection_init payload
+    # (strawberry sets it; it may carry the token, see registry.web.graphql).
+    live: LiveHub | None = None
+    token: str | None = field(default=None, repr=False)  # the bearer token the caller sent
+    connection: Connection | None = None
+    connection_params: dict[str, Any] | None = None
     # The relations' batched readers (registry.api.loaders), made anew after each command.
     loaders: Loaders = field(init=False)
 
@@ -60,6 +74,14 @@ class Context:
     def require(self, action: Action) -> Principal:
         """Authentication, then permission (SPEC §3's order)."""
         return authorize(self.caller(), action)
+
+    async def still(self, action: Action) -> Principal:
+        """``require`` again for a long-lived subscription: its token checked anew (a token
+        revoked or expired since the subscription started ends it)."""
+        principal = self.require(action)
+        if self.token is not None:
+            principal = await self.call(self.service.authenticate, self.token)
+        return authorize(principal, action)
 
     def command(self, action: Action) -> CommandContext:
         """Authorise ``action``; the metadata its events will carry."""

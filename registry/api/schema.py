@@ -23,6 +23,7 @@ from .moocs import MoocMutation, MoocQuery
 from .platforms import PlatformMutation, PlatformQuery
 from .programmes import ProgrammeMutation, ProgrammeQuery
 from .statistics import StatisticsQuery
+from .subscriptions import OperationsByTransport, Subscription
 from .timeline import TimelineQuery
 
 # The root types compose each feature's queries and mutations.
@@ -46,11 +47,13 @@ class RegistrySchema(strawberry.Schema):
 schema = RegistrySchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # The limits (registry.api.limits) set the parser's token limit and add their validation
     # rules; parsing and validation are cached and run off the event loop; introspection is
-    # gated per request, after the cache.
-    extensions=[QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop, IntrospectionNeedsToken,
-                ConsistencyReport],
+    # gated per request, after the cache. Subscriptions run over WebSocket only, queries and
+    # mutations over HTTP only (registry.api.subscriptions).
+    extensions=[OperationsByTransport, QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop,
+                IntrospectionNeedsToken, ConsistencyReport],
 )
 
 

@@ -145,7 +145,15 @@ class Timeline:
             matched = [(p, s, st) for p, s, st in found if self._admits(where, st)]
         else:
             matched = self._scan(where, after, limit + 1, topics)
-        page = matched[:limit]
+        return FeedPage(self._entries(matched[:limit]), len(matched) > limit)
+
+    def entries(self, notifications: Sequence[Any]) -> list[Doc]:
+        """Stored notifications as the feed shows them (the live feed's events), decoded in
+        one pass (one bulk query for their personal parts)."""
+        return self._entries([(int(n.id), n, stored_state(self.app.mapper, n.state))
+                              for n in notifications])
+
+    def _entries(self, page: Sequence[tuple[int, Any, dict[str, Any]]]) -> list[Doc]:
         decoded = self.app.mapper.to_domain_events([stored for _, stored, _ in page])
         events = []
         for (position, stored, state), event in zip(page, decoded, strict=True):
@@ -154,7 +162,7 @@ class Timeline:
                          aggregateId=str(stored.originator_id),
                          schemaVersion=int(state.get("class_version", 1)))
             events.append(entry)
-        return FeedPage(events, len(matched) > limit)
+        return events
 
     def _scan(self, where: EventFilter, after: int, wanted: int, topics: list[str] | None
               ) -> list[tuple[int, Any, dict[str, Any]]]:

@@ -61,6 +61,7 @@ class Action(StrEnum):
     READ_CERTIFICATES = "readCertificates"  # lists of certificates (one is public by number)
     READ_STATISTICS = "readStatistics"
     READ_EVENTS = "readEvents"  # the global event feed (SPEC §9)
+    WATCH_EVENTS = "watchEvents"  # the live event feed: subscription events (SPEC §9)
     # programme packages (R3) and teaching materials (R4)
     CREATE_PROGRAM_SUBMISSION = "createProgramSubmission"
     ATTACH_DOCUMENT = "attachDocument"
@@ -111,6 +112,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_CERTIFICATES: frozenset({Role.INET, Role.AUDITOR, Role.DEAN, Role.LEARNER}),
     Action.READ_STATISTICS: _STAFF_READERS,
     Action.READ_EVENTS: frozenset({Role.AUDITOR}),
+    # New events as they are stored: the auditors, and INET watching its own work.
+    Action.WATCH_EVENTS: frozenset({Role.AUDITOR, Role.INET}),
     # A faculty token acts on, and reads, only its own faculty's packages (domain/programmes.py).
     Action.CREATE_PROGRAM_SUBMISSION: frozenset({Role.FACULTY}),
     Action.ATTACH_DOCUMENT: frozenset({Role.FACULTY}),

@@ -1,10 +1,10 @@
 """The web application (Starlette 1.x, served by uvicorn).
 
-Routes (SPEC §4): ``/graphql``; ``GET /v`` the verification page; ``POST /api/verify``;
+Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /v`` the verification page; ``POST /api/verify``;
 ``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``;
 ``/certificates/{number}.pdf`` the printable certificate; ``/healthz``.
-The lifespan builds the registry off the event loop and closes it on shutdown, so SQLite's
-WAL is checkpointed.
+The lifespan builds the registry off the event loop and closes it on shutdown (the live
+updates' hub included), so SQLite's WAL is checkpointed.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from ..api.schema import schema
 from ..bootstrap import Container, build
@@ -42,6 +44,8 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Request-Id", "X-On-Behalf-Of"]
+MAX_SUBSCRIPTIONS = 20  # operations at once on one WebSocket connection
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -182,6 +186,7 @@ async def healthz(request: Request) -> Response:
         ("logProjection", container.audit_runner.problem),
         ("checkpoints", container.checkpointer.backoff.problem),
         ("log", container.audit.problem),
+        ("live", container.live.problem),
     ) if problem}
     return JSONResponse({
         "status": "degraded" if reasons else "ok",
@@ -192,6 +197,7 @@ async def healthz(request: Request) -> Response:
                                   if name in container.board.progress.stopped else {})}
                         for name, position in sorted(container.board.progress.positions.items())},
         "log": {"size": size, "problem": container.audit.problem},
+        "live": {"subscribers": container.live.subscribers, "dropped": container.live.dropped},
     }, headers={"Cache-Control": "no-store"})
 
 
@@ -222,10 +228,16 @@ def create_app(
         schema=schema,
         graphql_ide=None if settings.production else "graphiql",
         multipart_uploads_enabled=True,
-        subscription_protocols=(),  # no subscriptions: no GraphQL over WebSocket
+        # Subscriptions over WebSocket with the protocol GraphiQL and Apollo use (SPEC §9);
+        # an upgrade from another site's page needs its Origin on REGISTRY_CORS_ORIGINS.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.cors_origins,
+        max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
+        max_message_bytes=settings.max_ws_message_bytes,
     )
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/v", verify_page, methods=["GET"]),
         Route("/api/verify", api_verify, methods=["POST"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
@@ -241,5 +253,9 @@ def create_app(
     app.state.settings = settings
     app.state.pdf_cache = pdf.PdfCache()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RateLimitMiddleware)  # outermost: a refused request reads no body
+    app.add_middleware(RateLimitMiddleware)  # a refused request reads no body
+    if settings.cors_origins:  # outermost: refusals carry CORS headers too
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
+                           expose_headers=["Retry-After"], max_age=600)
     return app

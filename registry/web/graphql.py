@@ -10,17 +10,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
 from ..api.context import Context
 from ..api.introspection import introspection_allowed
 from ..bootstrap import Container
 from ..domain.errors import Unauthenticated
+from .websocket import CONNECTION
+
+
+def bearer(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` value."""
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
 
 
 def bearer_token(request: Request | WebSocket) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    return bearer(request.headers.get("authorization", ""))
 
 
 ON_BEHALF_OF_MAX = 200
@@ -65,11 +71,34 @@ class RegistryGraphQL(GraphQL[Context, None]):
         if on_behalf_of:
             context.on_behalf_of = on_behalf_of
         context.on_behalf_of_invalid = invalid
-        token = bearer_token(request)
-        if token:
-            try:
-                context.principal = await context.call(container.service.authenticate, token)
-            except Unauthenticated as refusal:
-                context.refusal = refusal
-        introspection_allowed.set(not container.settings.production or context.principal is not None)
+        if isinstance(request, WebSocket):
+            context.live = container.live
+            context.connection = request.scope.get(CONNECTION)
+        await authenticate(context, bearer_token(request))
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A token in the ``connection_init`` payload (``{"Authorization": "Bearer …"}``)
+        stands instead of the upgrade request's header."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None:
+            context.principal = context.refusal = None
+            token = bearer(header) if isinstance(header, str) else None
+            if token is None:
+                context.refusal = Unauthenticated(
+                    'Send the token as {"Authorization": "Bearer <token>"}.')
+            await authenticate(context, token)
+        return await super().on_ws_connect(context)
+
+
+async def authenticate(context: Context, token: str | None) -> None:
+    """The caller of a bearer token (HTTP or WebSocket); a refused token leaves the caller
+    anonymous, with the refusal kept for whatever needs a caller."""
+    context.token = token
+    if token:
+        try:
+            context.principal = await context.call(context.service.authenticate, token)
+        except Unauthenticated as refusal:
+            context.refusal = refusal
+    introspection_allowed.set(not context.settings.production or context.principal is not None)

@@ -16,10 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
 from ..api.context import Context
 from .graphql import RegistryGraphQL
 from .ratelimit import PUBLIC, RATE_LIMITED, Refusal, limits_of
+from .websocket import LiveConnection
 
 CODES = {404: "NOT_FOUND", 429: RATE_LIMITED}
 
@@ -39,7 +42,15 @@ def refusal_response(status: int, message: str, headers: dict[str, str] | None =
 
 
 class GuardedGraphQL(RegistryGraphQL):
+    def __init__(self, container_of: Any, *, max_message_bytes: int, **kwargs: Any) -> None:
+        super().__init__(container_of, **kwargs)
+        self.max_message_bytes = max_message_bytes
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            connection = LiveConnection(scope, receive, send, self.max_message_bytes)
+            await connection.serve(super().__call__)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -74,6 +85,17 @@ class GuardedGraphQL(RegistryGraphQL):
             if refusal is not None:
                 raise RateLimited(refusal)
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """An anonymous connection spends one request of the public budget (SPEC §10); over
+        it, the connection is refused (4403)."""
+        payload = await super().on_ws_connect(context)
+        connection = context.connection
+        if context.principal is None and isinstance(connection, LiveConnection):
+            limits = limits_of(connection.scope)
+            if limits is not None and await limits.refusal(PUBLIC, connection.scope):
+                raise ConnectionRejectionError()
+        return payload
 
 
 def _sentence(reason: str) -> str:
