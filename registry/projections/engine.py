@@ -21,12 +21,14 @@ from its position after a restart. Writes never wait on a stopped view.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -433,8 +435,13 @@ class ProjectionDaemon:
         folder = self.folders.setdefault(leader, Folder(self.source))
         # Builds being filled from far behind take bigger batches: fewer transactions, and
         # more of an aggregate's events folded into one write of its rows.
-        size = self.batch_size * (REBUILD_FACTOR if all(b.state == BUILDING for b in members)
-                                  else 1)
+        filling = all(b.state == BUILDING for b in members)
+        size = self.batch_size * (REBUILD_FACTOR if filling else 1)
+        with bulk_collection() if filling else nullcontext():
+            return self._fill_step(members, leader, folder, size, moved)
+
+    def _fill_step(self, members: list[Build], leader: tuple[str, int], folder: Folder,
+                   size: int, moved: dict[tuple[str, int], int]) -> bool:
         batch = self._read(members[0].position, members, folder, size=size)
         head_reached = batch is None or len(batch.notifications) < size
         if batch is None and all(b.state == SERVING for b in members):
@@ -520,6 +527,22 @@ def progress_of(builds: Iterable[Build], projections: Iterable[str]) -> Progress
             if b.error:
                 progress.stopped[b.name] = b.error
     return progress
+
+
+@contextmanager
+def bulk_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector tuned for filling a build: decoding and folding a
+    batch of thousands of events allocates millions of short-lived objects while the folder
+    holds tens of thousands of long-lived states, and at the default gen-0 threshold (700
+    allocations) the collector keeps re-examining them — about a fifth of a rebuild's time
+    at 1,000,000 events. Collections run 70× less often meanwhile; the threshold is restored
+    after the batch."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 class _Moved(Exception):
