@@ -44,7 +44,7 @@ from .store import BUILDING, SCRATCH, SERVING, Build, ProjectionStore, with_posi
 log = logging.getLogger(__name__)
 
 BATCH = 500
-REBUILD_FACTOR = 4  # a build being filled reads BATCH × this per transaction
+REBUILD_FACTOR = 8  # a build being filled reads BATCH × this per transaction
 
 
 class EventSource:
@@ -223,10 +223,30 @@ class Pass:
     events: list[tuple[int, Any]]
     states: dict[UUID, Aggregate]
     before: dict[str, dict[UUID, Any]]  # projection → aggregate → its summary before
+    _handlers: list[Projection] = field(default_factory=list, repr=False)
+    _mine: dict[str, list[tuple[int, Any]]] | None = field(default=None, repr=False)
 
     @property
     def last(self) -> int:
         return int(self.notifications[-1].id)
+
+    def events_for(self, projection: Projection) -> list[tuple[int, Any]]:
+        """The batch's events ``projection`` handles, in order — sorted out for every
+        projection of the pass in one walk over the events."""
+        if self._mine is None:
+            handlers = self._handlers
+            self._mine = {p.name: [] for p in handlers}
+            by_class: dict[type, list[list[tuple[int, Any]]]] = {}
+            for item in self.events:
+                cls = type(item[1])
+                lists = by_class.get(cls)
+                if lists is None:
+                    lists = by_class[cls] = [self._mine[p.name] for p in handlers
+                                             if p.handles(cls)]
+                for found in lists:
+                    found.append(item)
+        return self._mine.get(projection.name) or [
+            item for item in self.events if projection.handles(type(item[1]))]
 
 
 class ProjectionDaemon:
@@ -234,8 +254,10 @@ class ProjectionDaemon:
                  projections: Sequence[Projection], *, board: PositionBoard | None = None,
                  batch_size: int = BATCH, poll_interval: float = 1.0,
                  wake: Callable[[threading.Event, threading.Event], None] | None = None,
-                 on_switch: Callable[[str], None] | None = None) -> None:
+                 on_switch: Callable[[str], None] | None = None,
+                 fill_factor: int = REBUILD_FACTOR) -> None:
         self.source = source
+        self.fill_factor = fill_factor  # a build being filled reads batch_size × this
         self.store = store
         self.projections = {p.name: p for p in projections}
         self.board = board or PositionBoard()
@@ -411,11 +433,11 @@ class ProjectionDaemon:
                 before[projection.name][aggregate_id] = projection.summary(state)
 
         states = folder.fold((e for _, e in events), summarise if summarising else None)
-        return Pass(notifications, events, states, before)
+        return Pass(notifications, events, states, before, handlers)
 
     def _apply(self, build: Build, batch: Pass, c: Any) -> None:
         projection = self.projections[build.name]
-        mine = [(i, e) for i, e in batch.events if projection.handles(type(e))]
+        mine = batch.events_for(projection)
         if not mine:
             return
         try:
@@ -436,7 +458,7 @@ class ProjectionDaemon:
         # Builds being filled from far behind take bigger batches: fewer transactions, and
         # more of an aggregate's events folded into one write of its rows.
         filling = all(b.state == BUILDING for b in members)
-        size = self.batch_size * (REBUILD_FACTOR if filling else 1)
+        size = self.batch_size * (self.fill_factor if filling else 1)
         with bulk_collection() if filling else nullcontext():
             return self._fill_step(members, leader, folder, size, moved)
 

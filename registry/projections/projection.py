@@ -93,9 +93,8 @@ class Projection(ABC):
         """The final states of the aggregates of this projection's types the batch touched,
         in the order first touched."""
         seen: dict[UUID, Aggregate] = {}
-        names = {a.__name__ for a in self.aggregates}
         for _, event in batch.events:
-            if event.originator_id not in seen and aggregate_name(type(event)) in names:
+            if event.originator_id not in seen and self.handles(type(event)):
                 state = batch.states.get(event.originator_id)
                 if state is not None:
                     seen[event.originator_id] = state

@@ -453,6 +453,20 @@ class ProjectionStore:
                 None if {f.column for f in spec.fields} <= present else present,)
         return cached[0]
 
+    def adding(self, table: Table, column: str) -> tuple[Any, Any]:
+        """(``INSERT … ON CONFLICT (key) DO UPDATE SET column = column + new``, delete of the
+        given keys whose ``column`` is 0) of ``table``, made once."""
+        cached = self._statements.get(("add", table, column))
+        if cached is None:
+            upsert = self.dialect.insert(table)
+            cached = (upsert.on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={column: table.c[column] + upsert.excluded[column]}),
+                delete(table).where(table.c.key.in_(bindparam("keys", expanding=True)),
+                                    table.c[column] == 0))
+            self._statements[("add", table, column)] = cached
+        return cached
+
     def writer(self, c: Connection, build: Build) -> Writer:
         return Writer(self, c, self.tables_of(build))
 
@@ -741,8 +755,7 @@ class Writer:
             values = [spec.values(r.key, r.doc, r.columns, present) for r in keyed.values()]
             self._replace(table, values)
 
-    def _replace(self, table: Table, values: list[dict[str, Any]],
-                 keep: Callable[[dict[str, Any]], bool] | None = None) -> None:
+    def _replace(self, table: Table, values: list[dict[str, Any]]) -> None:
         """Rows by key, replaced: a delete of the keys and one insert of them all — plain
         statements both back-ends run and SQLAlchemy compiles once (the batch's transaction
         already holds the build's row lock, so nobody writes these keys in between)."""
@@ -750,9 +763,8 @@ class Writer:
         keys = [v["key"] for v in values]
         for start in range(0, len(keys), 500):
             self.c.execute(delete_keys, {"keys": keys[start:start + 500]})
-        kept = values if keep is None else [v for v in values if keep(v)]
-        if kept:
-            self.c.execute(insert_rows, kept)
+        if values:
+            self.c.execute(insert_rows, values)
 
     def select(self, table: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         t = self.tables[table]
@@ -773,12 +785,13 @@ class Writer:
             return
         t = self.tables[table]
         _, spec = self.store.by_table[table]
-        current = self.select(table, list(deltas))
-        values = []
-        for key, (doc, amount) in sorted(deltas.items()):
-            value = int((current.get(key) or {}).get(column) or 0) + amount
-            values.append(spec.values(key, {**doc, column: value}, {}))
-        self._replace(t, values, keep=lambda row: bool(row[column]))
+        add, drop_zeros = self.store.adding(t, column)
+        values = [spec.values(key, {**doc, column: amount}, {})
+                  for key, (doc, amount) in sorted(deltas.items())]
+        self.c.execute(add, values)  # the sum is the database's: no read, one statement
+        keys = [v["key"] for v in values]
+        for start in range(0, len(keys), 500):
+            self.c.execute(drop_zeros, {"keys": keys[start:start + 500]})
 
 
 def with_position(build: Build, position: int, **changes: Any) -> Build:

@@ -43,13 +43,14 @@ def draft(service: Any, code: str, title: str = "A course") -> None:
         department=None))
 
 
-def engine(container: Container, catalogue: list[Projection], batch_size: int = 500
-           ) -> ProjectionDaemon:
+def engine(container: Container, catalogue: list[Projection], batch_size: int = 500,
+           fill_factor: int = 1) -> ProjectionDaemon:
     """A projection engine over the container's store with another set of projections."""
     views = container.views
     store = ProjectionStore(views.engine, container.backend.view_dialect(), catalogue,
                             schema=container.backend.schema, read_engine=views.read_engine)
-    return ProjectionDaemon(EventSource(container.app), store, catalogue, batch_size=batch_size)
+    return ProjectionDaemon(EventSource(container.app), store, catalogue, batch_size=batch_size,
+                            fill_factor=fill_factor)
 
 
 def replaced(cls: type, by: Projection) -> list[Projection]:
@@ -313,7 +314,7 @@ from registry.projections.catalog import projections
 from registry.projections.engine import EventSource, ProjectionDaemon, rebuild
 container = build(Settings.from_env(), seed=False, run_projections=False)
 daemon = ProjectionDaemon(EventSource(container.app), container.views, projections(),
-                          batch_size=5)
+                          batch_size=5, fill_factor=4)
 rebuild(daemon, [p.name for p in projections()],
         progress=lambda name, position, total: print(name, position, flush=True))
 """
