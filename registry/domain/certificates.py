@@ -93,6 +93,9 @@ class Certificate(Aggregate):
         self.kid = kid
         self.full_name: str = field(personal, "full_name", erased=ERASED) or ERASED
         self.token: str | None = field(personal, "token")
+        # The Open Badges credential (SPEC §11) as signed, JSON text; personal: it names the
+        # holder. None for certificates issued before credentials existed, and after erasure.
+        self.credential: str | None = field(personal, "credential")
         self.status = CertificateStatus.ACTIVE
         self.revocation_reason: str | None = None
         self.superseded_by: str | None = None
@@ -106,6 +109,7 @@ class Certificate(Aggregate):
         status; its name, signed token and revocation reason are gone from the registry."""
         self.full_name = ERASED
         self.token = None
+        self.credential = None
         self.revocation_reason = None
         self.holder_erased = True
 
