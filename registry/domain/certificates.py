@@ -8,6 +8,7 @@ numbers cannot be enumerated. Nothing is ever deleted: revocation and reissue ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -60,6 +61,21 @@ def normalize_number(text: str) -> str | None:
     if CHECK_SYMBOLS[value % 37] != check:
         return None
     return "".join(CROCKFORD[_DECODE[ch]] for ch in body) + check
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What a certificate says (R10), and so what its token and its Open Badges credential
+    sign (SPEC §5, §11), with the credential's status-list slot."""
+
+    number: str
+    full_name: str
+    course_title: str
+    mooc_code: str
+    credits: int
+    issued_on: date
+    status_list: int
+    status_index: int
 
 
 class Certificate(Aggregate):

@@ -20,11 +20,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from ..domain.certificates import CertificateFacts
 from ..domain.status import LIST_SIZE
 from .dataintegrity import multikey, sign_document
 from .keys import SigningKey, public_key_of
 
-__all__ = ["CREDENTIAL_CONTEXT", "CredentialFacts", "Issuer", "did_document", "encode_list",
+__all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "encode_list",
            "open_badge", "status_list_credential"]
 
 CREDENTIAL_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
@@ -82,26 +83,13 @@ class Issuer:
         return datetime.combine(day, time(), ZoneInfo(self.timezone)).isoformat()
 
 
-@dataclass(frozen=True)
-class CredentialFacts:
-    number: str
-    full_name: str
-    course_title: str
-    mooc_code: str
-    credits: int
-    issued_on: date
-    verification_url: str
-    status_list: int
-    status_index: int
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def open_badge(issuer: Issuer, facts: CredentialFacts, key: SigningKey,
+def open_badge(issuer: Issuer, facts: CertificateFacts, verification_url: str, key: SigningKey,
                *, created: str | None = None) -> dict[str, Any]:
-    """The certificate's signed ``OpenBadgeCredential``."""
+    """The certificate's signed ``OpenBadgeCredential``; ``verification_url`` is its page."""
     list_url = issuer.status_list_url(facts.status_list)
     credential = {
         "@context": CREDENTIAL_CONTEXT,
@@ -112,7 +100,7 @@ def open_badge(issuer: Issuer, facts: CredentialFacts, key: SigningKey,
         "name": facts.course_title,
         "description": (f"Certificate {facts.number}: {facts.full_name} completed the massive "
                         f"open online course {facts.course_title!r} ({facts.credits} credits)."
-                        f" Verify it at {facts.verification_url}"),
+                        f" Verify it at {verification_url}"),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [{

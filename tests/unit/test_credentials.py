@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from registry.domain.certificates import CertificateFacts
 from registry.domain.status import LIST_SIZE
 from registry.signing.credentials import (
-    CredentialFacts,
     Issuer,
     bit,
     decode_list,
@@ -47,14 +47,16 @@ ISSUER = Issuer("http://127.0.0.1:8000", {"kk": "Әл-Фараби атында�
 KEY = SigningKey.from_private_key(Ed25519PrivateKey.generate())
 
 
-def facts(**changes: Any) -> CredentialFacts:
+URL = "http://127.0.0.1:8000/v#token"
+
+
+def facts(**changes: Any) -> CertificateFacts:
     values: dict[str, Any] = {
         "number": "0123456789ABCDEFG", "full_name": "Айгерім Сәтбаева",
         "course_title": "Қазақ әдебиеті", "mooc_code": "KAZLIT-101", "credits": 5,
-        "issued_on": datetime.date(2025, 1, 15),
-        "verification_url": "http://127.0.0.1:8000/v#token", "status_list": 1,
+        "issued_on": datetime.date(2025, 1, 15), "status_list": 1,
         "status_index": 4242} | changes
-    return CredentialFacts(**values)
+    return CertificateFacts(**values)
 
 
 def vector() -> tuple[dict[str, Any], dict[str, str]]:
@@ -90,7 +92,7 @@ def test_a_changed_field_of_the_w3c_vector_does_not_verify() -> None:
 
 
 def test_a_credential_verifies_and_says_what_the_certificate_says() -> None:
-    credential = open_badge(ISSUER, facts(), KEY)
+    credential = open_badge(ISSUER, facts(), URL, KEY)
     assert verify_document(credential, KEY.public_key)["verificationMethod"] == (
         f"did:web:127.0.0.1%3A8000#{KEY.kid}")
     assert credential["issuer"]["id"] == "did:web:127.0.0.1%3A8000"
@@ -111,7 +113,7 @@ def test_a_credential_verifies_and_says_what_the_certificate_says() -> None:
     (("issuer", "name"), "Another University"),
 ])
 def test_each_changed_field_makes_the_credential_fail(path: tuple[Any, ...], value: Any) -> None:
-    credential = open_badge(ISSUER, facts(), KEY)
+    credential = open_badge(ISSUER, facts(), URL, KEY)
     target: Any = credential
     for step in path[:-1]:
         target = target[step]
@@ -123,11 +125,11 @@ def test_each_changed_field_makes_the_credential_fail(path: tuple[Any, ...], val
 def test_another_key_does_not_verify_the_credential() -> None:
     other = Ed25519PrivateKey.generate().public_key()
     with pytest.raises(InvalidProof):
-        verify_document(open_badge(ISSUER, facts(), KEY), other)
+        verify_document(open_badge(ISSUER, facts(), URL, KEY), other)
 
 
 def test_an_undefined_term_is_refused_rather_than_silently_dropped() -> None:
-    credential = open_badge(ISSUER, facts(), KEY)
+    credential = open_badge(ISSUER, facts(), URL, KEY)
     credential["credentialSubject"]["favouriteColour"] = "blue"
     with pytest.raises(UnsafeDocument, match="favouriteColour"):
         canonicalize(credential)
@@ -207,7 +209,7 @@ def node_verify(tmp_path: Path, credential: dict[str, Any], did: dict[str, Any],
 
 def test_digital_bazaars_verifier_accepts_a_credential_and_rejects_a_changed_one(
         tmp_path: Path) -> None:
-    credential = open_badge(ISSUER, facts(), KEY)
+    credential = open_badge(ISSUER, facts(), URL, KEY)
     did = did_document(ISSUER, [KEY.public_jwk])
     assert node_verify(tmp_path, credential, did) == {
         "verified": True, "status": None, "error": None}
@@ -216,7 +218,7 @@ def test_digital_bazaars_verifier_accepts_a_credential_and_rejects_a_changed_one
 
 
 def test_digital_bazaars_verifier_reads_the_revocation_bit(tmp_path: Path) -> None:
-    credential = open_badge(ISSUER, facts(status_index=77), KEY)
+    credential = open_badge(ISSUER, facts(status_index=77), URL, KEY)
     did = did_document(ISSUER, [KEY.public_jwk])
     clear = status_list_credential(ISSUER, 1, [76, 78], KEY)
     assert node_verify(tmp_path, credential, did, clear)["status"] is False
