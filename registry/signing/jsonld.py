@@ -57,7 +57,9 @@ def load_document(url: str, options: Any = None, *,
         document = _context(url)
     else:
         raise UnsafeDocument(f"context {url} is not shipped with the registry")
-    return {"contextUrl": None, "documentUrl": url, "document": document}
+    # "static": pyld keeps the processed context across calls (else it re-processes the
+    # shipped contexts, and hashes each, on every signature)
+    return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
 
 
 def _dropped(term: str | None) -> None:
