@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import oidc
-from .application.certificates import CertificateCommands, CertificateSigner
+from .application.certificates import CertificateCommands, CertificateSigner, Signed
 from .application.commands import Commands
 from .application.context import SYSTEM
 from .application.documents import DocumentStore
@@ -36,6 +36,7 @@ from .audit.note import load_or_create_signer
 from .audit.view import AuditLogView
 from .clock import Clock
 from .config import Settings
+from .domain.certificates import CertificateFacts
 from .files import read_or_create_secret
 from .projections.catalog import projections
 from .projections.engine import (
@@ -55,6 +56,7 @@ from .signing import (
     sign_certificate,
     verify_token,
 )
+from .signing.credentials import Issuer, credential_text, open_badge
 from .storage.backend import Backend, PostgresBackend, backend_for
 
 log = logging.getLogger(__name__)
@@ -127,24 +129,33 @@ def views(app: Registry, backend: Backend, settings: Settings, *, poll_interval:
     return store, board, None, PositionWatcher(store, board, [p.name for p in catalog])
 
 
-def _signer(key_ring: KeyCommands, keys: KeyStore) -> CertificateSigner:
-    """Signs a certificate with the key the key ring says is active today."""
+def issuer_of(settings: Settings) -> Issuer:
+    """The university as the issuer of the registry's open credentials (SPEC §11)."""
+    return Issuer(settings.public_url, settings.university_name, settings.timezone)
 
-    def sign(number: str, full_name: str, title: str, credits: int, issued_on: date
-             ) -> tuple[str, str]:
+
+def _signer(key_ring: KeyCommands, keys: KeyStore, settings: Settings) -> CertificateSigner:
+    """Signs a certificate's token and credential with the key the key ring says is active
+    today: once, at issuance; both are kept in the event (SPEC §5, §11)."""
+    issuer = issuer_of(settings)
+
+    def sign(facts: CertificateFacts) -> Signed:
         active = key_ring.ring().active
         if active is None:
             raise KeyStoreError("no active certificate-signing key: run 'registry keys rotate'")
         key = keys.get(active.kid)
-        claims = CertificateClaims(number=number, full_name=full_name, course_title=title,
-                                   credits=credits, issued_on=issued_on)
-        return sign_certificate(key, claims), key.kid
+        claims = CertificateClaims(number=facts.number, full_name=facts.full_name,
+                                   course_title=facts.course_title, credits=facts.credits,
+                                   issued_on=facts.issued_on)
+        token = sign_certificate(key, claims)
+        credential = open_badge(issuer, facts, settings.verification_url(token), key)
+        return Signed(token=token, kid=key.kid, credential=credential_text(credential))
 
     return sign
 
 
 def _commands(app: Registry, keys: KeyStore, documents: DocumentStore,
-              sign_in: OidcSignIn | None, token_lifetime_days: int) -> Commands:
+              sign_in: OidcSignIn | None, settings: Settings) -> Commands:
     """Each feature's commands, given the application and the features it calls."""
     key_ring = KeyCommands(app)
     platforms = PlatformCommands(app)
@@ -157,10 +168,10 @@ def _commands(app: Registry, keys: KeyStore, documents: DocumentStore,
         learners=learners,
         enrollments=enrollments,
         certificates=CertificateCommands(app, enrollments=enrollments, learners=learners,
-                                         moocs=moocs, sign=_signer(key_ring, keys)),
+                                         moocs=moocs, sign=_signer(key_ring, keys, settings)),
         keys=key_ring,
         tokens=TokenCommands(app, learners=learners, oidc=sign_in,
-                             lifetime_days=token_lifetime_days),
+                             lifetime_days=settings.token_lifetime_days),
         programmes=ProgrammeCommands(app, documents=documents),
         materials=MaterialCommands(app),
     )
@@ -247,7 +258,7 @@ def build(
                                           run_projections=run_projections)
     keys = KeyStore(secrets_dir, password=settings.key_passphrase)
     first_key = keys.ensure_key()
-    commands = _commands(app, keys, documents, sign_in, settings.token_lifetime_days)
+    commands = _commands(app, keys, documents, sign_in, settings)
 
     def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date, str]:
         try:

@@ -281,3 +281,7 @@ class Settings:
 
     def verification_url(self, token: str) -> str:
         return f"{self.public_url}/v#{token}"
+
+    def credential_url(self, number: str) -> str:
+        """Where a certificate's Open Badges credential is downloaded (SPEC §11)."""
+        return f"{self.public_url}/certificates/{number}/credential.json"

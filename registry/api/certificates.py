@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import json
+from typing import Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from ..domain import certificates
 from ..domain.access import Action, learner_scope
@@ -34,6 +36,18 @@ class Certificate:
     revocation_reason: str | None
     superseded_by_number: strawberry.Private[str | None]
     supersedes_number: strawberry.Private[str | None]
+    credential_text: strawberry.Private[str | None]
+    credential_url: str = strawberry.field(description=(
+        "Where the Open Badges 3.0 credential is downloaded (a file a learner imports into a "
+        "wallet)."))
+
+    @strawberry.field(description=(
+        "The Open Badges 3.0 credential (SPEC §11), as signed at issuance: an "
+        "OpenBadgeCredential with an eddsa-rdfc-2022 Data Integrity proof. Empty ({}) when "
+        "the holder's personal data was erased, or for a certificate issued before the "
+        "registry issued credentials."))
+    def credential(self) -> JSON:
+        return cast(JSON, json.loads(self.credential_text) if self.credential_text else {})
 
     @strawberry.field(description="The certificate this one corrected, if it is a reissue.")
     async def supersedes(self, info: Info) -> Certificate | None:
@@ -64,6 +78,8 @@ class Certificate:
             revocation_reason=doc.get("revocationReason"),
             superseded_by_number=doc.get("supersededBy"),
             supersedes_number=doc.get("supersedes"),
+            credential_text=doc.get("credential"),
+            credential_url=context.settings.credential_url(doc["number"]),
         )
 
 

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 from uuid import UUID
 
 from ..domain.certificates import (
     Certificate,
+    CertificateFacts,
     CertificateStatus,
     encode_number,
     revocation_reason,
 )
+from ..domain.status import StatusSlot, free_slot
 from ..domain.text import clean_text
 from .enrollments import EnrollmentCommands
 from .learners import LearnerCommands
 from .moocs import MoocCommands
 from .registry import Registry, Saved
 
-# Signs a certificate: (number, full name, course title, credits, issue date) → (token, kid).
-CertificateSigner = Callable[[str, str, str, int, date], tuple[str, str]]
+
+@dataclass(frozen=True)
+class Signed:
+    token: str  # the compact JWS of the QR code
+    kid: str
+    credential: str  # the signed OpenBadgeCredential, JSON text
+
+
+# Signs a certificate with the active key (registry.signing, injected by bootstrap).
+CertificateSigner = Callable[[CertificateFacts], Signed]
 
 
 class CertificateCommands:
@@ -49,8 +59,9 @@ class CertificateCommands:
         mooc = self.moocs.get(enrollment.mooc_code)
         number = encode_number(secrets.token_bytes(10))
         issued_on = self.app.today()
-        token, kid = self.sign(number, learner.full_name, mooc.course_title, mooc.credits,
-                               issued_on)
+        slot = self._slot(number)
+        signed = self.sign(CertificateFacts(number, learner.full_name, mooc.course_title, mooc.code,
+                                  mooc.credits, issued_on, slot.status_list, slot.index))
         certificate = Certificate(
             number=number,
             enrollment_id=enrollment.id,
@@ -59,12 +70,23 @@ class CertificateCommands:
             course_title=mooc.course_title,
             credits=mooc.credits,
             issued_on=issued_on,
-            kid=kid,
-            personal={"full_name": learner.full_name, "token": token},
+            kid=signed.kid,
+            personal=self._personal(learner.full_name, signed),
             supersedes=None,
         )
         enrollment.attach_certificate(number=number)
-        return self.app.commit(certificate, enrollment, value=number)
+        return self.app.commit(certificate, slot, enrollment, value=number)
+
+    def _slot(self, number: str) -> StatusSlot:
+        """A free status-list slot at random; saved with the certificate, so two issuances
+        cannot both take one (the second's commit conflicts and is retried)."""
+        status_list, index = free_slot(
+            lambda n, i: self.app.exists(StatusSlot.create_id(n, i)), secrets.randbelow)
+        return StatusSlot(status_list=status_list, index=index, number=number)
+
+    @staticmethod
+    def _personal(full_name: str, signed: Signed) -> dict[str, str | None]:
+        return {"full_name": full_name, "token": signed.token, "credential": signed.credential}
 
     def reissue(self, *, number: str, full_name: str | None, reason: str) -> Saved:
         """A correction: a new certificate (new number, today's date) supersedes the old one,
@@ -82,8 +104,9 @@ class CertificateCommands:
             learner.correct_name(full_name=corrected, reason=reason)
         new_number = encode_number(secrets.token_bytes(10))
         issued_on = self.app.today()
-        token, kid = self.sign(new_number, learner.full_name, old.course_title, old.credits,
-                          issued_on)
+        slot = self._slot(new_number)
+        signed = self.sign(CertificateFacts(new_number, learner.full_name, old.course_title, old.mooc_code,
+                                  old.credits, issued_on, slot.status_list, slot.index))
         new = Certificate(
             number=new_number,
             enrollment_id=old.enrollment_id,
@@ -92,13 +115,13 @@ class CertificateCommands:
             course_title=old.course_title,  # frozen at the first issuance
             credits=old.credits,
             issued_on=issued_on,
-            kid=kid,
-            personal={"full_name": learner.full_name, "token": token},
+            kid=signed.kid,
+            personal=self._personal(learner.full_name, signed),
             supersedes=old.number,
         )
         old.supersede(by=new_number, reason=reason)
         enrollment.attach_certificate(number=new_number)
-        return self.app.commit(new, old, enrollment, learner, value=new_number)
+        return self.app.commit(new, slot, old, enrollment, learner, value=new_number)
 
     def revoke(self, *, number: str, reason: str) -> Saved:
         reason = revocation_reason(reason)

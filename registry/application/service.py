@@ -419,6 +419,26 @@ class RegistryService:
         (dates in the registry's time zone, both ends inclusive) and any compromise date."""
         return {"keys": [window.published() for window in self.key_windows().values()]}
 
+    def revoked_slots(self, status_list: int) -> list[int] | None:
+        """The indices whose revocation bit is set in ``status_list`` (SPEC §11): every
+        certificate that is not active by ``standing`` — revoked, superseded by a reissue, or
+        signed by a key compromised by its issue date. ``None``: no such list yet."""
+        if not self.views.find("status_slots", {"status_list": status_list}, limit=1):
+            return None
+        windows = self.key_windows()
+        compromised = [kid for kid, window in windows.items() if window.compromised_since]
+        lapsed = self.views.find("certificates", {"status": ["REVOKED", "SUPERSEDED"]},
+                                 limit=10_000_000)
+        for kid in compromised:
+            lapsed += [doc for doc in self.views.find("certificates", {"kid": kid},
+                                                      limit=10_000_000)
+                       if standing(CertificateStatus(doc["status"]), None, windows[kid],
+                                   date.fromisoformat(doc["issuedOn"]))[0]
+                       is not CertificateStatus.ACTIVE]
+        slots = self.views.get_many("status_slots", [doc["number"] for doc in lapsed])
+        return sorted({slot["index"] for slot in slots.values()
+                       if slot["statusList"] == status_list})
+
     def verify_token(self, token: str) -> Doc:
         try:
             number, kid, issued_on, full_name = self._check_signature(token, self.jwks())

@@ -8,6 +8,7 @@ numbers cannot be enumerated. Nothing is ever deleted: revocation and reissue ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -62,6 +63,21 @@ def normalize_number(text: str) -> str | None:
     return "".join(CROCKFORD[_DECODE[ch]] for ch in body) + check
 
 
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What a certificate says (R10), and so what its token and its Open Badges credential
+    sign (SPEC §5, §11), with the credential's status-list slot."""
+
+    number: str
+    full_name: str
+    course_title: str
+    mooc_code: str
+    credits: int
+    issued_on: date
+    status_list: int
+    status_index: int
+
+
 class Certificate(Aggregate):
     @staticmethod
     def create_id(number: str) -> UUID:
@@ -93,6 +109,9 @@ class Certificate(Aggregate):
         self.kid = kid
         self.full_name: str = field(personal, "full_name", erased=ERASED) or ERASED
         self.token: str | None = field(personal, "token")
+        # The Open Badges credential (SPEC §11) as signed, JSON text; personal: it names the
+        # holder. None for certificates issued before credentials existed, and after erasure.
+        self.credential: str | None = field(personal, "credential")
         self.status = CertificateStatus.ACTIVE
         self.revocation_reason: str | None = None
         self.superseded_by: str | None = None
@@ -106,6 +125,7 @@ class Certificate(Aggregate):
         status; its name, signed token and revocation reason are gone from the registry."""
         self.full_name = ERASED
         self.token = None
+        self.credential = None
         self.revocation_reason = None
         self.holder_erased = True
 

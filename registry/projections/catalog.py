@@ -20,6 +20,7 @@ from ..domain.moocs import Mooc
 from ..domain.platforms import Platform
 from ..domain.proctoring import Proctoring
 from ..domain.programmes import ProgramSubmission
+from ..domain.status import StatusSlot
 from ..domain.teaching import DisciplineTeaching
 from .presenters import rows_for
 from .projection import AggregateProjection, Projection, Row
@@ -99,18 +100,24 @@ class Enrollments(Presented):
 
 class Certificates(Presented):
     name = "certificates"
-    version = 3  # v2: holder-name order; v3: trigram-indexed search
-    aggregates = (Certificate,)
+    # v2: holder-name order; v3: trigram-indexed search; v4: Open Badges credential, and each
+    # certificate's status-list slot (SPEC §11)
+    version = 4
+    aggregates = (Certificate, StatusSlot)
     tables = (ViewTable("certificates", (
-        doc("number", index=True), doc("token"), doc("status", index=True), doc("fullName"),
+        doc("number", index=True), doc("token"), doc("credential"), doc("status", index=True),
+        doc("fullName"),
         doc("courseTitle"), doc("credits", "int"), doc("issuedOn", "date", index=True),
         doc("kid", index=True), doc("moocCode", index=True),
         doc("enrollmentId", index=True), doc("learnerId", index=True), doc("supersededBy"),
         doc("supersedes"), doc("revocationReason"), doc("holderErased", "bool"),
         hidden("search", "search"), hidden("name_sort"),
-    )),)
+    )), ViewTable("status_slots", (
+        # keyed by certificate number; a slot's id follows from its list and index only
+        doc("number"), doc("statusList", "int", index=True), doc("index", "int"),
+    )))
     locate: ClassVar[dict[str, Callable[[str], UUID | None]]] = {
-        "certificates": Certificate.create_id}
+        "certificates": Certificate.create_id, "status_slots": lambda _number: None}
 
 
 class Programmes(Presented):

@@ -20,6 +20,7 @@ from ..domain.periods import Order, Period
 from ..domain.platforms import Platform
 from ..domain.proctoring import Proctoring
 from ..domain.search import search_key
+from ..domain.status import StatusSlot
 from ..domain.teaching import DisciplineTeaching
 from .projection import Row
 
@@ -107,7 +108,8 @@ def _enrollment(e: Enrollment) -> list[Row]:
 @rows_for.register
 def _certificate(c: Certificate) -> list[Row]:
     doc = {
-        "number": c.number, "token": c.token, "status": c.status.value,
+        "number": c.number, "token": c.token, "credential": c.credential,
+        "status": c.status.value,
         "fullName": c.full_name, "courseTitle": c.course_title, "credits": c.credits,
         "issuedOn": c.issued_on.isoformat(), "kid": c.kid, "moocCode": c.mooc_code,
         "enrollmentId": str(c.enrollment_id), "learnerId": str(c.learner_id),
@@ -118,6 +120,12 @@ def _certificate(c: Certificate) -> list[Row]:
     search = search_key([c.full_name, c.number])
     return [Row("certificates", c.number, doc, {"search": search,
                                                 "name_sort": c.full_name.casefold()})]
+
+
+@rows_for.register
+def _status_slot(s: StatusSlot) -> list[Row]:
+    doc = {"number": s.number, "statusList": s.status_list, "index": s.index}
+    return [Row("status_slots", s.number, doc)]
 
 
 @rows_for.register

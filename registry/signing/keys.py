@@ -20,6 +20,7 @@ import json
 import logging
 import stat
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from ..files import create_exclusive
 
-__all__ = ["KeyStore", "KeyStoreError", "SigningKey", "b64url", "key_id"]
+__all__ = ["KeyStore", "KeyStoreError", "SigningKey", "b64url", "key_id", "public_key_of"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,12 @@ def key_id(public_key: Ed25519PublicKey) -> str:
         sort_keys=True,
     ).encode("ascii")
     return b64url(hashlib.sha256(canonical).digest())[:KID_LENGTH]
+
+
+def public_key_of(jwk: Mapping[str, Any]) -> Ed25519PublicKey:
+    """The Ed25519 key of a public JWK (``x``)."""
+    x = str(jwk["x"])
+    return Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)))
 
 
 class KeyStoreError(Exception):

@@ -2,7 +2,9 @@
 
 Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /v`` the verification page; ``POST /api/verify``;
 ``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``;
-``/certificates/{number}.pdf`` the printable certificate; ``/healthz``.
+``/certificates/{number}.pdf`` the printable certificate; ``/healthz``; the open credentials
+(``web/credentials.py``: ``/certificates/{number}/credential.json``, ``/.well-known/did.json``,
+``/status/lists/{n}``).
 The lifespan builds the registry off the event loop and closes it on shutdown (the live
 updates' hub included), so SQLite's WAL is checkpointed.
 """
@@ -32,7 +34,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
-from . import audit, documents, pdf
+from . import audit, credentials, documents, pdf
 from .graphql_http import GuardedGraphQL
 from .ratelimit import RateLimitMiddleware, RateLimits
 
@@ -246,12 +248,14 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         *audit.routes(),
         *documents.routes(),
+        *credentials.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.container = None
     app.state.settings = settings
     app.state.pdf_cache = pdf.PdfCache()
+    app.state.status_lists = credentials.StatusLists()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RateLimitMiddleware)  # a refused request reads no body
     if settings.cors_origins:  # outermost: refusals carry CORS headers too

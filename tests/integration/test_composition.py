@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from datetime import date
 
 from support import enrolled, examined, issued, published_mooc, scored
 
-from registry.application.certificates import CertificateCommands
+from registry.application.certificates import CertificateCommands, Signed
 from registry.application.commands import Commands
 from registry.application.service import RegistryService
 from registry.bootstrap import build
 from registry.clock import FixedClock
 from registry.config import Settings
+from registry.domain.certificates import CertificateFacts
 
 
 def test_no_feature_inherits_another() -> None:
@@ -38,12 +38,11 @@ def test_certificates_are_signed_by_the_signer_they_were_given(sqlite_settings: 
         service = container.service
         enrollment = examined(service, scored(service, enrolled(service,
                                                                 published_mooc(service)["code"])))
-        signed: list[tuple[str, str, str, int, date]] = []
+        signed: list[CertificateFacts] = []
 
-        def sign(number: str, full_name: str, title: str, credits: int, issued_on: date
-                 ) -> tuple[str, str]:
-            signed.append((number, full_name, title, credits, issued_on))
-            return "a.signed.token", "kid-under-test"
+        def sign(facts: CertificateFacts) -> Signed:
+            signed.append(facts)
+            return Signed("a.signed.token", "kid-under-test", "{}")
 
         c = container.commands
         commands = dataclasses.replace(c, certificates=CertificateCommands(
@@ -53,7 +52,7 @@ def test_certificates_are_signed_by_the_signer_they_were_given(sqlite_settings: 
                                 check_signature=lambda token, jwks: ("", "", clock.today(), ""),
                                 prompt=container.daemon.prompt if container.daemon else None)
         certificate = issued(other, enrollment)
-        assert [s[0] for s in signed] == [certificate["number"]]
+        assert [s.number for s in signed] == [certificate["number"]]
         assert certificate["kid"] == "kid-under-test"
     finally:
         container.close()

@@ -1,0 +1,72 @@
+"""Benchmark: what Open Badges credentials add to issuing a certificate (issue 13, ≤ 1.3×).
+
+    .venv/bin/python bench/credential_cost.py [--certificates 100] [--rounds 3]
+
+Each round builds two fresh SQLite registries with N examined enrolments each, then times N
+``issueCertificate`` commands through the service layer (each waits for its read models, as
+the API does): once as the registry runs (token + credential signed with eddsa-rdfc-2022, a
+status-list slot claimed), once with the credential's signing replaced by an empty document
+(the token and the slot stay). Prints the median of each and the ratio. Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+
+import registry.bootstrap as bootstrap  # noqa: E402
+from registry.bootstrap import build  # noqa: E402
+from registry.config import Settings  # noqa: E402
+from support import ADMIN, enrolled, examined, published_mooc, scored  # noqa: E402
+
+REAL = bootstrap.open_badge
+
+
+def run(certificates: int, credentials: bool) -> float:
+    bootstrap.open_badge = REAL if credentials else (lambda *a, **k: {})  # type: ignore[assignment]
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()) / "var",
+                        public_url="https://bench.example")
+    container = build(settings)
+    try:
+        service = container.service
+        published_mooc(service)
+        ready: list[dict[str, Any]] = [
+            examined(service, scored(service, enrolled(service, "KAZLIT-101", f"Тыңдаушы {i}")))
+            for i in range(certificates)]
+        started = time.perf_counter()
+        for enrollment in ready:
+            eid = uuid.UUID(enrollment["id"])
+            service.run(ADMIN, lambda cmd, eid=eid: cmd.certificates.issue(enrollment_id=eid))
+        return time.perf_counter() - started
+    finally:
+        container.close()
+        bootstrap.open_badge = REAL
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--certificates", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    without, with_ = [], []
+    for _ in range(args.rounds):
+        without.append(run(args.certificates, credentials=False))
+        with_.append(run(args.certificates, credentials=True))
+    a, b = statistics.median(without), statistics.median(with_)
+    n = args.certificates
+    print(f"{n} certificates: without credentials {a:.2f} s ({a / n * 1000:.1f} ms each), "
+          f"with {b:.2f} s ({b / n * 1000:.1f} ms each): {b / a:.2f}×")
+
+
+if __name__ == "__main__":
+    main()

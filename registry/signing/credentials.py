@@ -1,0 +1,190 @@
+"""The registry's open credentials (SPEC §11): each certificate's Open Badges 3.0
+``OpenBadgeCredential``, the issuer's ``did:web`` document and the Bitstring Status Lists.
+
+Everything here is plain data in, JSON out; signing is :mod:`.dataintegrity`. The credential
+says what the paper says (R10): the university (issuer profile), the holder's full name, the
+course, its criteria from the regulation, the credits, the issue date, and the certificate's
+number and verification page. Every term is one the VC 2.0 or OB 3.0.3 context defines
+(JSON-LD safe mode, SPEC §11 traps).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from ..domain.certificates import CertificateFacts
+from ..domain.status import LIST_SIZE
+from .dataintegrity import multikey, sign_document
+from .keys import SigningKey, public_key_of
+
+__all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "encode_list",
+           "open_badge", "status_list_credential"]
+
+CREDENTIAL_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
+                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+
+#: R10 and clauses 3.10–3.12: what a learner did to earn the certificate.
+CRITERIA = ("Admitted to the final examination with at least 50 % of the course's total score "
+            "(three assessed components), and passed the final examination (at least 50 of "
+            "100 points) with a final grade of at least 50.")
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The university as the credentials' issuer, at ``public_url``."""
+
+    public_url: str
+    names: Mapping[str, str]  # kk / ru / en
+    timezone: str = "Asia/Almaty"
+
+    @property
+    def did(self) -> str:
+        """``did:web`` of the public URL's authority, the port's colon as ``%3A``; a path
+        becomes ``:``-separated segments (did:web §3.1)."""
+        parts = urlsplit(self.public_url)
+        host = parts.hostname or "localhost"
+        default = {"http": 80, "https": 443}.get(parts.scheme)
+        authority = host if parts.port in (None, default) else f"{host}%3A{parts.port}"
+        path = [quote(segment, safe="") for segment in parts.path.split("/") if segment]
+        return ":".join(["did:web", authority, *path])
+
+    def method(self, kid: str) -> str:
+        return f"{self.did}#{kid}"
+
+    def credential_url(self, number: str) -> str:
+        return f"{self.public_url}/certificates/{number}/credential.json"
+
+    def status_list_url(self, status_list: int) -> str:
+        return f"{self.public_url}/status/lists/{status_list}"
+
+    def profile(self) -> dict[str, Any]:
+        """The OB 3.0 ``Profile``: its ``name`` is one string in OB 3.0's model, so English
+        there and the Kazakh and Russian names in ``description``."""
+        names = dict(self.names)
+        return {
+            "id": self.did,
+            "type": ["Profile"],
+            "name": names.get("en") or next(iter(names.values())),
+            "url": self.public_url,
+            "description": " · ".join(names[lang] for lang in ("kk", "ru") if lang in names),
+        }
+
+    def midnight(self, day: date) -> str:
+        """``day``'s start in the registry's time zone, with its offset (``validFrom``)."""
+        return datetime.combine(day, time(), ZoneInfo(self.timezone)).isoformat()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def open_badge(issuer: Issuer, facts: CertificateFacts, verification_url: str, key: SigningKey,
+               *, created: str | None = None) -> dict[str, Any]:
+    """The certificate's signed ``OpenBadgeCredential``; ``verification_url`` is its page."""
+    list_url = issuer.status_list_url(facts.status_list)
+    credential = {
+        "@context": CREDENTIAL_CONTEXT,
+        "id": issuer.credential_url(facts.number),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": issuer.profile(),
+        "validFrom": issuer.midnight(facts.issued_on),
+        "name": facts.course_title,
+        "description": (f"Certificate {facts.number}: {facts.full_name} completed the massive "
+                        f"open online course {facts.course_title!r} ({facts.credits} credits)."
+                        f" Verify it at {verification_url}"),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject", "identityType": "name", "hashed": False,
+                "identityHash": facts.full_name,
+            }],
+            "creditsEarned": facts.credits,
+            "achievement": {
+                "id": f"{issuer.public_url}/moocs/{quote(facts.mooc_code, safe='')}",
+                "type": ["Achievement"],
+                "name": facts.course_title,
+                "description": (f"The massive open online course {facts.course_title!r} "
+                                f"({facts.mooc_code}) of {issuer.profile()['name']}."),
+                "criteria": {"narrative": CRITERIA},
+                "creditsAvailable": facts.credits,
+                "achievementType": "Course",
+                "humanCode": facts.mooc_code,
+            },
+        },
+        "credentialStatus": {
+            "id": f"{list_url}#{facts.status_index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(facts.status_index),
+            "statusListCredential": list_url,
+        },
+    }
+    return sign_document(credential, key.private_key, verification_method=issuer.method(key.kid),
+                         created=created or _now())
+
+
+def encode_list(indices: Iterable[int], size: int = LIST_SIZE) -> str:
+    """``encodedList``: the bits (index 0 the most significant bit of the first byte), GZIP,
+    multibase base64url without padding (``u…``)."""
+    bits = bytearray(size // 8)
+    for index in indices:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    packed = gzip.compress(bytes(bits), compresslevel=9, mtime=0)
+    return "u" + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
+
+
+def decode_list(encoded: str) -> bytes:
+    if not encoded.startswith("u"):
+        raise ValueError("encodedList is not multibase base64url")
+    data = encoded[1:]
+    return gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+
+
+def bit(bits: bytes, index: int) -> bool:
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def status_list_credential(issuer: Issuer, status_list: int, revoked: Iterable[int],
+                           key: SigningKey, *, created: str | None = None) -> dict[str, Any]:
+    """The signed ``BitstringStatusListCredential`` of list ``status_list``."""
+    url = issuer.status_list_url(status_list)
+    created = created or _now()
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer.did,
+        "validFrom": created,
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encode_list(revoked),
+        },
+    }
+    return sign_document(credential, key.private_key, verification_method=issuer.method(key.kid),
+                         created=created)
+
+
+def did_document(issuer: Issuer, jwks: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The issuer's DID document: every key of the JWKS (every certificate key ever used,
+    retired ones included) as a Multikey in ``assertionMethod``."""
+    did = issuer.did
+    methods = [{"id": issuer.method(jwk["kid"]), "type": "Multikey", "controller": did,
+                "publicKeyMultibase": multikey(public_key_of(jwk))} for jwk in jwks]
+    return {"@context": DID_CONTEXT, "id": did, "verificationMethod": methods,
+            "assertionMethod": [method["id"] for method in methods]}
+
+
+def credential_text(credential: dict[str, Any]) -> str:
+    """The stored (and served) form of a credential: compact UTF-8 JSON."""
+    return json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
