@@ -286,12 +286,7 @@ class RegistryService:
         a compromised key revokes what it signed from the compromise date on)."""
         if not docs:
             return docs
-        if len(docs) == 1:  # one certificate: its own key, not the whole key ring
-            kid = docs[0].get("kid", "")
-            key_doc = self.views.get("keys", kid) if kid else None
-            keys = {kid: key_window(key_doc)} if key_doc else {}
-        else:
-            keys = self.key_windows()
+        keys = self.current_key_windows()
         shown = []
         for doc in docs:
             status, reason = standing(CertificateStatus(doc["status"]),
@@ -413,6 +408,21 @@ class RegistryService:
 
     def key_windows(self) -> dict[str, KeyWindow]:
         return {doc["kid"]: key_window(doc) for doc in self.views.find("keys", limit=10_000)}
+
+    _key_cache: tuple[int, dict[str, KeyWindow]] | None = None
+
+    def current_key_windows(self) -> dict[str, KeyWindow]:
+        """The key ring's windows, read again only when the keys view has moved (its position
+        on the board): a certificate's status needs its key's compromise date, and reading
+        the key ring for every certificate shown doubled the cost of a verification."""
+        position = self.board.progress.positions.get("keys")
+        cached = self._key_cache
+        if cached is not None and position is not None and cached[0] == position:
+            return cached[1]
+        windows = self.key_windows()
+        if position is not None:
+            self._key_cache = (position, windows)
+        return windows
 
     def jwks(self) -> Doc:
         """Every certificate key ever used, retired ones included, with its active window
