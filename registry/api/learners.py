@@ -159,7 +159,7 @@ class Learner:
     async def history(self, info: Info) -> list[HistoryEntry]:
         return await history_of(info, parse_id(self.id, "learner"))
 
-    @strawberry.field(description="The learner's enrolments, oldest first (a teacher: only in "
+    @strawberry.field(description="The learner's enrolments, by id (a teacher: only in "
                                   "the MOOCs it teaches).")
     async def enrollments(self, info: Info, first: First = None,
                           after: After = None) -> Connection[Enrollment]:
