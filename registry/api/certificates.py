@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,26 +14,59 @@ from ..domain.access import Action, learner_scope
 from ..domain.certificates import CertificateStatus, VerificationStatus, check_number
 from ..domain.errors import Forbidden
 from .context import Context, Info, parse_id
+from .describe import Input, described_enum
 from .history import HistoryEntry, history_of
 from .ordering import CertificateOrderInput, order_of
-from .relay import Connection, Order, paginate
-from .timeline import AsOfInput
+from .relay import After, Before, Connection, First, Last, Order, paginate
+from .timeline import AsOfArg
 
-strawberry.enum(certificates.CertificateStatus)
-strawberry.enum(certificates.VerificationStatus)
+described_enum(certificates.CertificateStatus, "A certificate's standing (R10).", {
+    "ACTIVE": "In force.",
+    "REVOKED": "Revoked by INET (revocationReason says why), or signed with a key "
+               "compromised before its issue date.",
+    "SUPERSEDED": "Corrected by a reissue: supersededBy is the one in force.",
+})
+described_enum(certificates.VerificationStatus, "The verdict on a checked certificate.", {
+    "VALID": "Genuine and in force.",
+    "REVOKED": "Genuine, but revoked (the reason is given word for word).",
+    "SUPERSEDED": "Genuine, but replaced by a reissue (certificate.supersededBy).",
+    "INVALID": "Not a certificate of this registry: a bad signature, an unknown key, a date "
+               "outside the key's window, an unknown number; nothing of the token is shown.",
+})
+
+NUMBER = "The certificate's number (case, spaces and hyphens do not matter)."
+Number = Annotated[str, strawberry.argument(description=NUMBER)]
 
 
-@strawberry.type
+@strawberry.type(description="A certificate of completion of a MOOC (R10). Public by number: "
+                             "the fields a printed certificate shows; nothing is ever deleted, "
+                             "so a revoked one never looks like a forgery.")
 class Certificate:
-    number: str
-    token: str
-    verification_url: str
-    status: CertificateStatus
-    full_name: str
-    course_title: str
-    credits: int
-    issued_on: datetime.date
-    revocation_reason: str | None
+    number: str = strawberry.field(
+        description="Its non-guessable number: 16 Crockford base32 symbols and a check symbol, "
+                    "shown in groups, e.g. AFF2-4TMW-PH6E-WVVK-4 (case, spaces and hyphens do "
+                    "not matter when given).")
+    token: str = strawberry.field(
+        description="The signed token (a compact Ed25519 JWS) the QR code carries; check it "
+                    "offline with /.well-known/jwks.json or with verifyCertificate.")
+    verification_url: str = strawberry.field(
+        description="The verification page for this certificate, REGISTRY_PUBLIC_URL/v#<token> "
+                    "(the QR code's content).")
+    status: CertificateStatus = strawberry.field(description="Its standing now (with asOf: "
+                                                             "then).")
+    full_name: str = strawberry.field(
+        description="The holder's full name as issued (Kazakh letters kept); \"\" once the "
+                    "holder's personal data is erased.")
+    course_title: str = strawberry.field(
+        description="The course's title, frozen at issuance: in the MOOC's language of "
+                    "instruction, else the first of kk, ru, en.")
+    credits: int = strawberry.field(description="The credit volume (ECTS).")
+    issued_on: datetime.date = strawberry.field(
+        description="The date of issuance in the registry's time zone (REGISTRY_TIMEZONE, "
+                    "default Asia/Almaty).")
+    revocation_reason: str | None = strawberry.field(
+        description="Why it was revoked, word for word (or the compromised key's reason); "
+                    "null unless REVOKED.")
     superseded_by_number: strawberry.Private[str | None]
     supersedes_number: strawberry.Private[str | None]
     credential_text: strawberry.Private[str | None]
@@ -55,14 +88,15 @@ class Certificate:
             return None
         return await certificate_by_number(info, self.supersedes_number)
 
-    @strawberry.field
+    @strawberry.field(description="The reissue that replaced this one; null unless SUPERSEDED.")
     async def superseded_by(self, info: Info) -> Certificate | None:
         if self.superseded_by_number is None:
             return None
         return await certificate_by_number(info, self.superseded_by_number)
 
     @strawberry.field(description="Its issuance, revocation and reissue, with who, when and on "
-                                  "whose behalf (staff and auditor).")
+                                  "whose behalf (staff and auditors: inet, auditor, "
+                                  "teacher, dean, committee, admin; others FORBIDDEN).")
     async def history(self, info: Info) -> list[HistoryEntry]:
         return await history_of(info, certificates.Certificate.create_id(self.number))
 
@@ -83,13 +117,19 @@ class Certificate:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The verdict on a certificate's signed token (public), as "
+                             "/api/verify answers it.")
 class Verification:
-    status: VerificationStatus
-    certificate: Certificate | None
-    reason: str | None
+    status: VerificationStatus = strawberry.field(description="The verdict.")
+    certificate: Certificate | None = strawberry.field(
+        description="The certificate as the registry holds it; null only when INVALID.")
+    reason: str | None = strawberry.field(
+        description="Why the verdict is not VALID (the revocation reason word for word, the "
+                    "compromised key, what is wrong with the token); also notes an erased "
+                    "holder's name; null for a plain VALID.")
     kid: str | None = strawberry.field(
-        description="The signing key, for a certificate this registry issued.")
+        description="The signing key's id (as in /.well-known/jwks.json), for a certificate "
+                    "this registry issued.")
 
     @strawberry.field(description="The audit-log index of the certificate's issuance event "
                       "(check it with /log/proof/inclusion); null until it is logged.")
@@ -112,23 +152,27 @@ class Verification:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Which enrolment to certify.")
 class IssueCertificateInput:
-    enrollment_id: strawberry.ID
+    enrollment_id: strawberry.ID = strawberry.field(
+        description="The enrolment (Enrollment.id); its learner must have passed (else "
+                    "NOT_PASSED) and hold no active certificate for it (else ALREADY_EXISTS).")
 
 
-@strawberry.input
+@strawberry.input(description="A certificate to revoke, and why.")
 class RevokeCertificateInput:
-    number: str
-    reason: str
+    number: str = strawberry.field(description=NUMBER)
+    reason: str = strawberry.field(
+        description="Why, e.g. an order's number; kept and shown to verifiers word for word.")
 
 
-@strawberry.input
+@strawberry.input(description="A correction: a new certificate that supersedes an active one.")
 class ReissueCertificateInput:
-    number: str
+    number: str = strawberry.field(description=NUMBER)
     full_name: str | None = strawberry.field(
-        default=None, description="The corrected name; omitted: the name stays.")
-    reason: str
+        default=None, description="The corrected name; omitted: the name stays (empty: "
+                                  "INVALID_INPUT).")
+    reason: str = strawberry.field(description="Why it is reissued; kept in its history.")
 
 
 async def certificate_by_number(info: Info, number: str) -> Certificate | None:
@@ -145,8 +189,8 @@ class CertificateQuery:
     @strawberry.field(description="A certificate by its number (public: what the paper shows); "
                                   "with asOf, as it stood then (its status judged with the "
                                   "key ring of then).")
-    async def certificate(self, info: Info, number: str,
-                          as_of: AsOfInput | None = None) -> Certificate | None:
+    async def certificate(self, info: Info, number: Number,
+                          as_of: AsOfArg = None) -> Certificate | None:
         if as_of is None:
             return await certificate_by_number(info, number)
         doc = await info.context.call(info.context.service.certificate_as_of, number,
@@ -156,14 +200,28 @@ class CertificateQuery:
     @strawberry.field(description="Certificates by status, MOOC, learner, issue-date range "
                                   "(inclusive, in the registry's time zone) or holder-name "
                                   "search; newest first unless ordered otherwise. Staff and "
-                                  "auditors; a learner token lists only its own.")
+                                  "auditors (inet, auditor, dean, admin); a learner token "
+                                  "lists only its own; others FORBIDDEN.")
     async def certificates(
-        self, info: Info, status: CertificateStatus | None = None,
-        mooc_code: str | None = None, learner_id: strawberry.ID | None = None,
-        issued_from: datetime.date | None = None, issued_to: datetime.date | None = None,
-        search: str | None = None, order_by: CertificateOrderInput | None = None,
-        first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self, info: Info,
+        status: Annotated[CertificateStatus | None, strawberry.argument(
+            description="Only certificates in this status.")] = None,
+        mooc_code: Annotated[str | None, strawberry.argument(
+            description="Only those of this MOOC (its code).")] = None,
+        learner_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this learner's (a learner token: only its own, else "
+                        "FORBIDDEN).")] = None,
+        issued_from: Annotated[datetime.date | None, strawberry.argument(
+            description="Issued on or after this date (inclusive).")] = None,
+        issued_to: Annotated[datetime.date | None, strawberry.argument(
+            description="Issued on or before this date (inclusive).")] = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="The holder's name (or its Latin spelling) or the number, "
+                        "case-insensitively, Kazakh letters included.")] = None,
+        order_by: Annotated[CertificateOrderInput | None, strawberry.argument(
+            description="The order; default ISSUED_ON, newest first.")] = None,
+        first: First = None, after: After = None,
+        last: Last = None, before: Before = None,
     ) -> Connection[Certificate]:
         c = info.context
         principal = c.require(Action.READ_CERTIFICATES)
@@ -181,16 +239,23 @@ class CertificateQuery:
                               order=order_of(order_by, NEWEST), first=first, after=after,
                               last=last, before=before)
 
-    @strawberry.field(description="Check a certificate's signed token (the QR's fragment).")
-    async def verify_certificate(self, info: Info, token: str) -> Verification:
+    @strawberry.field(description="Check a certificate's signed token (the QR's fragment). "
+                                  "Public; never an error: a bad token is INVALID.")
+    async def verify_certificate(
+        self, info: Info,
+        token: Annotated[str, strawberry.argument(
+            description="The token: the part of the QR's URL after #, or Certificate.token.")],
+    ) -> Verification:
         result = await info.context.call(info.context.service.verify_token, token)
         return Verification.from_result(result, info.context)
 
 
 @strawberry.type
 class CertificateMutation:
-    @strawberry.mutation
-    async def issue_certificate(self, info: Info, input: IssueCertificateInput) -> Certificate:
+    @strawberry.mutation(description="Issue a certificate to a listener who passed a published "
+                                     "MOOC (inet); signed with the active key.")
+    async def issue_certificate(self, info: Info, input: Input[IssueCertificateInput]
+                                ) -> Certificate:
         c = info.context
         command = c.command(Action.ISSUE_CERTIFICATE)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
@@ -198,8 +263,10 @@ class CertificateMutation:
             enrollment_id=enrollment_id))
         return Certificate.from_doc(await c.doc("certificates", number), c)
 
-    @strawberry.mutation
-    async def revoke_certificate(self, info: Info, input: RevokeCertificateInput) -> Certificate:
+    @strawberry.mutation(description="Revoke an active certificate (inet); another is "
+                                     "INVALID_TRANSITION.")
+    async def revoke_certificate(self, info: Info, input: Input[RevokeCertificateInput]
+                                 ) -> Certificate:
         c = info.context
         command = c.command(Action.REVOKE_CERTIFICATE)
         number = check_number(input.number)
@@ -208,8 +275,9 @@ class CertificateMutation:
         return Certificate.from_doc(await c.doc("certificates", number), c)
 
     @strawberry.mutation(description="Reissue a certificate (a correction): the new one "
-                                     "supersedes the old, which then points to it.")
-    async def reissue_certificate(self, info: Info, input: ReissueCertificateInput
+                                     "supersedes the old, which then points to it (inet). "
+                                     "Answers the new certificate.")
+    async def reissue_certificate(self, info: Info, input: Input[ReissueCertificateInput]
                                   ) -> Certificate:
         c = info.context
         command = c.command(Action.REISSUE_CERTIFICATE)

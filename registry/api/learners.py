@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -29,14 +29,19 @@ from ..domain.grading import ScoreComponent
 from ..domain.learners import VerificationMethod
 from .certificates import Certificate, certificate_by_number
 from .context import Info, parse_id
+from .describe import Input, described_enum
 from .history import HistoryEntry, history_of
 from .moocs import Mooc, mooc_by_code
 from .ordering import EnrollmentOrderInput, LearnerOrderInput, order_of
 from .relay import (
     DEFAULT_PAGE,
     MAX_PAGE,
+    After,
+    Before,
     Connection,
     Edge,
+    First,
+    Last,
     Order,
     PageInfo,
     decode_cursor,
@@ -45,19 +50,37 @@ from .relay import (
     known_count,
     paginate,
 )
-from .timeline import AsOfInput, record
+from .timeline import AsOfArg, record
 
 T = TypeVar("T")
 
-strawberry.enum(grading.ScoreComponent)
-strawberry.enum(enrollments.ExamMode)
-strawberry.enum(learners.VerificationMethod)
+described_enum(grading.ScoreComponent, "A component of the 300-point rating (R6), 0–100 "
+               "points each.", {
+                   "RATING_1": "The first rating (рейтинг 1 / 1-рейтинг).",
+                   "MIDTERM": "The midterm control (рубежный контроль / аралық бақылау).",
+                   "RATING_2": "The second rating (рейтинг 2 / 2-рейтинг).",
+               })
+described_enum(enrollments.ExamMode, "How the final exam was sat (R7).", {
+    "ONLINE_PROCTORED": "Online, under a proctoring system: only on a day online proctoring "
+                        "is recorded as available, never for a business-trip learner.",
+    "ON_CAMPUS": "In person, on campus.",
+})
+described_enum(learners.VerificationMethod, "How a learner's identity was verified (R5, "
+               "3.5.4).", {
+                   "UNIVERSITY_SSO": "The university's single sign-on.",
+                   "EGOV_DIGITAL_SIGNATURE": "An eGov digital signature (ЭЦП / ЭЦҚ).",
+                   "IN_PERSON": "In person, with an identity document.",
+               })
+
+# The learner's circumstances (3.11–3.13) are shown to admin, inet, auditor, dean and the
+# learner itself; a teacher gets null (domain.access.PERSONAL_FIELDS).
+CIRCUMSTANCE = " Null if not recorded, or for a teacher token."
 
 
-@strawberry.type
+@strawberry.type(description="A period of dates, both ends inclusive.")
 class Period:
-    start: datetime.date
-    end: datetime.date
+    start: datetime.date = strawberry.field(description="The first day.")
+    end: datetime.date = strawberry.field(description="The last day.")
 
     @classmethod
     def from_doc(cls, doc: dict[str, str] | None) -> Period | None:
@@ -66,58 +89,80 @@ class Period:
         return cls(start=_date(doc["start"]), end=_date(doc["end"]))
 
 
-@strawberry.type
+@strawberry.type(description="An order (приказ / бұйрық): its number and date.")
 class OrderRecord:
-    number: str
-    issued_on: datetime.date
+    number: str = strawberry.field(description="The order's number, e.g. ДБ-112.")
+    issued_on: datetime.date = strawberry.field(description="The order's date.")
 
     @classmethod
     def from_doc(cls, doc: dict[str, str] | None) -> OrderRecord | None:
         return None if not doc else cls(number=doc["number"], issued_on=_date(doc["issued_on"]))
 
 
-@strawberry.type
+@strawberry.type(description="The dean's directive (3.12) on the disciplines a learner back "
+                             "from abroad sits.")
 class DeanDirective:
-    number: str
-    issued_on: datetime.date
+    number: str = strawberry.field(description="The directive's number.")
+    issued_on: datetime.date = strawberry.field(description="The directive's date.")
     disciplines: list[str] = strawberry.field(
         description="The MOOC codes the learner sits; empty: all studied remotely."
     )
 
 
-@strawberry.type
+@strawberry.type(description="How and when a learner's identity was verified (3.5.4).")
 class IdentityVerification:
-    method: VerificationMethod
-    verified_on: datetime.date
+    method: VerificationMethod = strawberry.field(description="How.")
+    verified_on: datetime.date = strawberry.field(description="When.")
 
 
-@strawberry.type
+@strawberry.type(description="A learner (R5). Read by staff (inet, auditor, dean, admin: any "
+                             "learner; a teacher: those enrolled in what it teaches) and by a "
+                             "learner token (its own only); others FORBIDDEN. Personal fields "
+                             "follow the role (README \"Who sees which personal field\").")
 class Learner:
-    id: strawberry.ID
-    full_name: str
-    full_name_latin: str | None
-    email: str | None
-    identity_verification: IdentityVerification | None
+    id: strawberry.ID = strawberry.field(description="The learner's id (a UUID).")
+    full_name: str = strawberry.field(
+        description="The full name, Kazakh letters (ә ғ қ ң ө ұ ү һ і) kept; \"\" once erased.")
+    full_name_latin: str | None = strawberry.field(
+        description="The name in Latin letters as in the passport; null if not given or "
+                    "erased.")
+    email: str | None = strawberry.field(
+        description="E-mail: admin, inet and the learner itself only; null for other roles, if "
+                    "not given or erased.")
+    identity_verification: IdentityVerification | None = strawberry.field(
+        description="How the identity was verified." + CIRCUMSTANCE)
     business_trip: Period | None = strawberry.field(
-        description="On DET because of a business trip (3.11).")
-    studies_restoration: OrderRecord | None
-    trip_abroad: Period | None = strawberry.field(description="Away abroad (3.12).")
-    return_order: OrderRecord | None
-    dean_directive: DeanDirective | None
-    internship_abroad: Period | None = strawberry.field(description="3.13")
+        description="On DET because of a business trip (3.11): exams ON_CAMPUS, after the "
+                    "restoration of studies." + CIRCUMSTANCE)
+    studies_restoration: OrderRecord | None = strawberry.field(
+        description="The dean's order restoring studies after the business trip (3.11)."
+                    + CIRCUMSTANCE)
+    trip_abroad: Period | None = strawberry.field(
+        description="Away abroad (3.12): exams only after a return order and per the dean's "
+                    "directive." + CIRCUMSTANCE)
+    return_order: OrderRecord | None = strawberry.field(
+        description="The order on the return from abroad (3.12)." + CIRCUMSTANCE)
+    dean_directive: DeanDirective | None = strawberry.field(
+        description="The dean's directive on what is sat after the return (3.12)."
+                    + CIRCUMSTANCE)
+    internship_abroad: Period | None = strawberry.field(
+        description="An internship abroad (3.13)." + CIRCUMSTANCE)
     study_window: Period | None = strawberry.field(
-        description="The individual theoretical-study window; records outside it are refused.")
+        description="The individual theoretical-study window that follows from the internship "
+                    "(3.13); scores and exams dated outside it are OUTSIDE_STUDY_WINDOW."
+                    + CIRCUMSTANCE)
     erased: bool = strawberry.field(
         default=False, description="The learner's personal data was erased (SPEC §10): the "
                                    "name is empty, the Latin spelling, e-mail and IIN gone.")
 
-    @strawberry.field(description="Its events, with who caused them and when (staff only).")
+    @strawberry.field(description="Its events, with who caused them and when (staff and auditors).")
     async def history(self, info: Info) -> list[HistoryEntry]:
         return await history_of(info, parse_id(self.id, "learner"))
 
-    @strawberry.field(description="The learner's enrolments.")
-    async def enrollments(self, info: Info, first: int | None = None,
-                          after: str | None = None) -> Connection[Enrollment]:
+    @strawberry.field(description="The learner's enrolments, by id (a teacher: only in "
+                                  "the MOOCs it teaches).")
+    async def enrollments(self, info: Info, first: First = None,
+                          after: After = None) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         check_reads_learner(principal, str(self.id), self.courses)
         if after is None:  # the first page: read with the other learners' first pages
@@ -130,8 +175,8 @@ class Learner:
 
     @strawberry.field(description="The learner's certificates, whatever their status (revoked "
                                   "and superseded ones too), newest first.")
-    async def certificates(self, info: Info, first: int | None = None,
-                           after: str | None = None) -> Connection[Certificate]:
+    async def certificates(self, info: Info, first: First = None,
+                           after: After = None) -> Connection[Certificate]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         check_reads_learner(principal, str(self.id), self.courses)
         docs = await info.context.loaders.grouped("certificates", "learner_id", "learnerId",
@@ -214,46 +259,57 @@ def page_of(docs: list[dict[str, Any]], to_node: Callable[[dict[str, Any]], T],
     )
 
 
-@strawberry.type
+@strawberry.type(description="The final grade (R9): 0.6 × (totalPoints ÷ 3) + 0.4 × exam, "
+                             "rounded half-up.")
 class FinalGrade:
-    numeric: int
-    letter: str
+    numeric: int = strawberry.field(description="0–100.")
+    letter: str = strawberry.field(
+        description="The letter read off numeric: A 95–100, A- 90–94, B+ 85–89, B 80–84, "
+                    "B- 75–79, C+ 70–74, C 65–69, C- 60–64, D+ 55–59, D 50–54, FX 25–49, "
+                    "F 0–24.")
 
 
-@strawberry.type
+@strawberry.type(description="One recorded score component.")
 class Score:
-    component: ScoreComponent
-    points: int
+    component: ScoreComponent = strawberry.field(description="Which component.")
+    points: int = strawberry.field(description="Its points, 0–100 (the latest correction).")
 
 
-@strawberry.type
+@strawberry.type(description="The final exam (final control, R7).")
 class Exam:
-    points: int
-    mode: ExamMode
-    held_on: datetime.date | None
+    points: int = strawberry.field(description="Exam points, 0–100 (passed needs ≥ 50).")
+    mode: ExamMode = strawberry.field(description="How it was sat.")
+    held_on: datetime.date | None = strawberry.field(description="The day it was held; null "
+                                                                 "for older records.")
 
 
-@strawberry.type
+@strawberry.type(description="A learner's enrolment in a MOOC, with its scores, exam and grade. "
+                             "Read by whoever reads its learner (a teacher: in the MOOCs it "
+                             "teaches); others FORBIDDEN.")
 class Enrollment:
-    id: strawberry.ID
-    total_points: int
-    admitted: bool
-    final_grade: FinalGrade | None
-    passed: bool
-    scores: list[Score]
-    exam: Exam | None
+    id: strawberry.ID = strawberry.field(description="The enrolment's id (a UUID).")
+    total_points: int = strawberry.field(
+        description="The sum of the recorded components, 0–300 (a missing one counts 0).")
+    admitted: bool = strawberry.field(
+        description="Admitted to the final exam: totalPoints ≥ 150 (R6).")
+    final_grade: FinalGrade | None = strawberry.field(
+        description="The final grade; null until the exam is recorded.")
+    passed: bool = strawberry.field(
+        description="Exam ≥ 50 and final grade ≥ 50; false until the exam is recorded.")
+    scores: list[Score] = strawberry.field(description="The components recorded so far.")
+    exam: Exam | None = strawberry.field(description="The exam; null until recorded.")
     learner_id: strawberry.Private[str]
     mooc_code: strawberry.Private[str]
     certificate_number: strawberry.Private[str | None]
 
-    @strawberry.field
+    @strawberry.field(description="Its learner (needs a role that reads learners).")
     async def learner(self, info: Info) -> Learner:
         principal = info.context.require(Action.READ_LEARNERS)
         check_reads_enrollment(principal, self.learner_id, self.mooc_code)
         return Learner.from_doc(await info.context.doc("learners", self.learner_id), principal,
                                 frozenset({self.mooc_code}))
 
-    @strawberry.field
+    @strawberry.field(description="The MOOC.")
     async def mooc(self, info: Info) -> Mooc:
         mooc = await mooc_by_code(info, self.mooc_code)
         assert mooc is not None
@@ -266,7 +322,7 @@ class Enrollment:
         return await certificate_by_number(info, self.certificate_number)
 
     @strawberry.field(description="Scores, corrections (with reasons) and the exam, with who "
-                                  "and when (staff only).")
+                                  "and when (staff and auditors).")
     async def history(self, info: Info) -> list[HistoryEntry]:
         return await history_of(info, parse_id(self.id, "enrollment"))
 
@@ -288,74 +344,94 @@ class Enrollment:
         )
 
 
-@strawberry.input
+LEARNER_ID = "The learner's id."
+LearnerId = Annotated[strawberry.ID, strawberry.argument(description=LEARNER_ID)]
+ENROLLMENT_ID = "The enrolment's id."
+ORDER_NUMBER = "The order's number."
+ORDERED_ON = "The order's date."
+
+
+@strawberry.input(description="A new learner (R5).")
 class RegisterLearnerInput:
-    full_name: str
-    email: str | None = None
-    iin: str | None = None
-    full_name_latin: str | None = None
+    full_name: str = strawberry.field(description="The full name (Kazakh letters kept).")
+    email: str | None = strawberry.field(default=None, description="E-mail.")
+    iin: str | None = strawberry.field(
+        default=None, description="The IIN (ЖСН / ИИН): 12 digits with a valid check digit "
+                                  "and date of birth (else INVALID_INPUT), unique (else "
+                                  "ALREADY_EXISTS).")
+    full_name_latin: str | None = strawberry.field(
+        default=None, description="The name in Latin letters as in the passport.")
 
 
-@strawberry.input
+@strawberry.input(description="Enrol a learner in a published MOOC.")
 class EnrollInput:
-    learner_id: strawberry.ID
-    mooc_code: str
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
+    mooc_code: str = strawberry.field(
+        description="The MOOC's code; it must be PUBLISHED (else INVALID_TRANSITION).")
 
 
-@strawberry.input
+@strawberry.input(description="A score component (R6); once the exam is recorded, scores are "
+                              "closed (INVALID_TRANSITION).")
 class RecordScoreInput:
-    enrollment_id: strawberry.ID
-    component: ScoreComponent
-    points: int
-    reason: str | None = None
+    enrollment_id: strawberry.ID = strawberry.field(description=ENROLLMENT_ID)
+    component: ScoreComponent = strawberry.field(description="Which component.")
+    points: int = strawberry.field(description="0–100 (else INVALID_INPUT).")
+    reason: str | None = strawberry.field(
+        default=None, description="Needed for a correction (the component already has a "
+                                  "value; else INVALID_INPUT); kept with the old value in "
+                                  "history.")
     date: datetime.date | None = strawberry.field(
-        default=None, description="The day the score concerns; default today.")
+        default=None, description="The day the score concerns; default today (a later day "
+                                  "is INVALID_INPUT).")
 
 
-@strawberry.input
+@strawberry.input(description="The final exam (R7), recorded once (ALREADY_EXISTS after); "
+                              "only for an admitted learner (NOT_ADMITTED).")
 class RecordFinalExamInput:
-    enrollment_id: strawberry.ID
-    points: int
-    mode: ExamMode
+    enrollment_id: strawberry.ID = strawberry.field(description=ENROLLMENT_ID)
+    points: int = strawberry.field(description="0–100.")
+    mode: ExamMode = strawberry.field(description="How it was sat.")
     date: datetime.date | None = strawberry.field(
         default=None, description="The day the exam was held; default today.")
 
 
-@strawberry.input
+@strawberry.input(description="How a learner's identity was verified.")
 class VerifyLearnerIdentityInput:
-    learner_id: strawberry.ID
-    method: VerificationMethod
-    verified_on: datetime.date | None = None
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
+    method: VerificationMethod = strawberry.field(description="How.")
+    verified_on: datetime.date | None = strawberry.field(default=None,
+                                                         description="When; default today.")
 
 
-@strawberry.input
+@strawberry.input(description="A period of a learner's (a trip, an internship); the end may not "
+                              "come before the start (INVALID_INPUT).")
 class LearnerPeriodInput:
-    learner_id: strawberry.ID
-    start: datetime.date
-    end: datetime.date
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
+    start: datetime.date = strawberry.field(description="The first day.")
+    end: datetime.date = strawberry.field(description="The last day (inclusive).")
 
 
-@strawberry.input
+@strawberry.input(description="The dean's order restoring studies after a business trip.")
 class RestoreStudiesInput:
-    learner_id: strawberry.ID
-    order_number: str
-    ordered_on: datetime.date
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
+    order_number: str = strawberry.field(description=ORDER_NUMBER)
+    ordered_on: datetime.date = strawberry.field(description=ORDERED_ON)
 
 
-@strawberry.input
+@strawberry.input(description="The order on a learner's return from abroad (3.12).")
 class RecordReturnOrderInput:
-    learner_id: strawberry.ID
-    order_number: str
-    ordered_on: datetime.date
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
+    order_number: str = strawberry.field(description=ORDER_NUMBER)
+    ordered_on: datetime.date = strawberry.field(description=ORDERED_ON)
     application: str = strawberry.field(
         description="The learner's personal application it was issued on (number and date).")
 
 
-@strawberry.input
+@strawberry.input(description="The dean's directive on what a learner back from abroad sits.")
 class RecordDeanDirectiveInput:
-    learner_id: strawberry.ID
-    directive_number: str
-    issued_on: datetime.date
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
+    directive_number: str = strawberry.field(description="The directive's number.")
+    issued_on: datetime.date = strawberry.field(description="The directive's date.")
     disciplines: list[str] | None = strawberry.field(
         default=None, description="MOOC codes the learner sits; none: all.")
 
@@ -379,9 +455,9 @@ async def _taught_learners(info: Info, courses: frozenset[str]) -> list[str]:
 
 
 MAX_SCOPED = 100_000  # the enrolments a scoped reader's lists are drawn from
-@strawberry.input
+@strawberry.input(description="Whose personal data to erase, and why (SPEC §10).")
 class ErasePersonalDataInput:
-    learner_id: strawberry.ID
+    learner_id: strawberry.ID = strawberry.field(description=LEARNER_ID)
     reason: str = strawberry.field(
         description="Why (e.g. the request's number); kept with the erasure event, under a key "
                     "of its own, for the roles that see personal data.")
@@ -404,9 +480,11 @@ class LearnerQuery:
         doc = await info.context.get("learners", str(principal.learner_id))
         return Learner.from_doc(doc, principal) if doc else None
 
-    @strawberry.field(description="A learner by id; with asOf, as the record stood then.")
-    async def learner(self, info: Info, id: strawberry.ID,
-                      as_of: AsOfInput | None = None) -> Learner | None:
+    @strawberry.field(description="A learner by id (staff; a learner token: its own; a "
+                                  "teacher: one enrolled in what it teaches); null if unknown. "
+                                  "With asOf, as the record stood then.")
+    async def learner(self, info: Info, id: LearnerId,
+                      as_of: AsOfArg = None) -> Learner | None:
         principal = info.context.require(Action.READ_LEARNERS)
         learner_id = str(parse_id(id, "learner"))
         courses = frozenset[str]()
@@ -417,12 +495,20 @@ class LearnerQuery:
         return Learner.from_doc(doc, principal, courses) if doc else None
 
     @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
-                                  "letters included, and matches the Latin spelling too.")
+                                  "letters included, and matches the Latin spelling too. "
+                                  "Staff (a teacher: those enrolled in what it teaches); a "
+                                  "learner token: FORBIDDEN.")
     async def learners(
-        self, info: Info, search: str | None = None, iin: str | None = None,
-        order_by: LearnerOrderInput | None = None,
-        first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self, info: Info,
+        search: Annotated[str | None, strawberry.argument(
+            description="Words of the name or its Latin spelling, case-insensitively "
+                        "(әсел finds Әсел).")] = None,
+        iin: Annotated[str | None, strawberry.argument(
+            description="The exact IIN: admin and inet only (else FORBIDDEN).")] = None,
+        order_by: Annotated[LearnerOrderInput | None, strawberry.argument(
+            description="The order; default FULL_NAME ascending.")] = None,
+        first: First = None, after: After = None,
+        last: Last = None, before: Before = None,
     ) -> Connection[Learner]:
         principal = info.context.require(Action.READ_LEARNERS)
         check_reads_learner(principal, None)
@@ -441,13 +527,24 @@ class LearnerQuery:
                               order=order_of(order_by, Order("FULL_NAME", "name_sort")),
                               first=first, after=after, last=last, before=before)
 
-    @strawberry.field(description="Enrolments, optionally by MOOC, learner, admission, pass.")
+    @strawberry.field(description="Enrolments, optionally by MOOC, learner, admission, pass "
+                                  "(filters ANDed). Staff; a teacher sees only the MOOCs it "
+                                  "teaches, a learner token only its own.")
     async def enrollments(
-        self, info: Info, mooc_code: str | None = None,
-        learner_id: strawberry.ID | None = None, admitted: bool | None = None,
-        passed: bool | None = None, order_by: EnrollmentOrderInput | None = None,
-        first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self, info: Info,
+        mooc_code: Annotated[str | None, strawberry.argument(
+            description="Only this MOOC's (its code).")] = None,
+        learner_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this learner's.")] = None,
+        admitted: Annotated[bool | None, strawberry.argument(
+            description="Only the admitted (true) or not admitted (false).")] = None,
+        passed: Annotated[bool | None, strawberry.argument(
+            description="Only those who passed (true) or not (false, the unexamined "
+                        "too).")] = None,
+        order_by: Annotated[EnrollmentOrderInput | None, strawberry.argument(
+            description="The order; default ENROLLED_AT ascending.")] = None,
+        first: First = None, after: After = None,
+        last: Last = None, before: Before = None,
     ) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         scope = learner_scope(principal)
@@ -465,8 +562,10 @@ class LearnerQuery:
 
     @strawberry.field(description="An enrolment by id; with asOf, as it stood then (grades, "
                                   "admission and pass as they were computed then).")
-    async def enrollment(self, info: Info, id: strawberry.ID,
-                         as_of: AsOfInput | None = None) -> Enrollment | None:
+    async def enrollment(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=ENROLLMENT_ID)],
+                         as_of: AsOfArg = None) -> Enrollment | None:
         info.context.require(Action.READ_ENROLLMENTS)
         doc = await record(info, "enrollments", str(parse_id(id, "enrollment")), as_of)
         if doc is None:
@@ -478,8 +577,8 @@ class LearnerQuery:
 
 @strawberry.type
 class LearnerMutation:
-    @strawberry.mutation
-    async def register_learner(self, info: Info, input: RegisterLearnerInput) -> Learner:
+    @strawberry.mutation(description="Register a learner (inet).")
+    async def register_learner(self, info: Info, input: Input[RegisterLearnerInput]) -> Learner:
         c = info.context
         learner_id = await c.run(c.command(Action.REGISTER_LEARNER),
                                  lambda cmd: cmd.learners.register(
@@ -487,8 +586,9 @@ class LearnerMutation:
                                      iin=input.iin, full_name_latin=input.full_name_latin))
         return Learner.from_doc(await c.doc("learners", learner_id), c.principal)
 
-    @strawberry.mutation
-    async def enroll(self, info: Info, input: EnrollInput) -> Enrollment:
+    @strawberry.mutation(description="Enrol a learner in a published MOOC (inet); twice is "
+                                     "ALREADY_EXISTS.")
+    async def enroll(self, info: Info, input: Input[EnrollInput]) -> Enrollment:
         c = info.context
         command = c.command(Action.ENROLL)
         learner_id = parse_id(input.learner_id, "learner")
@@ -496,8 +596,9 @@ class LearnerMutation:
             learner_id=learner_id, mooc_code=input.mooc_code))
         return Enrollment.from_doc(await c.doc("enrollments", enrollment_id))
 
-    @strawberry.mutation
-    async def record_score(self, info: Info, input: RecordScoreInput) -> Enrollment:
+    @strawberry.mutation(description="Record or correct a score component (inet, or a teacher "
+                                     "for the MOOCs it teaches).")
+    async def record_score(self, info: Info, input: Input[RecordScoreInput]) -> Enrollment:
         c = info.context
         command = c.command(Action.RECORD_SCORE)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
@@ -506,8 +607,9 @@ class LearnerMutation:
             reason=input.reason, on=input.date, actor=c.principal))
         return Enrollment.from_doc(await c.doc("enrollments", key))
 
-    @strawberry.mutation
-    async def record_final_exam(self, info: Info, input: RecordFinalExamInput) -> Enrollment:
+    @strawberry.mutation(description="Record the final exam (inet); the grade and pass follow "
+                                     "(R9).")
+    async def record_final_exam(self, info: Info, input: Input[RecordFinalExamInput]) -> Enrollment:
         c = info.context
         command = c.command(Action.RECORD_FINAL_EXAM)
         enrollment_id = parse_id(input.enrollment_id, "enrollment")
@@ -517,7 +619,7 @@ class LearnerMutation:
         return Enrollment.from_doc(await c.doc("enrollments", key))
 
     @strawberry.mutation(description="Record how the learner's identity was verified (3.5.4).")
-    async def verify_learner_identity(self, info: Info, input: VerifyLearnerIdentityInput
+    async def verify_learner_identity(self, info: Info, input: Input[VerifyLearnerIdentityInput]
                                       ) -> Learner:
         return await _learner_command(info, Action.VERIFY_IDENTITY, input.learner_id,
                                       lambda cmd, lid: cmd.learners.verify_identity(
@@ -525,26 +627,27 @@ class LearnerMutation:
                                           verified_on=input.verified_on))
 
     @strawberry.mutation(description="The learner is on DET because of a business trip (3.11).")
-    async def record_business_trip(self, info: Info, input: LearnerPeriodInput) -> Learner:
+    async def record_business_trip(self, info: Info, input: Input[LearnerPeriodInput]) -> Learner:
         return await _learner_command(info, Action.RECORD_BUSINESS_TRIP, input.learner_id,
                                       lambda cmd, lid: cmd.learners.record_business_trip(
                                           learner_id=lid, start=input.start, end=input.end))
 
     @strawberry.mutation(description="The dean's order restoring studies after a trip (3.11).")
-    async def restore_studies(self, info: Info, input: RestoreStudiesInput) -> Learner:
+    async def restore_studies(self, info: Info, input: Input[RestoreStudiesInput]) -> Learner:
         return await _learner_command(info, Action.RESTORE_STUDIES, input.learner_id,
                                       lambda cmd, lid: cmd.learners.restore_studies(
                                           learner_id=lid, order_number=input.order_number,
                                           ordered_on=input.ordered_on))
 
     @strawberry.mutation(description="The learner's trip abroad (3.12).")
-    async def record_trip_abroad(self, info: Info, input: LearnerPeriodInput) -> Learner:
+    async def record_trip_abroad(self, info: Info, input: Input[LearnerPeriodInput]) -> Learner:
         return await _learner_command(info, Action.RECORD_TRIP_ABROAD, input.learner_id,
                                       lambda cmd, lid: cmd.learners.record_trip_abroad(
                                           learner_id=lid, start=input.start, end=input.end))
 
     @strawberry.mutation(description="The order on the learner's return from abroad (3.12).")
-    async def record_return_order(self, info: Info, input: RecordReturnOrderInput) -> Learner:
+    async def record_return_order(self, info: Info, input: Input[RecordReturnOrderInput]
+                                  ) -> Learner:
         return await _learner_command(info, Action.RECORD_RETURN_ORDER, input.learner_id,
                                       lambda cmd, lid: cmd.learners.record_return_order(
                                           learner_id=lid, order_number=input.order_number,
@@ -552,7 +655,7 @@ class LearnerMutation:
                                           application=input.application))
 
     @strawberry.mutation(description="The dean's directive on the disciplines sat (3.12).")
-    async def record_dean_directive(self, info: Info, input: RecordDeanDirectiveInput
+    async def record_dean_directive(self, info: Info, input: Input[RecordDeanDirectiveInput]
                                     ) -> Learner:
         return await _learner_command(info, Action.RECORD_DEAN_DIRECTIVE, input.learner_id,
                                       lambda cmd, lid: cmd.learners.record_dean_directive(
@@ -562,7 +665,8 @@ class LearnerMutation:
 
     @strawberry.mutation(description="An internship abroad: its period is the learner's "
                                      "theoretical-study window (3.13).")
-    async def record_internship_abroad(self, info: Info, input: LearnerPeriodInput) -> Learner:
+    async def record_internship_abroad(self, info: Info, input: Input[LearnerPeriodInput]
+                                       ) -> Learner:
         return await _learner_command(info, Action.RECORD_INTERNSHIP, input.learner_id,
                                       lambda cmd, lid: cmd.learners.record_internship_abroad(
                                           learner_id=lid, start=input.start, end=input.end))
@@ -574,7 +678,8 @@ class ErasureMutation:
                                      "becomes empty, e-mail, Latin spelling and IIN are gone, "
                                      "and their certificates keep number and status only. "
                                      "Running it again is harmless.")
-    async def erase_personal_data(self, info: Info, input: ErasePersonalDataInput) -> Learner:
+    async def erase_personal_data(self, info: Info, input: Input[ErasePersonalDataInput]
+                                  ) -> Learner:
         c = info.context
         ctx = c.command(Action.ERASE_PERSONAL_DATA)
         reason = learners.erasure_reason(input.reason)  # input comes before existence

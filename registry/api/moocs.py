@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -10,39 +10,61 @@ from ..domain import moocs
 from ..domain.access import Action
 from ..domain.moocs import MoocStatus
 from .context import Info
+from .describe import Input, described_enum
 from .history import HistoryEntry, history_of
 from .ordering import MoocOrderInput, order_of
 from .platforms import Platform, platform_by_code
-from .relay import Connection, Order, paginate
+from .relay import After, Before, Connection, First, Last, Order, paginate
 from .statistics import CourseStatistics, course_statistics
-from .timeline import AsOfInput, record
+from .timeline import AsOfArg, record
 
-strawberry.enum(moocs.MoocStatus)
+described_enum(moocs.MoocStatus, "Where a MOOC is in its lifecycle (R2): DRAFT → IN_REVIEW → "
+               "IN_APPROBATION → APPROVED → PUBLISHED → CLOSED; a failed review or "
+               "approbation returns it to DRAFT.", {
+                   "DRAFT": "Being prepared (also after a failed review or approbation).",
+                   "IN_REVIEW": "Submitted for the expert review.",
+                   "IN_APPROBATION": "Review passed; being piloted (approbation).",
+                   "APPROVED": "Approbation passed; ready to publish.",
+                   "PUBLISHED": "On an approved platform: learners may enrol.",
+                   "CLOSED": "Closed: no new enrolments; existing ones go on.",
+               })
+
+KK, RU, EN = "Қазақша (Kazakh).", "По-русски (Russian).", "In English."
+MOOC_CODE = "The MOOC's code."
+Code = Annotated[str, strawberry.argument(description=MOOC_CODE)]
 
 
-@strawberry.type
+@strawberry.type(description="A text in Kazakh, Russian and English; a language not given is "
+                             "null (at least one is given).")
 class LocalizedText:
-    kk: str | None
-    ru: str | None
-    en: str | None
+    kk: str | None = strawberry.field(description=KK)
+    ru: str | None = strawberry.field(description=RU)
+    en: str | None = strawberry.field(description=EN)
 
 
-@strawberry.input
+@strawberry.input(description="A text in Kazakh, Russian and/or English: at least one "
+                              "(else INVALID_INPUT); Kazakh letters (ә ғ қ ң ө ұ ү һ і) are "
+                              "kept as given.")
 class LocalizedTextInput:
-    kk: str | None = None
-    ru: str | None = None
-    en: str | None = None
+    kk: str | None = strawberry.field(default=None, description=KK)
+    ru: str | None = strawberry.field(default=None, description=RU)
+    en: str | None = strawberry.field(default=None, description=EN)
 
 
-@strawberry.type
+@strawberry.type(description="A massive open online course (R2). Public: anyone may read a "
+                             "MOOC; its history and statistics are for staff.")
 class Mooc:
-    code: str
-    title: LocalizedText
-    language: str
-    credits: int
-    hours: int | None
-    status: MoocStatus
-    department: str | None
+    code: str = strawberry.field(description="Its unique code, e.g. KAZLIT-101 (codes "
+                                             "differing only in case are one code).")
+    title: LocalizedText = strawberry.field(description="Its title in kk, ru and/or en.")
+    language: str = strawberry.field(
+        description="The language of instruction, a lowercase ISO 639-1 code: kk, ru, en…")
+    credits: int = strawberry.field(description="Its volume in ECTS credits (> 0).")
+    hours: int | None = strawberry.field(description="Its volume in academic hours; null if "
+                                                     "not given.")
+    status: MoocStatus = strawberry.field(description="Where it is in its lifecycle.")
+    department: str | None = strawberry.field(description="The department that runs it; null "
+                                                          "if not given.")
     remarks: str | None = strawberry.field(
         description="The remarks of the last expert review or approbation."
     )
@@ -52,7 +74,7 @@ class Mooc:
     )
     platform_code: strawberry.Private[str | None]
 
-    @strawberry.field
+    @strawberry.field(description="The platform it is published on; null before publication.")
     async def platform(self, info: Info) -> Platform | None:
         return await platform_by_code(info, self.platform_code) if self.platform_code else None
 
@@ -62,7 +84,9 @@ class Mooc:
         return await history_of(info, moocs.Mooc.create_id(self.code))
 
     @strawberry.field(description="Its enrolled, admitted, examined, passed and certified, with "
-                                  "the rates (staff only).")
+                                  "the rates (staff: inet, auditor, teacher, dean, admin; "
+                                  "others FORBIDDEN). Kept by a projection, not counted per "
+                                  "request.")
     async def statistics(self, info: Info) -> CourseStatistics:
         return await course_statistics(info, self.code)
 
@@ -76,35 +100,44 @@ class Mooc:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new MOOC draft (R2).")
 class DraftMoocInput:
-    code: str
-    title: LocalizedTextInput
-    language: str
-    credits: int
-    hours: int | None = None
-    department: str | None = None
+    code: str = strawberry.field(description="Its unique code, e.g. KAZLIT-101 (a duplicate, "
+                                             "in any case, is ALREADY_EXISTS).")
+    title: LocalizedTextInput = strawberry.field(description="Its title: kk, ru and/or en.")
+    language: str = strawberry.field(
+        description="The language of instruction, lowercase ISO 639-1 (kk, ru, en…); another "
+                    "is INVALID_INPUT.")
+    credits: int = strawberry.field(description="ECTS credits, > 0.")
+    hours: int | None = strawberry.field(default=None, description="Academic hours.")
+    department: str | None = strawberry.field(default=None,
+                                              description="The department that runs it.")
 
 
-@strawberry.input
+@strawberry.input(description="The result of a MOOC's expert review (it must be IN_REVIEW).")
 class RecordExpertReviewInput:
-    code: str
-    passed: bool
-    reviewer: str
-    remarks: str | None = None
+    code: str = strawberry.field(description=MOOC_CODE)
+    passed: bool = strawberry.field(description="Passed: on to IN_APPROBATION; failed: back to "
+                                                "DRAFT.")
+    reviewer: str = strawberry.field(description="The expert's name.")
+    remarks: str | None = strawberry.field(default=None, description="The expert's remarks "
+                                                                     "(Mooc.remarks).")
 
 
-@strawberry.input
+@strawberry.input(description="The result of a MOOC's approbation (pilot run; it must be "
+                              "IN_APPROBATION).")
 class RecordApprobationInput:
-    code: str
-    passed: bool
-    remarks: str | None = None
+    code: str = strawberry.field(description=MOOC_CODE)
+    passed: bool = strawberry.field(description="Passed: APPROVED; failed: back to DRAFT.")
+    remarks: str | None = strawberry.field(default=None, description="Remarks (Mooc.remarks).")
 
 
-@strawberry.input
+@strawberry.input(description="Publishing an APPROVED MOOC on a platform.")
 class PublishMoocInput:
-    code: str
-    platform_code: str
+    code: str = strawberry.field(description=MOOC_CODE)
+    platform_code: str = strawberry.field(
+        description="The platform; one that may not host MOOCs (not approved, personal, "
+                    "suspended) is PLATFORM_NOT_APPROVED.")
 
 
 async def mooc_by_code(info: Info, code: str) -> Mooc | None:
@@ -114,21 +147,32 @@ async def mooc_by_code(info: Info, code: str) -> Mooc | None:
 
 @strawberry.type
 class MoocQuery:
-    @strawberry.field(description="A MOOC by its code; with asOf, as it stood then.")
-    async def mooc(self, info: Info, code: str, as_of: AsOfInput | None = None) -> Mooc | None:
+    @strawberry.field(description="A MOOC by its code (public); null if unknown. With asOf, as "
+                                  "it stood then.")
+    async def mooc(self, info: Info, code: Code, as_of: AsOfArg = None) -> Mooc | None:
         doc = await record(info, "moocs", code, as_of)
         return Mooc.from_doc(doc) if doc else None
 
     @strawberry.field(description="MOOCs, filtered (given filters are ANDed) and ordered "
                                   "(default: by code); search matches the code and the title "
-                                  "in any language, case-insensitively.")
+                                  "in any language, case-insensitively. Public.")
     async def moocs(
-        self, info: Info, status: MoocStatus | None = None,
-        platform_code: str | None = None, department: str | None = None,
-        language: str | None = None, search: str | None = None,
-        order_by: MoocOrderInput | None = None,
-        first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self, info: Info,
+        status: Annotated[MoocStatus | None, strawberry.argument(
+            description="Only MOOCs in this status.")] = None,
+        platform_code: Annotated[str | None, strawberry.argument(
+            description="Only MOOCs published on this platform.")] = None,
+        department: Annotated[str | None, strawberry.argument(
+            description="Only this department's (exact).")] = None,
+        language: Annotated[str | None, strawberry.argument(
+            description="Only those taught in this language (ISO 639-1, e.g. kk).")] = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="Words in the code or the title in any language, case-insensitively "
+                        "(Kazakh letters included).")] = None,
+        order_by: Annotated[MoocOrderInput | None, strawberry.argument(
+            description="The order; default by code, ascending.")] = None,
+        first: First = None, after: After = None,
+        last: Last = None, before: Before = None,
     ) -> Connection[Mooc]:
         where = {"status": status.value if status else None, "platform_code": platform_code,
                  "department": department, "language": language}
@@ -140,8 +184,8 @@ class MoocQuery:
 
 @strawberry.type
 class MoocMutation:
-    @strawberry.mutation
-    async def draft_mooc(self, info: Info, input: DraftMoocInput) -> Mooc:
+    @strawberry.mutation(description="Draft a MOOC (inet): it starts in DRAFT.")
+    async def draft_mooc(self, info: Info, input: Input[DraftMoocInput]) -> Mooc:
         c = info.context
         command = c.command(Action.DRAFT_MOOC)
         title = moocs.LocalizedText.checked(input.title.kk, input.title.ru, input.title.en,
@@ -151,15 +195,16 @@ class MoocMutation:
             hours=input.hours, department=input.department))
         return Mooc.from_doc(await c.doc("moocs", code))
 
-    @strawberry.mutation
-    async def submit_mooc_for_review(self, info: Info, code: str) -> Mooc:
+    @strawberry.mutation(description="Submit a DRAFT for the expert review (inet): IN_REVIEW; "
+                                     "from another status INVALID_TRANSITION.")
+    async def submit_mooc_for_review(self, info: Info, code: Code) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.SUBMIT_MOOC_FOR_REVIEW),
                            lambda cmd: cmd.moocs.submit_for_review(code))
         return Mooc.from_doc(await c.doc("moocs", code))
 
-    @strawberry.mutation
-    async def record_expert_review(self, info: Info, input: RecordExpertReviewInput) -> Mooc:
+    @strawberry.mutation(description="Record the expert review (inet).")
+    async def record_expert_review(self, info: Info, input: Input[RecordExpertReviewInput]) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.RECORD_EXPERT_REVIEW),
                            lambda cmd: cmd.moocs.record_expert_review(
@@ -167,23 +212,24 @@ class MoocMutation:
                                remarks=input.remarks))
         return Mooc.from_doc(await c.doc("moocs", code))
 
-    @strawberry.mutation
-    async def record_approbation(self, info: Info, input: RecordApprobationInput) -> Mooc:
+    @strawberry.mutation(description="Record the approbation (inet).")
+    async def record_approbation(self, info: Info, input: Input[RecordApprobationInput]) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.RECORD_APPROBATION),
                            lambda cmd: cmd.moocs.record_approbation(
                                code=input.code, passed=input.passed, remarks=input.remarks))
         return Mooc.from_doc(await c.doc("moocs", code))
 
-    @strawberry.mutation
-    async def publish_mooc(self, info: Info, input: PublishMoocInput) -> Mooc:
+    @strawberry.mutation(description="Publish an APPROVED MOOC on an allowed platform (inet): "
+                                     "learners may enrol.")
+    async def publish_mooc(self, info: Info, input: Input[PublishMoocInput]) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.PUBLISH_MOOC), lambda cmd: cmd.moocs.publish(
             code=input.code, platform_code=input.platform_code))
         return Mooc.from_doc(await c.doc("moocs", code))
 
-    @strawberry.mutation(description="Close a published MOOC: no new enrolments.")
-    async def close_mooc(self, info: Info, code: str) -> Mooc:
+    @strawberry.mutation(description="Close a published MOOC (inet): no new enrolments.")
+    async def close_mooc(self, info: Info, code: Code) -> Mooc:
         c = info.context
         code = await c.run(c.command(Action.CLOSE_MOOC), lambda cmd: cmd.moocs.close(code))
         return Mooc.from_doc(await c.doc("moocs", code))

@@ -12,42 +12,58 @@ from .relay import Order
 
 @strawberry.enum(description="The direction of a list's order.")
 class SortDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Ascending: smallest, earliest, A first "
+                                                   "(the default).")
+    DESC = strawberry.enum_value("DESC", description="Descending: largest, latest, Я first.")
 
 
 @strawberry.enum(description="What MOOCs are ordered by.")
 class MoocOrderField(Enum):
-    CODE = "code"
-    TITLE = "title_sort"  # the Kazakh title, else the Russian, else the English
-    STATUS = "status"
-    CREDITS = "credits"
+    CODE = strawberry.enum_value("code", description="The MOOC's code (the default).")
+    # the Kazakh title, else the Russian, else the English
+    TITLE = strawberry.enum_value("title_sort", description="The title: the Kazakh one, else "
+                                                            "the Russian, else the English.")
+    STATUS = strawberry.enum_value("status", description="The lifecycle status, by name.")
+    CREDITS = strawberry.enum_value("credits", description="The ECTS credits.")
 
 
 @strawberry.enum(description="What learners are ordered by.")
 class LearnerOrderField(Enum):
-    FULL_NAME = "name_sort"
-    REGISTERED_AT = "registered_at"
+    FULL_NAME = strawberry.enum_value("name_sort", description="The full name (the default), "
+                                                               "case-insensitively.")
+    REGISTERED_AT = strawberry.enum_value("registered_at", description="When the learner was "
+                                                                       "registered.")
 
 
 @strawberry.enum(description="What enrolments are ordered by.")
 class EnrollmentOrderField(Enum):
-    ENROLLED_AT = "enrolled_at"
-    TOTAL_POINTS = "total_points"
-    FINAL_NUMERIC = "final_sort"  # not yet examined: first ascending, last descending
+    ENROLLED_AT = strawberry.enum_value("enrolled_at", description="When the learner enrolled "
+                                                                   "(the default).")
+    TOTAL_POINTS = strawberry.enum_value("total_points", description="totalPoints (0–300).")
+    # not yet examined: first ascending, last descending
+    FINAL_NUMERIC = strawberry.enum_value(
+        "final_sort", description="finalGrade.numeric (0–100); not yet examined first "
+                                  "ascending, last descending.")
 
 
 @strawberry.enum(description="What certificates are ordered by.")
 class CertificateOrderField(Enum):
-    ISSUED_ON = "issued_on"
-    NUMBER = "number"
-    FULL_NAME = "name_sort"
+    ISSUED_ON = strawberry.enum_value("issued_on", description="The issue date (the default, "
+                                                               "newest first).")
+    NUMBER = strawberry.enum_value("number", description="The certificate number.")
+    FULL_NAME = strawberry.enum_value("name_sort", description="The holder's full name, "
+                                                               "case-insensitively.")
 
 
 @strawberry.enum(description="What programme packages are ordered by.")
 class ProgramSubmissionOrderField(Enum):
-    START_DATE = "start_date"
-    CREATED_AT = "created_at"
+    START_DATE = strawberry.enum_value("start_date", description="The programme's start date "
+                                                                 "(the default).")
+    CREATED_AT = strawberry.enum_value("created_at", description="When the package was "
+                                                                 "created.")
+
+
+DIRECTION = "ASC (the default) or DESC; ties are broken by the key, so the order is total."
 
 
 def _order(field: Enum, direction: SortDirection | None) -> Order:
@@ -56,8 +72,8 @@ def _order(field: Enum, direction: SortDirection | None) -> Order:
 
 @strawberry.input(description="The order of a list of MOOCs.")
 class MoocOrderInput:
-    field: MoocOrderField
-    direction: SortDirection | None = None
+    field: MoocOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection | None = strawberry.field(default=None, description=DIRECTION)
 
     def order(self) -> Order:
         return _order(self.field, self.direction)
@@ -65,8 +81,8 @@ class MoocOrderInput:
 
 @strawberry.input(description="The order of a list of learners.")
 class LearnerOrderInput:
-    field: LearnerOrderField
-    direction: SortDirection | None = None
+    field: LearnerOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection | None = strawberry.field(default=None, description=DIRECTION)
 
     def order(self) -> Order:
         return _order(self.field, self.direction)
@@ -74,8 +90,8 @@ class LearnerOrderInput:
 
 @strawberry.input(description="The order of a list of enrolments.")
 class EnrollmentOrderInput:
-    field: EnrollmentOrderField
-    direction: SortDirection | None = None
+    field: EnrollmentOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection | None = strawberry.field(default=None, description=DIRECTION)
 
     def order(self) -> Order:
         return _order(self.field, self.direction)
@@ -83,8 +99,8 @@ class EnrollmentOrderInput:
 
 @strawberry.input(description="The order of a list of certificates.")
 class CertificateOrderInput:
-    field: CertificateOrderField
-    direction: SortDirection | None = None
+    field: CertificateOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection | None = strawberry.field(default=None, description=DIRECTION)
 
     def order(self) -> Order:
         return _order(self.field, self.direction)
@@ -92,8 +108,8 @@ class CertificateOrderInput:
 
 @strawberry.input(description="The order of a list of programme packages.")
 class ProgramSubmissionOrderInput:
-    field: ProgramSubmissionOrderField
-    direction: SortDirection | None = None
+    field: ProgramSubmissionOrderField = strawberry.field(description="What to order by.")
+    direction: SortDirection | None = strawberry.field(default=None, description=DIRECTION)
 
     def order(self) -> Order:
         return _order(self.field, self.direction)

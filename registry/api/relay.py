@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -31,24 +31,52 @@ MAX_OFFSET = 2**31 - 1  # like GraphQL's Int; the stores' integers end at 2**63 
 _OFFSET = re.compile(r"offset:([0-9]{1,10})")
 
 
-@strawberry.type
+# The pagination arguments every list takes (README "Lists, dashboards and histories").
+First = Annotated[int | None, strawberry.argument(
+    description=f"Forwards: at most this many (0–{MAX_PAGE}; default {DEFAULT_PAGE}). Not "
+    "with last (INVALID_INPUT).")]
+After = Annotated[str | None, strawberry.argument(
+    description="Forwards: start right after this cursor (a previous page's "
+    "pageInfo.endCursor). One that is not this list's (or made in another orderBy) is "
+    "INVALID_INPUT.")]
+Last = Annotated[int | None, strawberry.argument(
+    description=f"Backwards: at most this many, the last ones before `before` (0–{MAX_PAGE}). "
+    "Not with first (INVALID_INPUT).")]
+Before = Annotated[str | None, strawberry.argument(
+    description="Backwards: end right before this cursor (a previous page's "
+    "pageInfo.startCursor).")]
+
+
+@strawberry.type(description="Where a page lies in its list (Relay). Cursors are keyset "
+                             "cursors: rows written between two requests are neither skipped "
+                             "nor repeated.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Going forwards (first/after): more rows follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Going backwards (last/before): more rows precede this page; going "
+        "forwards from a cursor: rows precede it.")
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor (pass it as before for the previous page); null "
+        "on an empty page.")
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor (pass it as after for the next page); null on an "
+        "empty page.")
 
 
-@strawberry.type
+@strawberry.type(description="One row of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="Opaque: pass it as after or before to page from this row.")
+    node: T = strawberry.field(description="The row itself.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list (a Relay connection): edges with cursors, or "
+                             "just nodes; totalCount is counted only when selected.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's rows with their cursors, "
+                                                         "in the list's order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
     # How many rows the filters match: counted only when the client selects totalCount.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 

@@ -26,13 +26,27 @@ from .statistics import StatisticsQuery
 from .subscriptions import OperationsByTransport, Subscription
 from .timeline import TimelineQuery
 
+
+def root(name: str, description: str, types: tuple[type, ...]) -> type:
+    """A root type composed of each feature's fields, with its description."""
+    merged = merge_types(name, types)
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
+
 # The root types compose each feature's queries and mutations.
-Query = merge_types("Query", (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery, AuditQuery,
-                              ProgrammeQuery, MaterialsQuery, StatisticsQuery, TimelineQuery))
-Mutation = merge_types(
-    "Mutation", (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,
-                 ProgrammeMutation, MaterialsMutation, ErasureMutation)
-)
+Query = root("Query", "Reads of the DET Registry, all from projections of the event log. Send "
+             "'Authorization: Bearer <token>'; without one only the public fields answer "
+             "(verifyCertificate, certificate, platform(s), mooc(s), onlineProctoring, "
+             "disciplineTeaching, the audit log's checkpoint and proofs). A field the role "
+             "may not read answers null with a FORBIDDEN error.",
+             (PlatformQuery, MoocQuery, LearnerQuery, CertificateQuery, AuditQuery,
+              ProgrammeQuery, MaterialsQuery, StatisticsQuery, TimelineQuery))
+Mutation = root("Mutation", "Commands: each needs a token whose role may run it "
+                "(UNAUTHENTICATED, FORBIDDEN), stores its events or nothing (a refusal has "
+                "extensions.code), and answers the object as the views show it afterwards.",
+                (PlatformMutation, MoocMutation, LearnerMutation, CertificateMutation,
+                 ProgrammeMutation, MaterialsMutation, ErasureMutation))
 
 
 class RegistrySchema(strawberry.Schema):

@@ -13,13 +13,14 @@ from ..domain.moocs import MoocStatus
 from .context import Info
 
 
-@strawberry.type(description="One course's counts and rates.")
+@strawberry.type(description="One course's counts and rates, kept by the statistics "
+                             "projection (staff: inet, auditor, teacher, dean, admin).")
 class CourseStatistics:
-    enrolled: int
+    enrolled: int = strawberry.field(description="Enrolments in it.")
     admitted: int = strawberry.field(description="Admitted to the final exam (≥ 150 points).")
     examined: int = strawberry.field(description="Sat the final exam.")
-    passed: int
-    certificates_active: int
+    passed: int = strawberry.field(description="Passed (exam ≥ 50 and final ≥ 50).")
+    certificates_active: int = strawberry.field(description="Its certificates now ACTIVE.")
     admission_rate: float | None = strawberry.field(
         description="admitted ÷ enrolled; null with no enrolment.")
     pass_rate: float | None = strawberry.field(
@@ -44,21 +45,23 @@ async def course_statistics(info: Info, code: str) -> CourseStatistics:
 
 @strawberry.type(description="How many MOOCs are in one status.")
 class MoocStatusCount:
-    status: MoocStatus
-    count: int
+    status: MoocStatus = strawberry.field(description="The status.")
+    count: int = strawberry.field(description="MOOCs in it now.")
 
 
 @strawberry.type(description="How many certificates were issued in one month.")
 class MonthCount:
     month: str = strawberry.field(description="YYYY-MM, in the registry's time zone.")
-    count: int
+    count: int = strawberry.field(description="Certificates issued in it (> 0).")
 
 
-@strawberry.type(description="The registry's dashboard.")
+@strawberry.type(description="The registry's dashboard, kept by the statistics projection "
+                             "(staff: inet, auditor, teacher, dean, admin).")
 class Statistics:
-    moocs_by_status: list[MoocStatusCount]
-    learners: int
-    certificates_active: int
+    moocs_by_status: list[MoocStatusCount] = strawberry.field(
+        description="MOOCs per status, by status name; statuses with none omitted.")
+    learners: int = strawberry.field(description="Learners registered.")
+    certificates_active: int = strawberry.field(description="Certificates now ACTIVE.")
     program_submissions_awaiting_inet: int = strawberry.field(
         description="Packages submitted and waiting for INET's decision (R3).")
     incomplete_teaching_materials: int = strawberry.field(
@@ -70,8 +73,10 @@ class Statistics:
                                   "from/to limit the months (inclusive).")
     def certificates_issued_by_month(
         self,
-        from_: Annotated[datetime.date | None, strawberry.argument(name="from")] = None,
-        to: datetime.date | None = None,
+        from_: Annotated[datetime.date | None, strawberry.argument(
+            name="from", description="From this date's month on (inclusive).")] = None,
+        to: Annotated[datetime.date | None, strawberry.argument(
+            description="Up to this date's month (inclusive).")] = None,
     ) -> list[MonthCount]:
         low = from_.isoformat()[:7] if from_ else "0000-00"
         high = to.isoformat()[:7] if to else "9999-99"
@@ -81,7 +86,7 @@ class Statistics:
 
 @strawberry.type
 class StatisticsQuery:
-    @strawberry.field(description="The registry's dashboard (staff).")
+    @strawberry.field(description="The registry's dashboard (staff; others FORBIDDEN).")
     async def statistics(self, info: Info) -> Statistics:
         info.context.require(Action.READ_STATISTICS)
         doc = await info.context.call(info.context.service.statistics)

@@ -44,7 +44,9 @@ async def open_feed(info: Info, wants: Callable[[str, UUID], bool], *,
     return feed.changes()
 
 
-@strawberry.type
+@strawberry.type(description="Live updates over WebSocket (graphql-transport-ws at /graphql; "
+                             "the token in connection_init's payload as {\"Authorization\": "
+                             "\"Bearer …\"} or in the upgrade's header). Not over HTTP.")
 class Subscription:
     @strawberry.subscription(description=(
         "Each event stored from now on, in order, as the `events` feed shows it (auditor, "

@@ -19,7 +19,16 @@ from ..application.timeline import AsOf, EventFilter
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput
 from .context import Info, parse_id
-from .history import Actor, HistoryEntry
+from .history import (
+    CAUSATION_ID,
+    CORRELATION_ID,
+    DATA,
+    ON_BEHALF_OF,
+    PERSONAL,
+    RECORDED_AT,
+    Actor,
+    HistoryEntry,
+)
 from .relay import PageInfo
 
 DEFAULT_PAGE = 20
@@ -41,6 +50,13 @@ class AsOfInput:
         return AsOf(position=self.position, time=self.time)
 
 
+# The asOf argument of mooc, learner, enrollment, certificate and programSubmission.
+AsOfArg = Annotated[AsOfInput | None, strawberry.argument(
+    description="Time travel: the record as it stood at this position or instant, rebuilt "
+                "from the event store with the same visibility rules; null if it did not "
+                "exist yet. Omitted: as it is now.")]
+
+
 async def record(info: Info, table: str, key: str, as_of: AsOfInput | None
                  ) -> dict[str, Any] | None:
     """Row ``key`` of ``table``: from its view, or, with ``as_of``, as it stood then."""
@@ -58,22 +74,21 @@ class Event:
                     "number `asOf: {position}` takes.")
     aggregate_type: str = strawberry.field(
         description="The aggregate's class name, as in events/ (Certificate, Enrollment…).")
-    aggregate_id: strawberry.ID
+    aggregate_id: strawberry.ID = strawberry.field(
+        description="The aggregate's id (a UUID): a Learner's or Enrollment's id, or the id a "
+                    "code or number derives to; filter the feed by it with aggregateId.")
     version: int = strawberry.field(description="Its version within its aggregate (1: created).")
     type: str = strawberry.field(description="The event's name, e.g. Revoked.")
     schema_version: int = strawberry.field(
         description="The version of its schema in the event catalog "
                     "(events/<aggregateType>/<type>.v<N>.json).")
-    recorded_at: datetime.datetime
-    actor: Actor
-    on_behalf_of: str | None = strawberry.field(
-        description="Whose request the actor carried out (personal: admin, inet, auditor).")
-    correlation_id: str | None
-    causation_id: str | None
-    data: JSON = strawberry.field(description="The event's data, personal data apart.")
-    personal: JSON | None = strawberry.field(
-        description="The event's personal part (names, reasons…) for the roles that may see "
-                    "it; null if none, erased or not for the caller's role.")
+    recorded_at: datetime.datetime = strawberry.field(description=RECORDED_AT)
+    actor: Actor = strawberry.field(description="Who caused it.")
+    on_behalf_of: str | None = strawberry.field(description=ON_BEHALF_OF)
+    correlation_id: str | None = strawberry.field(description=CORRELATION_ID)
+    causation_id: str | None = strawberry.field(description=CAUSATION_ID)
+    data: JSON = strawberry.field(description=DATA)
+    personal: JSON | None = strawberry.field(description=PERSONAL)
     log_index: int | None = strawberry.field(
         description="Its leaf index in the audit log (check it with logInclusionProof); null "
                     "until the log has it.")
@@ -94,17 +109,21 @@ _ENTRY_FIELDS = ("version", "type", "recorded_at", "actor", "on_behalf_of", "cor
                  "causation_id", "data", "personal")
 
 
-@strawberry.type
+@strawberry.type(description="One event of a page of the feed, with its cursor.")
 class EventEdge:
-    cursor: str
-    node: Event
+    cursor: str = strawberry.field(description="Opaque: pass it as after for the events "
+                                               "after this one.")
+    node: Event = strawberry.field(description="The event.")
 
 
-@strawberry.type(description="A page of the event feed, oldest first.")
+@strawberry.type(description="A page of the event feed, oldest first (auditor and admin).")
 class EventConnection:
-    edges: list[EventEdge]
-    nodes: list[Event]
-    page_info: PageInfo
+    edges: list[EventEdge] = strawberry.field(description="The page's events with cursors.")
+    nodes: list[Event] = strawberry.field(description="The page's events, for clients that need "
+                                                      "no cursors.")
+    page_info: PageInfo = strawberry.field(
+        description="hasNextPage and endCursor for the next page; hasPreviousPage: the page "
+                    "started after a cursor.")
 
 
 def encode_cursor(position: int) -> str:
@@ -138,27 +157,31 @@ class TimelineQuery:
         "`aggregateId` through the aggregate's own events; `actorRole`, `actorName`, `from` "
         "and `to` are checked event by event from the cursor on, so alone on a large log "
         "they cost a scan. Cursors are keyset cursors on `position`: events stored between "
-        "two pages are neither skipped nor repeated."))
+        "two pages are neither skipped nor repeated. Other roles: FORBIDDEN."))
     async def events(
         self, info: Info,
         aggregate_type: Annotated[str | None, strawberry.argument(
-            description="The aggregate's class name: Certificate, Mooc…")] = None,
+            description="The aggregate's class name, as in events/: Certificate, Mooc, "
+                        "Enrollment, Learner…")] = None,
         aggregate_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="One aggregate's events.")] = None,
+            description="One aggregate's events (its Event.aggregateId).")] = None,
         type: Annotated[str | None, strawberry.argument(
             description="The event's name, e.g. Revoked.")] = None,
         actor_role: Annotated[str | None, strawberry.argument(
-            description="The role of the token that caused it, e.g. inet.")] = None,
+            description="The role of the token that caused it, e.g. inet (exact).")] = None,
         actor_name: Annotated[str | None, strawberry.argument(
-            description="The name of the token that caused it.")] = None,
+            description="The name of the token that caused it (exact).")] = None,
         from_: Annotated[datetime.datetime | None, strawberry.argument(
-            name="from", description="Recorded at or after (inclusive).")] = None,
+            name="from", description="Recorded at or after this instant (inclusive; with "
+                                     "its UTC offset, else INVALID_INPUT).")] = None,
         to: Annotated[datetime.datetime | None, strawberry.argument(
-            description="Recorded at or before (inclusive).")] = None,
+            description="Recorded at or before this instant (inclusive; with its UTC "
+                        "offset).")] = None,
         first: Annotated[int | None, strawberry.argument(
             description=f"Page size, at most {MAX_PAGE} (default {DEFAULT_PAGE}).")] = None,
         after: Annotated[str | None, strawberry.argument(
-            description="The endCursor of the previous page.")] = None,
+            description="The endCursor of the previous page; one that is not the feed's is "
+                        "INVALID_INPUT.")] = None,
     ) -> EventConnection:
         principal = info.context.require(Action.READ_EVENTS)
         size = DEFAULT_PAGE if first is None else first
