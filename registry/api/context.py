@@ -4,7 +4,7 @@ the synchronous services off the event loop."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -62,8 +62,24 @@ class Context:
     # The relations' batched readers (registry.api.loaders), made anew after each command.
     loaders: Loaders = field(init=False)
 
+    # Rows read ahead with a page for the relations its query selects (``relay.paginate``):
+    # their resolvers answer at once instead of each awaiting a loader.
+    _ready: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.service, self.call)
+
+    def prefetched(self, rows: Mapping[str, Mapping[str, dict[str, Any]]]) -> None:
+        for table, found in rows.items():
+            for key, doc in found.items():
+                self._ready[(table, key)] = doc
+
+    def ready(self, table: str, key: str) -> dict[str, Any] | None:
+        """Row ``key`` of ``table`` if a page read it ahead (``None``: load it), and its view
+        is not behind a write of this request."""
+        if not self._ready or self.service.projection_of(table) in self.behind:
+            return None
+        return self._ready.get((table, key))
 
     def caller(self) -> Principal | None:
         """The caller; the token's refusal when one was sent and refused; ``None``: none."""
@@ -107,6 +123,7 @@ class Context:
         service = self.service
         saved = await self.call(service.execute, command, fn)
         self.loaders = Loaders(service, self.call)  # what was read before may have changed
+        self._ready = {}
         consistency = await service.board.wait_async(saved.position, service.wait_seconds)
         if not consistency.current or self.consistency is not None:
             behind = set(consistency.views) | set(self.consistency.views if self.consistency
