@@ -39,7 +39,9 @@ KINDS: dict[str, TypeEngine[Any]] = {
     "bigint": BigInteger(),
     "bool": Boolean(),
     "date": Date(),
-    "json": JSON().with_variant(JSONB(), "postgresql"),
+    # none_as_null: a missing value is SQL NULL, not the JSON text "null" (no json.loads to
+    # read it back); rows written before hold "null", which reads back the same.
+    "json": JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
     # A search key (``domain/search.py``): text with the back-end's substring index (trigrams:
     # pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite) instead of a B-tree.
     "search": Text(),
