@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, TypeVar, cast
 from uuid import UUID
 
@@ -248,13 +249,13 @@ def page_of(docs: list[dict[str, Any]], to_node: Callable[[dict[str, Any]], T],
     if not 0 <= size <= MAX_PAGE:
         raise InvalidInput(f"first must be from 0 to {MAX_PAGE}; got {size}.", field="first")
     start = decode_cursor(after) + 1 if after else 0
-    edges = [Edge(cursor=encode_cursor(start + i), node=to_node(doc))
+    edges = [Edge(node=to_node(doc), cursor_of=partial(encode_cursor, start + i))
              for i, doc in enumerate(docs[start:start + size])]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=start + size < len(docs), has_previous_page=start > 0,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
+                           start_cursor=edges[0].cursor_of() if edges else None,
+                           end_cursor=edges[-1].cursor_of() if edges else None),
         count=known_count(len(docs)),
     )
 

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -67,9 +68,13 @@ class PageInfo:
 
 @strawberry.type(description="One row of a page with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(
-        description="Opaque: pass it as after or before to page from this row.")
     node: T = strawberry.field(description="The row itself.")
+    # The cursor is made only when asked for: a page read as `nodes` makes none.
+    cursor_of: strawberry.Private[Callable[[], str]]
+
+    @strawberry.field(description="Opaque: pass it as after or before to page from this row.")
+    def cursor(self) -> str:
+        return self.cursor_of()
 
 
 @strawberry.type(description="A page of a list (a Relay connection): edges with cursors, or "
@@ -180,7 +185,7 @@ async def first_page(info: Info, table: str, by: str, value: str,
     loaders = info.context.loaders
     found = await loaders.first_page(table, by, filters, size + 1).load(value)
     rows = found[:size]
-    edges = [Edge(cursor=keyset_cursor(order, order_value, key), node=to_node(doc))
+    edges = [Edge(node=to_node(doc), cursor_of=partial(keyset_cursor, order, order_value, key))
              for doc, order_value, key in rows]
 
     async def count() -> int:
@@ -189,8 +194,8 @@ async def first_page(info: Info, table: str, by: str, value: str,
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=len(found) > size, has_previous_page=False,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None),
+                           start_cursor=edges[0].cursor_of() if edges else None,
+                           end_cursor=edges[-1].cursor_of() if edges else None),
         count=count,
     )
 
@@ -260,7 +265,7 @@ async def paginate(
     info.context.prefetched(fetched)
     more = len(found) > size
     rows = (found[1:] if backwards else found[:size]) if more else found
-    edges = [Edge(cursor=keyset_cursor(order, value, doc_key), node=to_node(doc))
+    edges = [Edge(node=to_node(doc), cursor_of=partial(keyset_cursor, order, value, doc_key))
              for doc, value, doc_key in rows]
     # Is there anything on the other side of where this page started? One row tells.
     beyond = False
@@ -282,8 +287,8 @@ async def paginate(
         page_info=PageInfo(
             has_next_page=more if not backwards else beyond,
             has_previous_page=beyond if not backwards else more,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor_of() if edges else None,
+            end_cursor=edges[-1].cursor_of() if edges else None,
         ),
         count=count,
     )
