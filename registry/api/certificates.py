@@ -175,10 +175,17 @@ class ReissueCertificateInput:
     reason: str = strawberry.field(description="Why it is reissued; kept in its history.")
 
 
-async def certificate_by_number(info: Info, number: str) -> Certificate | None:
+async def certificate_by_number(info: Info, number: str, *, batched: bool = True
+                                ) -> Certificate | None:
+    """``batched``: through the request's loader (a relation of many nodes); the root field
+    reads its one row at once (no loader round on the event loop)."""
     canonical = certificates.normalize_number(number)
-    doc = await info.context.get("certificates", canonical) if canonical else None
-    return Certificate.from_doc(doc, info.context) if doc else None
+    if not canonical:
+        return None
+    c = info.context
+    doc = await (c.get("certificates", canonical) if batched else
+                 c.call(c.service.get, "certificates", canonical))
+    return Certificate.from_doc(doc, c) if doc else None
 
 
 NEWEST = Order("ISSUED_ON", "issued_on", descending=True)
@@ -192,7 +199,7 @@ class CertificateQuery:
     async def certificate(self, info: Info, number: Number,
                           as_of: AsOfArg = None) -> Certificate | None:
         if as_of is None:
-            return await certificate_by_number(info, number)
+            return await certificate_by_number(info, number, batched=False)
         doc = await info.context.call(info.context.service.certificate_as_of, number,
                                       as_of.moment())
         return Certificate.from_doc(doc, info.context) if doc else None
