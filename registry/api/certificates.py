@@ -183,8 +183,10 @@ async def certificate_by_number(info: Info, number: str, *, batched: bool = True
     if not canonical:
         return None
     c = info.context
-    doc = await (c.get("certificates", canonical) if batched else
-                 c.call(c.service.get, "certificates", canonical))
+    doc = c.service.cached("certificates", canonical) if not batched else None
+    if doc is None:
+        doc = await (c.get("certificates", canonical) if batched else
+                     c.call(c.service.get, "certificates", canonical))
     return Certificate.from_doc(doc, c) if doc else None
 
 

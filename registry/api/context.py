@@ -143,7 +143,11 @@ class Context:
 
     async def get(self, table: str, key: str) -> dict[str, Any] | None:
         """Row ``key`` of ``table``'s view, read together with the request's other reads of
-        that table (``RegistryService.get``)."""
+        that table (``RegistryService.get``); straight from the read cache when its views
+        have not moved since it was read."""
+        found = self.service.cached(table, key)
+        if found is not None:
+            return found
         return await self.loaders.rows(table).load(key)
 
 

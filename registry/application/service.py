@@ -38,6 +38,7 @@ from ..retry import full_jitter
 from ..storage.errors import unavailable_reason
 from .commands import Commands
 from .context import CommandContext, command_context
+from .readcache import ReadCache
 from .registry import Registry, Saved
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ class RegistryService:
         self.commands = commands
         self.views = views
         self.board = board
+        self.read_cache = ReadCache(board)
         self.prompt = prompt or (lambda: None)
         self.wait_seconds = wait_seconds
         self._check_signature = check_signature
@@ -215,17 +217,29 @@ class RegistryService:
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, table: str, key: str) -> Doc | None:
-        with views_ready():
-            doc = self.views.get(table, key)
-        return self._standing([doc])[0] if doc is not None and table == "certificates" else doc
+        return self.get_many(table, [key]).get(key)
 
     def get_many(self, table: str, keys: Sequence[str]) -> dict[str, Doc]:
-        """``get`` for several keys in one read (``WHERE key IN …``): those the view has."""
+        """``get`` for several keys in one read (``WHERE key IN …``): those the view has
+        (kept in the read cache while their views do not move)."""
+        stamp = self.read_cache.stamp(self._read_from(table))
         with views_ready():
-            found = self.views.get_many(table, keys)
-        if table != "certificates" or not found:
-            return found
-        return dict(zip(found, self._standing(list(found.values())), strict=True))
+            found = (self.views.get_many(table, keys) if len(keys) != 1 else
+                     {keys[0]: doc} if (doc := self.views.get(table, keys[0])) else {})
+        if table == "certificates" and found:
+            found = dict(zip(found, self._standing(list(found.values())), strict=True))
+        self.read_cache.put(table, found, stamp)
+        return found
+
+    def cached(self, table: str, key: str) -> Doc | None:
+        """Row ``key`` of ``table`` from the read cache, if its views have not moved since
+        it was read (``None``: read it) — answered without a thread hop."""
+        return self.read_cache.get(table, key, self._read_from(table))
+
+    def _read_from(self, table: str) -> tuple[str, ...]:
+        """The views a row of ``table`` is made of (a certificate's status: the keys too)."""
+        name = self.views.by_table[table][0].name
+        return (name, "keys") if table == "certificates" else (name,)
 
     def doc(self, table: str, key: str, *, fresh: bool = False) -> Doc:
         """A document a command just wrote. From the view once it has caught up; with
