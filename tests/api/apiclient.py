@@ -4,8 +4,12 @@ The fixtures live in ``conftest.py`` beside this file."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import event
 from starlette.testclient import TestClient
 from support import token
 
@@ -48,3 +52,26 @@ class Api:
 
 def make_client(settings: Settings, clock: FixedClock) -> TestClient:
     return TestClient(create_app(settings, clock=clock, poll_interval=0.05))
+
+
+@contextmanager
+def view_reads(api: Api) -> Iterator[list[str]]:
+    """The SELECTs sent to the views' engines meanwhile (builds' bookkeeping apart)."""
+    views = api.container.views
+    engines = {id(e): e for e in (views.engine, views.read_engine)}.values()
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        text = " ".join(statement.split())
+        if text.upper().startswith(("SELECT", "WITH")) and "projection_builds" not in text:
+            with lock:
+                seen.append(text)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)

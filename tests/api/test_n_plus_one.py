@@ -6,15 +6,12 @@ back-ends. Statements are counted on the views' engines with SQLAlchemy's
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from api.apiclient import Api, make_client
-from sqlalchemy import event
+from api.apiclient import Api, make_client, view_reads
 from support import ADMIN, published_mooc
 
 from registry.application.service import RegistryService
@@ -84,29 +81,6 @@ def certify(service: RegistryService, enrollment_id: uuid.UUID) -> int:
         enrollment_id=enrollment_id, points=88, mode="ON_CAMPUS"))
     return service.execute(ADMIN, lambda cmd: cmd.certificates.issue(
         enrollment_id=enrollment_id)).position
-
-
-@contextmanager
-def view_reads(api: Api) -> Iterator[list[str]]:
-    """The SELECTs sent to the views' engines meanwhile (builds' bookkeeping apart)."""
-    views = api.container.views
-    engines = {id(e): e for e in (views.engine, views.read_engine)}.values()
-    seen: list[str] = []
-    lock = threading.Lock()
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        text = " ".join(statement.split())
-        if text.upper().startswith(("SELECT", "WITH")) and "projection_builds" not in text:
-            with lock:
-                seen.append(text)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 def reads_of(api: Api, query: str, first: int, token: str) -> tuple[list[str], dict[str, Any]]:

@@ -5,38 +5,14 @@ revocation, a key compromise, an erasure) is seen by the very next read."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from apiclient import Api
-from sqlalchemy import event
+from apiclient import Api, view_reads
 from support import ADMIN, certified
 
 CERTIFICATE = """query($n: String!) { certificate(number: $n) { number status fullName
   revocationReason } }"""
-
-
-@contextmanager
-def selects(api: Api) -> Iterator[list[str]]:
-    """The SELECTs the views' engines run meanwhile (the builds table left out)."""
-    seen: list[str] = []
-    views = api.container.views
-    engines = {id(e): e for e in (views.engine, views.read_engine)}.values()
-
-    def count(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "projection_builds" not in \
-                statement:
-            seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 def read(api: Api, number: str) -> dict[str, Any]:
@@ -49,7 +25,7 @@ def read(api: Api, number: str) -> dict[str, Any]:
 def test_a_certificate_read_again_reads_no_view(api: Api) -> None:
     number = certified(api.container.service)["number"]
     assert read(api, number)["status"] == "ACTIVE"
-    with selects(api) as seen:
+    with view_reads(api) as seen:
         for _ in range(5):
             assert read(api, number)["status"] == "ACTIVE"
     assert seen == []
