@@ -9,16 +9,17 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from ..application.timeline import AsOf
 from ..domain import certificates
 from ..domain.access import Action, learner_scope
 from ..domain.certificates import CertificateStatus, VerificationStatus, check_number
 from ..domain.errors import Forbidden
 from .context import Context, Info, parse_id
 from .describe import Input, described_enum
-from .history import HistoryEntry, history_of
+from .history import AS_OF_HISTORY, HistoryEntry, history_of
 from .ordering import CertificateOrderInput, order_of
 from .relay import After, Before, Connection, First, Last, Order, paginate
-from .timeline import AsOfArg
+from .timeline import AsOfArg, Moment, moment, record
 
 described_enum(certificates.CertificateStatus, "A certificate's standing (R10).", {
     "ACTIVE": "In force.",
@@ -82,28 +83,37 @@ class Certificate:
     def credential(self) -> JSON:
         return cast(JSON, json.loads(self.credential_text) if self.credential_text else {})
 
-    @strawberry.field(description="The certificate this one corrected, if it is a reissue.")
+    as_of: Moment = None
+
+    @strawberry.field(description="The certificate this one corrected, if it is a reissue "
+                                  "(on a certificate read with asOf: as it stood then).")
     async def supersedes(self, info: Info) -> Certificate | None:
         if self.supersedes_number is None:
             return None
-        return await certificate_by_number(info, self.supersedes_number)
+        return await certificate_by_number(info, self.supersedes_number, self.as_of)
 
-    @strawberry.field(description="The reissue that replaced this one; null unless SUPERSEDED.")
+    @strawberry.field(description="The reissue that replaced this one; null unless SUPERSEDED "
+                                  "(on a certificate read with asOf: null before the reissue, "
+                                  "else the reissue as it stood then).")
     async def superseded_by(self, info: Info) -> Certificate | None:
         if self.superseded_by_number is None:
             return None
-        return await certificate_by_number(info, self.superseded_by_number)
+        return await certificate_by_number(info, self.superseded_by_number, self.as_of)
 
     @strawberry.field(description="Its issuance, revocation and reissue, with who, when and on "
                                   "whose behalf (staff and auditors: inet, auditor, "
-                                  "teacher, dean, committee, admin; others FORBIDDEN).")
+                                  "teacher, dean, committee, admin; others FORBIDDEN)."
+                                  + AS_OF_HISTORY)
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, certificates.Certificate.create_id(self.number))
+        return await history_of(info, certificates.Certificate.create_id(self.number),
+                                self.as_of)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], context: Context) -> Certificate:
+    def from_doc(cls, doc: dict[str, Any], context: Context,
+                 at: AsOf | None = None) -> Certificate:
         token = doc.get("token") or ""
         return cls(
+            as_of=at,
             number=doc["number"], token=token,
             verification_url=context.settings.verification_url(token),
             status=CertificateStatus(doc["status"]), full_name=doc["fullName"],
@@ -175,19 +185,12 @@ class ReissueCertificateInput:
     reason: str = strawberry.field(description="Why it is reissued; kept in its history.")
 
 
-async def certificate_by_number(info: Info, number: str, *, batched: bool = True
+async def certificate_by_number(info: Info, number: str, at: AsOf | None = None
                                 ) -> Certificate | None:
-    """``batched``: through the request's loader (a relation of many nodes); the root field
-    reads its one row at once (no loader round on the event loop)."""
+    """The certificate numbered ``number`` (in any spelling), now or as it stood at ``at``."""
     canonical = certificates.normalize_number(number)
-    if not canonical:
-        return None
-    c = info.context
-    doc = c.service.cached("certificates", canonical) if not batched else None
-    if doc is None:
-        doc = await (c.get("certificates", canonical) if batched else
-                     c.call(c.service.get, "certificates", canonical))
-    return Certificate.from_doc(doc, c) if doc else None
+    doc = await record(info, "certificates", canonical, at) if canonical else None
+    return Certificate.from_doc(doc, info.context, at) if doc else None
 
 
 NEWEST = Order("ISSUED_ON", "issued_on", descending=True)
@@ -200,11 +203,7 @@ class CertificateQuery:
                                   "key ring of then).")
     async def certificate(self, info: Info, number: Number,
                           as_of: AsOfArg = None) -> Certificate | None:
-        if as_of is None:
-            return await certificate_by_number(info, number, batched=False)
-        doc = await info.context.call(info.context.service.certificate_as_of, number,
-                                      as_of.moment())
-        return Certificate.from_doc(doc, info.context) if doc else None
+        return await certificate_by_number(info, number, moment(as_of))
 
     @strawberry.field(description="Certificates by status, MOOC, learner, issue-date range "
                                   "(inclusive, in the registry's time zone) or holder-name "

@@ -36,6 +36,13 @@ class QueryTooComplex(DomainError):
     code = "QUERY_TOO_COMPLEX"
 
 
+class AsOfUnsupported(DomainError):
+    """A field kept by a projection for today only (not rebuilt from events), asked of a
+    record read with ``asOf``: refused rather than answered with today's value."""
+
+    code = "AS_OF_UNSUPPORTED"
+
+
 def classify(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, DomainError):

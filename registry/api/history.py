@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from typing import Any
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
+from ..application.timeline import AsOf
 from ..domain.access import Action, Principal, sees_event_personal
 from .context import Info
 
@@ -22,6 +24,8 @@ CAUSATION_ID = "The command it came from: events of one command share it."
 DATA = "The event's data, personal data apart (the fields of its schema in events/)."
 PERSONAL = ("The event's personal part (names, IIN, e-mail, reasons…): admin, inet and auditor "
             "only; null if none, erased or not for the caller's role.")
+# A history read on a record that was read asOf a moment.
+AS_OF_HISTORY = " On a record read with asOf: only the events stored by then."
 
 
 @strawberry.type(description="Who caused an event: the token's holder and role, as recorded in "
@@ -65,8 +69,16 @@ class HistoryEntry:
         )
 
 
-async def history_of(info: Info, aggregate_id: UUID) -> list[HistoryEntry]:
-    """Staff and auditors read histories (they name staff); personal parts as the role may."""
+async def history_of(info: Info, aggregate_id: UUID, at: AsOf | None = None
+                     ) -> list[HistoryEntry]:
+    """Staff and auditors read histories (they name staff); personal parts as the role may.
+    At moment ``at``: only the events stored by then."""
     principal = info.context.require(Action.READ_HISTORY)
-    docs = await info.context.loaders.histories.load(aggregate_id)
+    loaders = info.context.loaders
+    if at is None:
+        docs = await loaders.histories.load(aggregate_id)
+    else:
+        docs, version = await asyncio.gather(loaders.histories.load(aggregate_id),
+                                             loaders.versions_at(at).load(aggregate_id))
+        docs = [doc for doc in docs if doc["version"] <= version]
     return [HistoryEntry.from_doc(doc, principal) for doc in docs]

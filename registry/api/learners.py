@@ -12,6 +12,7 @@ import strawberry
 
 from ..application.commands import Commands
 from ..application.registry import Saved
+from ..application.timeline import AsOf
 from ..domain import enrollments, grading, learners
 from ..domain.access import (
     Action,
@@ -31,7 +32,7 @@ from ..domain.learners import VerificationMethod
 from .certificates import Certificate, certificate_by_number
 from .context import Info, parse_id
 from .describe import Input, described_enum
-from .history import HistoryEntry, history_of
+from .history import AS_OF_HISTORY, HistoryEntry, history_of
 from .moocs import Mooc, mooc_by_code
 from .ordering import EnrollmentOrderInput, LearnerOrderInput, order_of
 from .relay import (
@@ -51,7 +52,7 @@ from .relay import (
     known_count,
     paginate,
 )
-from .timeline import AsOfArg, record
+from .timeline import AsOfArg, Moment, moment, record, records
 
 T = TypeVar("T")
 
@@ -156,16 +157,26 @@ class Learner:
         default=False, description="The learner's personal data was erased (SPEC §10): the "
                                    "name is empty, the Latin spelling, e-mail and IIN gone.")
 
-    @strawberry.field(description="Its events, with who caused them and when (staff and auditors).")
+    @strawberry.field(description="Its events, with who caused them and when (staff and "
+                                  "auditors)." + AS_OF_HISTORY)
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, parse_id(self.id, "learner"))
+        return await history_of(info, parse_id(self.id, "learner"), self.as_of)
 
     @strawberry.field(description="The learner's enrolments, by id (a teacher: only in "
-                                  "the MOOCs it teaches).")
+                                  "the MOOCs it teaches). On a learner read with asOf: those "
+                                  "that existed then, each as it stood then.")
     async def enrollments(self, info: Info, first: First = None,
                           after: After = None) -> Connection[Enrollment]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
         check_reads_learner(principal, str(self.id), self.courses)
+        if self.as_of is not None:  # today's enrolments (they only grow), each as of then
+            docs = await info.context.loaders.grouped(
+                "enrollments", "learner_id", "learnerId", MAX_ENROLLMENTS).load(str(self.id))
+            taught = _taught(principal)
+            keys = sorted(doc["id"] for doc in docs
+                          if taught is None or doc["moocCode"] in taught)
+            then = await records(info, "enrollments", keys, self.as_of)
+            return page_of(then, lambda doc: Enrollment.from_doc(doc, self.as_of), first, after)
         if after is None:  # the first page: read with the other learners' first pages
             return await first_page(info, "enrollments", "learner_id", str(self.id),
                                     Enrollment.from_doc, where={"mooc_code": _taught(principal)},
@@ -175,7 +186,8 @@ class Learner:
                                      "mooc_code": _taught(principal)}, first=first, after=after)
 
     @strawberry.field(description="The learner's certificates, whatever their status (revoked "
-                                  "and superseded ones too), newest first.")
+                                  "and superseded ones too), newest first. On a learner read "
+                                  "with asOf: those issued by then, each as it stood then.")
     async def certificates(self, info: Info, first: First = None,
                            after: After = None) -> Connection[Certificate]:
         principal = info.context.require(Action.READ_ENROLLMENTS)
@@ -184,16 +196,22 @@ class Learner:
                                                   MAX_CERTIFICATES).load(str(self.id))
         scope = learner_scope(principal)
         docs = [doc for doc in docs if scope.admits_course(doc["moocCode"])]
+        if self.as_of is not None:  # today's certificates (they only grow), each as of then
+            docs = await records(info, "certificates", [doc["number"] for doc in docs],
+                                 self.as_of)
         return page_of(newest_first(docs),
-                       lambda doc: Certificate.from_doc(doc, info.context), first, after)
+                       lambda doc: Certificate.from_doc(doc, info.context, self.as_of),
+                       first, after)
 
     courses: strawberry.Private[frozenset[str]] = frozenset()
+    as_of: Moment = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], principal: Principal | None,
-                 courses: frozenset[str] = frozenset()) -> Learner:
+                 courses: frozenset[str] = frozenset(), at: AsOf | None = None) -> Learner:
         """The learner as ``principal`` may see it (``domain.access``: the role × field matrix);
-        ``courses``: the MOOCs it is enrolled in, where the caller's scope needs them."""
+        ``courses``: the MOOCs it is enrolled in, where the caller's scope needs them; ``at``:
+        the moment it was read as of."""
         name = sees(principal, PersonalField.FULL_NAME)
         if not sees(principal, PersonalField.CIRCUMSTANCES):
             doc = {k: doc.get(k) for k in ("id", "fullName", "fullNameLatin", "email", "erased")}
@@ -203,7 +221,7 @@ class Learner:
             id=strawberry.ID(doc["id"]), full_name=doc["fullName"] if name else "",
             full_name_latin=doc.get("fullNameLatin") if name else None,
             email=doc.get("email") if sees(principal, PersonalField.EMAIL) else None,
-            courses=courses,
+            courses=courses, as_of=at,
             identity_verification=None if not identity else IdentityVerification(
                 method=VerificationMethod(identity["method"]),
                 verified_on=_date(identity["verifiedOn"])),
@@ -225,6 +243,7 @@ def _date(text: str) -> datetime.date:
 
 
 MAX_CERTIFICATES = 10_000  # one learner's certificates, read whole to sort them by date
+MAX_ENROLLMENTS = 10_000  # one learner's enrolments, read whole for a page as of a moment
 
 
 def newest_first(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -302,46 +321,57 @@ class Enrollment:
     learner_id: strawberry.Private[str]
     mooc_code: strawberry.Private[str]
     certificate_number: strawberry.Private[str | None]
+    as_of: Moment = None
 
-    @strawberry.field(description="Its learner (needs a role that reads learners).")
+    @strawberry.field(description="Its learner (needs a role that reads learners); on an "
+                                  "enrolment read with asOf, as the learner stood then.")
     def learner(self, info: Info) -> Learner:
         # Not a coroutine when a page read the learner ahead: a hundred nodes then cost no
         # hundred awaits (graphql-core awaits what is returned when it is awaitable).
         principal = info.context.require(Action.READ_LEARNERS)
         check_reads_enrollment(principal, self.learner_id, self.mooc_code)
         courses = frozenset({self.mooc_code})
-        doc = info.context.ready("learners", self.learner_id)
+        doc = info.context.ready("learners", self.learner_id) if self.as_of is None else None
         if doc is not None:
             return Learner.from_doc(doc, principal, courses)
         return cast(Learner, self._learner(info, principal, courses))
 
     async def _learner(self, info: Info, principal: Principal,
                        courses: frozenset[str]) -> Learner:
-        return Learner.from_doc(await info.context.doc("learners", self.learner_id), principal,
-                                courses)
+        if self.as_of is None:
+            doc = await info.context.doc("learners", self.learner_id)
+        else:  # registered before it enrolled, so there then
+            found = await record(info, "learners", self.learner_id, self.as_of)
+            assert found is not None, self.learner_id
+            doc = found
+        return Learner.from_doc(doc, principal, courses, self.as_of)
 
-    @strawberry.field(description="The MOOC.")
+    @strawberry.field(description="The MOOC (on an enrolment read with asOf, as it stood "
+                                  "then).")
     async def mooc(self, info: Info) -> Mooc:
-        mooc = await mooc_by_code(info, self.mooc_code)
+        mooc = await mooc_by_code(info, self.mooc_code, self.as_of)
         assert mooc is not None
         return mooc
 
-    @strawberry.field(description="The enrolment's latest certificate, whatever its status.")
+    @strawberry.field(description="The enrolment's latest certificate, whatever its status "
+                                  "(on an enrolment read with asOf: its latest by then, as "
+                                  "it stood then).")
     async def certificate(self, info: Info) -> Certificate | None:
         if self.certificate_number is None:
             return None
-        return await certificate_by_number(info, self.certificate_number)
+        return await certificate_by_number(info, self.certificate_number, self.as_of)
 
     @strawberry.field(description="Scores, corrections (with reasons) and the exam, with who "
-                                  "and when (staff and auditors).")
+                                  "and when (staff and auditors)." + AS_OF_HISTORY)
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, parse_id(self.id, "enrollment"))
+        return await history_of(info, parse_id(self.id, "enrollment"), self.as_of)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Enrollment:
+    def from_doc(cls, doc: dict[str, Any], at: AsOf | None = None) -> Enrollment:
         grade = doc.get("finalGrade")
         exam = doc.get("exam")
         return cls(
+            as_of=at,
             id=strawberry.ID(doc["id"]), total_points=doc["totalPoints"],
             admitted=doc["admitted"], passed=doc["passed"],
             final_grade=FinalGrade(**grade) if grade else None,
@@ -502,8 +532,9 @@ class LearnerQuery:
         if learner_scope(principal).courses is not None:
             courses = await _courses_of(info, learner_id)
         check_reads_learner(principal, learner_id, courses)
-        doc = await record(info, "learners", learner_id, as_of)
-        return Learner.from_doc(doc, principal, courses) if doc else None
+        at = moment(as_of)
+        doc = await record(info, "learners", learner_id, at)
+        return Learner.from_doc(doc, principal, courses, at) if doc else None
 
     @strawberry.field(description="Learners by name; search is case-insensitive, Kazakh "
                                   "letters included, and matches the Latin spelling too. "
@@ -579,12 +610,13 @@ class LearnerQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description=ENROLLMENT_ID)],
                          as_of: AsOfArg = None) -> Enrollment | None:
         info.context.require(Action.READ_ENROLLMENTS)
-        doc = await record(info, "enrollments", str(parse_id(id, "enrollment")), as_of)
+        at = moment(as_of)
+        doc = await record(info, "enrollments", str(parse_id(id, "enrollment")), at)
         if doc is None:
             return None
         check_reads_enrollment(info.context.require(Action.READ_ENROLLMENTS), doc["learnerId"],
                                doc["moocCode"])
-        return Enrollment.from_doc(doc)
+        return Enrollment.from_doc(doc, at)
 
 
 @strawberry.type

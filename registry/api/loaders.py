@@ -2,7 +2,9 @@
 enrolment's learner, MOOC and certificate, a MOOC's platform, a certificate's supersedes /
 supersededBy, a learner's enrolments and certificates, a course's statistics, each record's
 history) is loaded through one of these, so a page of 100 enrolments reads its 100 learners
-with one ``WHERE key IN …`` in one thread hop, not 100 reads in 100 hops (N+1).
+with one ``WHERE key IN …`` in one thread hop, not 100 reads in 100 hops (N+1). A record read
+``asOf`` a moment reads its relations as they stood then through ``as_of`` and
+``versions_at``: one thread hop per batch, their events read together.
 
 They are made per request (``Context.loaders``), so nothing is cached across requests or
 callers; a command made in the request starts them afresh (``Context.run``), so what a
@@ -20,6 +22,7 @@ from strawberry.dataloader import DataLoader
 
 if TYPE_CHECKING:
     from ..application.service import RegistryService
+    from ..application.timeline import AsOf
 
 Doc = dict[str, Any]
 Row = tuple[Doc, Any, str]  # a document, its order value and its key (for its cursor)
@@ -98,3 +101,15 @@ class Loaders:
         """Each MOOC's counts and rates (``RegistryService.mooc_statistics``)."""
         return self._loader("statistics", self._service.moocs_statistics, dict)
 
+
+    def as_of(self, table: str, at: AsOf) -> DataLoader[str, Doc | None]:
+        """``table``'s rows by key as they stood at ``at``, rebuilt from the event store
+        (``Timeline.present_many``; ``None``: no such record then)."""
+        return self._loader(("as_of", table, at),
+                            lambda keys: self._service.timeline.present_many(table, keys, at),
+                            lambda: None)
+
+    def versions_at(self, at: AsOf) -> DataLoader[UUID, int]:
+        """Each aggregate's version at ``at`` (``Timeline.versions_at``; 0: not yet)."""
+        return self._loader(("versions_at", at),
+                            lambda ids: self._service.timeline.versions_at(ids, at), int)

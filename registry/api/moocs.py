@@ -6,17 +6,18 @@ from typing import Annotated, Any
 
 import strawberry
 
+from ..application.timeline import AsOf
 from ..domain import moocs
 from ..domain.access import Action
 from ..domain.moocs import MoocStatus
 from .context import Info
 from .describe import Input, described_enum
-from .history import HistoryEntry, history_of
+from .history import AS_OF_HISTORY, HistoryEntry, history_of
 from .ordering import MoocOrderInput, order_of
 from .platforms import Platform, platform_by_code
 from .relay import After, Before, Connection, First, Last, Order, paginate
 from .statistics import CourseStatistics, course_statistics
-from .timeline import AsOfArg, record
+from .timeline import AsOfArg, Moment, moment, record
 
 described_enum(moocs.MoocStatus, "Where a MOOC is in its lifecycle (R2): DRAFT → IN_REVIEW → "
                "IN_APPROBATION → APPROVED → PUBLISHED → CLOSED; a failed review or "
@@ -73,26 +74,34 @@ class Mooc:
         "else the first of kk, ru, en."
     )
     platform_code: strawberry.Private[str | None]
+    as_of: Moment = None
 
-    @strawberry.field(description="The platform it is published on; null before publication.")
+    @strawberry.field(description="The platform it is published on; null before publication. "
+                                  "On a MOOC read with asOf: the platform as it stood then.")
     async def platform(self, info: Info) -> Platform | None:
-        return await platform_by_code(info, self.platform_code) if self.platform_code else None
+        if not self.platform_code:
+            return None
+        return await platform_by_code(info, self.platform_code, self.as_of)
 
     @strawberry.field(description="Drafts, reviews, pilots and publication, with who and when "
-                                  "(staff only).")
+                                  "(staff only)." + AS_OF_HISTORY)
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, moocs.Mooc.create_id(self.code))
+        return await history_of(info, moocs.Mooc.create_id(self.code), self.as_of)
 
     @strawberry.field(description="Its enrolled, admitted, examined, passed and certified, with "
                                   "the rates (staff: inet, auditor, teacher, dean, admin; "
                                   "others FORBIDDEN). Kept by a projection, not counted per "
-                                  "request.")
+                                  "request: today's figures only, so on a MOOC read with asOf "
+                                  "(or reached from a record read with asOf) it is "
+                                  "AS_OF_UNSUPPORTED, never today's figures on a record of "
+                                  "then.")
     async def statistics(self, info: Info) -> CourseStatistics:
-        return await course_statistics(info, self.code)
+        return await course_statistics(info, self.code, self.as_of)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Mooc:
+    def from_doc(cls, doc: dict[str, Any], at: AsOf | None = None) -> Mooc:
         return cls(
+            as_of=at,
             code=doc["code"], title=LocalizedText(**doc["title"]), language=doc["language"],
             credits=doc["credits"], hours=doc.get("hours"), status=MoocStatus(doc["status"]),
             department=doc.get("department"), remarks=doc.get("remarks"),
@@ -140,9 +149,9 @@ class PublishMoocInput:
                     "suspended) is PLATFORM_NOT_APPROVED.")
 
 
-async def mooc_by_code(info: Info, code: str) -> Mooc | None:
-    doc = await info.context.get("moocs", code)
-    return Mooc.from_doc(doc) if doc else None
+async def mooc_by_code(info: Info, code: str, at: AsOf | None = None) -> Mooc | None:
+    doc = await record(info, "moocs", code, at)
+    return Mooc.from_doc(doc, at) if doc else None
 
 
 @strawberry.type
@@ -150,8 +159,7 @@ class MoocQuery:
     @strawberry.field(description="A MOOC by its code (public); null if unknown. With asOf, as "
                                   "it stood then.")
     async def mooc(self, info: Info, code: Code, as_of: AsOfArg = None) -> Mooc | None:
-        doc = await record(info, "moocs", code, as_of)
-        return Mooc.from_doc(doc) if doc else None
+        return await mooc_by_code(info, code, moment(as_of))
 
     @strawberry.field(description="MOOCs, filtered (given filters are ANDed) and ordered "
                                   "(default: by code); search matches the code and the title "

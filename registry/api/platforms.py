@@ -8,13 +8,15 @@ from typing import Annotated, Any
 
 import strawberry
 
+from ..application.timeline import AsOf
 from ..domain import platforms, proctoring, teaching
 from ..domain.access import Action
 from ..domain.platforms import PlatformKind, PlatformOwnership
 from .context import Info
 from .describe import Input, described_enum
-from .history import HistoryEntry, history_of
+from .history import AS_OF_HISTORY, HistoryEntry, history_of
 from .relay import After, Connection, First, paginate
+from .timeline import Moment, record
 
 described_enum(platforms.PlatformKind, "What a platform is (R1, clause 3.1).", {
     "DLS": "A distance-learning system, e.g. the university's Moodle (dl.kaznu.kz).",
@@ -57,13 +59,17 @@ class Platform:
     suspension_reason: str | None = strawberry.field(
         description="Why it was suspended, word for word; null when not suspended.")
 
-    @strawberry.field(description="Its events, with who caused them and when (staff only).")
+    as_of: Moment = None
+
+    @strawberry.field(description="Its events, with who caused them and when (staff only)."
+                                  + AS_OF_HISTORY)
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, platforms.Platform.create_id(self.code))
+        return await history_of(info, platforms.Platform.create_id(self.code), self.as_of)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Platform:
+    def from_doc(cls, doc: dict[str, Any], at: AsOf | None = None) -> Platform:
         return cls(
+            as_of=at,
             code=doc["code"], name=doc["name"], url=doc["url"], kind=PlatformKind(doc["kind"]),
             ownership=PlatformOwnership(doc["ownership"]), approved=doc["approved"],
             decision_number=doc.get("decisionNumber"),
@@ -170,9 +176,9 @@ class UseTeachingPlatformInput:
 Code = Annotated[str, strawberry.argument(description="The platform's code, e.g. moocs.kz.")]
 
 
-async def platform_by_code(info: Info, code: str) -> Platform | None:
-    doc = await info.context.get("platforms", code)
-    return Platform.from_doc(doc) if doc else None
+async def platform_by_code(info: Info, code: str, at: AsOf | None = None) -> Platform | None:
+    doc = await record(info, "platforms", code, at)
+    return Platform.from_doc(doc, at) if doc else None
 
 
 @strawberry.type

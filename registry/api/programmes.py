@@ -12,6 +12,7 @@ from strawberry.file_uploads import Upload
 
 from ..application.context import CommandContext
 from ..application.documents import stage_upload
+from ..application.timeline import AsOf
 from ..domain import programmes
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput
@@ -24,10 +25,10 @@ from ..domain.programmes import (
 )
 from .context import Context, Info, parse_id
 from .describe import Input, described_enum
-from .history import HistoryEntry, history_of
+from .history import AS_OF_HISTORY, HistoryEntry, history_of
 from .ordering import ProgramSubmissionOrderInput, order_of
 from .relay import After, Before, Connection, First, Last, Order, paginate
-from .timeline import AsOfArg, record
+from .timeline import AsOfArg, Moment, moment, record
 
 described_enum(programmes.ProgramType, "The kind of commercial programme (R3, clause 3.6).", {
     "MBA": "Master of Business Administration.",
@@ -132,14 +133,17 @@ class ProgramSubmission:
     steps: list[SubmissionStep] = strawberry.field(
         description="Its way so far: created, each submission, acceptance or return.")
 
+    as_of: Moment = None
+
     @strawberry.field(description="The package's events, with who caused them and when "
-                                  "(staff and auditors).")
+                                  "(staff and auditors)." + AS_OF_HISTORY)
     async def history(self, info: Info) -> list[HistoryEntry]:
-        return await history_of(info, parse_id(self.id, "package"))
+        return await history_of(info, parse_id(self.id, "package"), self.as_of)
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> ProgramSubmission:
+    def from_doc(cls, doc: dict[str, Any], at: AsOf | None = None) -> ProgramSubmission:
         return cls(
+            as_of=at,
             id=strawberry.ID(doc["id"]), title=doc["title"], type=ProgramType(doc["type"]),
             faculty=doc["faculty"], start_date=datetime.date.fromisoformat(doc["startDate"]),
             disciplines=list(doc["disciplines"]), status=SubmissionStatus(doc["status"]),
@@ -210,12 +214,13 @@ class ProgrammeQuery:
     async def program_submission(self, info: Info, id: PackageId,
                                  as_of: AsOfArg = None) -> ProgramSubmission | None:
         _reader(info.context)
+        at = moment(as_of)
         doc = await record(info, "program_submissions", str(parse_id(id, "programme package")),
-                           as_of)
+                           at)
         if doc is None:
             return None
         _reader(info.context, doc["faculty"])
-        return ProgramSubmission.from_doc(doc)
+        return ProgramSubmission.from_doc(doc, at)
 
     @strawberry.field(description="Packages by faculty, status, start date, start month "
                                   "(YYYY-MM) or a start-date range (inclusive); soonest start "

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 import strawberry
 
+from ..application.timeline import AsOf
 from ..domain.access import Action
 from ..domain.moocs import MoocStatus
 from .context import Info
+from .timeline import refuse_as_of
 
 
 @strawberry.type(description="One course's counts and rates, kept by the statistics "
@@ -37,8 +39,11 @@ class CourseStatistics:
                    average_final=doc["averageFinal"])
 
 
-async def course_statistics(info: Info, code: str) -> CourseStatistics:
+async def course_statistics(info: Info, code: str, at: AsOf | None = None
+                            ) -> CourseStatistics:
+    """One course's figures (staff); on a MOOC read as of moment ``at``: AS_OF_UNSUPPORTED."""
     info.context.require(Action.READ_STATISTICS)
+    refuse_as_of(at, "Mooc.statistics")
     doc = await info.context.loaders.course_statistics.load(code)
     return CourseStatistics.from_doc(doc)
 

@@ -19,6 +19,7 @@ from ..application.timeline import AsOf, EventFilter
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput
 from .context import Info, parse_id
+from .errors import AsOfUnsupported
 from .history import (
     CAUSATION_ID,
     CORRELATION_ID,
@@ -54,17 +55,39 @@ class AsOfInput:
 AsOfArg = Annotated[AsOfInput | None, strawberry.argument(
     description="Time travel: the record as it stood at this position or instant, rebuilt "
                 "from the event store with the same visibility rules; null if it did not "
-                "exist yet. Omitted: as it is now.")]
+                "exist yet. Its relations and history answer as of the same moment. "
+                "Omitted: as it is now.")]
+
+# The moment an object was read as of, kept on it so that its relations answer as of the
+# same moment (``None``: read from today's views).
+Moment = strawberry.Private[AsOf | None]
 
 
-async def record(info: Info, table: str, key: str, as_of: AsOfInput | None
-                 ) -> dict[str, Any] | None:
-    """Row ``key`` of ``table``: from its view, or, with ``as_of``, as it stood then."""
-    if as_of is None:
+def moment(as_of: AsOfInput | None) -> AsOf | None:
+    return None if as_of is None else as_of.moment()
+
+
+async def record(info: Info, table: str, key: str, at: AsOf | None) -> dict[str, Any] | None:
+    """Row ``key`` of ``table``: from its view, or, at moment ``at``, as it stood then
+    (read together with the request's other reads of that table at that moment)."""
+    if at is None:
         return await info.context.get(table, key)
-    doc: dict[str, Any] | None = await info.context.call(
-        info.context.service.as_of, table, key, as_of.moment())
-    return doc
+    return await info.context.loaders.as_of(table, at).load(key)
+
+
+async def records(info: Info, table: str, keys: list[str], at: AsOf
+                  ) -> list[dict[str, Any]]:
+    """Rows ``keys`` of ``table`` as they stood at ``at``, in order; those that did not
+    exist then are left out."""
+    docs = await info.context.loaders.as_of(table, at).load_many(keys)
+    return [doc for doc in docs if doc is not None]
+
+
+def refuse_as_of(at: AsOf | None, field: str) -> None:
+    """A careful auditor never wants today's figure on a record of then: refuse it."""
+    if at is not None:
+        raise AsOfUnsupported(f"{field} is kept for today only and cannot be answered as of a "
+                      "moment: ask it without asOf, or leave it out.", field=field)
 
 
 @strawberry.type(description="One stored event, as the auditors' feed shows it.")

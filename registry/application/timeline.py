@@ -14,7 +14,7 @@ for their personal parts).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic
 from ..audit.catalog import aggregates, event_classes
 from ..domain.certificates import Certificate, CertificateStatus, standing
 from ..domain.errors import InvalidInput
-from ..domain.keys import KeyRing
+from ..domain.keys import KeyRing, KeyWindow
 from ..projections.projection import AggregateProjection, Projection
 from .mapper import META, aggregate_kind, stored_state
 from .service import Doc, history_entry
@@ -214,51 +214,85 @@ class Timeline:
 
     def version_at(self, aggregate_id: UUID, at: AsOf) -> int:
         """The aggregate's version at that moment (0: it did not exist yet)."""
+        return self.versions_at([aggregate_id], at)[aggregate_id]
+
+    def versions_at(self, aggregate_ids: Sequence[UUID], at: AsOf) -> dict[UUID, int]:
+        """Each aggregate's version at that moment (0: it did not exist yet): by position,
+        one indexed statement per aggregate; by time, their events read together."""
+        if at.position is not None:
+            return {i: self._version(i, at, ()) for i in aggregate_ids}
+        stored = self.positions.stored_events(aggregate_ids)
+        return {i: self._version(i, at, stored[i]) for i in aggregate_ids}
+
+    def _version(self, aggregate_id: UUID, at: AsOf, stored: Sequence[StoredEvent]) -> int:
+        """The version at ``at``: by position from the store's positions, by time from
+        ``stored`` (the aggregate's events, oldest first: the last recorded by then)."""
         if at.position is not None:
             versions = [v for v, p in self.positions.positions(aggregate_id) if p <= at.position]
             return max(versions, default=0)
         assert at.time is not None
         version = 0
-        for stored in self.app.recorder.select_events(aggregate_id):
-            if _recorded_at(stored_state(self.app.mapper, stored.state)) > at.time:
+        for event in stored:
+            if _recorded_at(stored_state(self.app.mapper, event.state)) > at.time:
                 break
-            version = stored.originator_version
+            version = event.originator_version
         return version
 
     def state_at(self, aggregate_id: UUID, at: AsOf) -> Aggregate | None:
         """The aggregate folded from its events up to that moment; ``None`` before it existed."""
-        version = self.version_at(aggregate_id, at)
-        if version == 0:
-            return None
-        stored = self.app.recorder.select_events(aggregate_id, lte=version)
-        state: Aggregate | None = None
-        for event in self.app.mapper.to_domain_events(stored):
-            state = event.mutate(state)
-        return state
+        return self.states_at([aggregate_id], at)[aggregate_id]
 
-    def present(self, table: str, key: str, at: AsOf,
-                locate: Callable[[str], UUID | None] | None = None) -> Doc | None:
+    def states_at(self, aggregate_ids: Sequence[UUID], at: AsOf
+                  ) -> dict[UUID, Aggregate | None]:
+        """Each aggregate folded from its events up to that moment (``None``: it did not
+        exist yet); their events read in one statement, decoded in one pass."""
+        stored = self.positions.stored_events(aggregate_ids)
+        versions = {i: self._version(i, at, events) for i, events in stored.items()}
+        kept = {i: [e for e in events if e.originator_version <= versions[i]]
+                for i, events in stored.items()}
+        decoded = iter(self.app.mapper.to_domain_events(
+            [event for events in kept.values() for event in events]))
+        states: dict[UUID, Aggregate | None] = {}
+        for i, events in kept.items():
+            state: Aggregate | None = None
+            for _ in events:
+                state = next(decoded).mutate(state)
+            states[i] = state
+        return {i: states.get(i) for i in aggregate_ids}
+
+    def present(self, table: str, key: str, at: AsOf) -> Doc | None:
         """Row ``key`` of ``table`` as its projection would have written it at that moment
         (a certificate's status judged with the key ring as it was then)."""
-        projection = self.by_table[table]
-        locate = locate or type(projection).locate.get(table)
-        aggregate_id = locate(key) if locate else None
-        if aggregate_id is None:
-            return None
-        aggregate = self.state_at(aggregate_id, at)
-        if aggregate is None:
-            return None
-        doc = next((dict(row.doc) for row in projection.present(aggregate)
-                    if row.table == table and row.key == key), None)
-        if doc is not None and isinstance(aggregate, Certificate):
-            doc = self._standing(doc, at)
-        return doc
+        return self.present_many(table, [key], at)[key]
 
-    def _standing(self, doc: Doc, at: AsOf) -> Doc:
-        ring = self.state_at(KeyRing.create_id(), at)
-        key = ring.keys.get(doc.get("kid", "")) if isinstance(ring, KeyRing) else None
-        status, reason = standing(CertificateStatus(doc["status"]), doc.get("revocationReason"),
-                                  key, date.fromisoformat(doc["issuedOn"]))
-        if status.value == doc["status"]:
-            return doc
-        return {**doc, "status": status.value, "revocationReason": reason}
+    def present_many(self, table: str, keys: Sequence[str], at: AsOf) -> dict[str, Doc | None]:
+        """``present`` for several rows of one table, their aggregates read together (and the
+        key ring once, for certificates)."""
+        projection = self.by_table[table]
+        locate = type(projection).locate.get(table)
+        ids = {key: locate(key) if locate else None for key in keys}
+        states = self.states_at(sorted({i for i in ids.values() if i is not None}), at)
+        docs: dict[str, Doc | None] = {}
+        ring: Mapping[str, KeyWindow] | None = None  # the signing keys then, read once
+        for key, aggregate_id in ids.items():
+            aggregate = states[aggregate_id] if aggregate_id is not None else None
+            doc = None if aggregate is None else next(
+                (dict(row.doc) for row in projection.present(aggregate)
+                 if row.table == table and row.key == key), None)
+            if doc is not None and isinstance(aggregate, Certificate):
+                if ring is None:
+                    found = self.state_at(KeyRing.create_id(), at)
+                    ring = found.keys if isinstance(found, KeyRing) else {}
+                doc = _standing(doc, ring)
+            docs[key] = doc
+        return docs
+
+
+def _standing(doc: Doc, keys: Mapping[str, KeyWindow]) -> Doc:
+    """A certificate's row with its status judged by the signing keys of the same moment."""
+    key = keys.get(doc.get("kid", ""))
+    status, reason = standing(CertificateStatus(doc["status"]), doc.get("revocationReason"),
+                              key, date.fromisoformat(doc["issuedOn"]))
+    if status.value == doc["status"]:
+        return doc
+    return {**doc, "status": status.value, "revocationReason": reason}

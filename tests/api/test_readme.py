@@ -27,12 +27,12 @@ def test_every_graphql_example_is_valid(block: str) -> None:
 
 
 def test_every_error_code_is_documented() -> None:
-    from registry.api.errors import INTERNAL, QueryTooComplex
+    from registry.api.errors import INTERNAL, AsOfUnsupported, QueryTooComplex
     from registry.domain.errors import ALL_CODES
     from registry.web.ratelimit import RATE_LIMITED
 
     text = README.read_text(encoding="utf-8")
-    codes = [*ALL_CODES, QueryTooComplex.code, RATE_LIMITED, INTERNAL]
+    codes = [*ALL_CODES, QueryTooComplex.code, AsOfUnsupported.code, RATE_LIMITED, INTERNAL]
     missing = [code for code in codes if f"`{code}`" not in text]
     assert not missing
 
