@@ -25,6 +25,7 @@ from .accesslog import uvicorn_log_config
 REQUEST_ID_HEADER = "x-request-id"
 MAX_REQUEST_ID = 100
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
+HANDLER_NAME = "registry"
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -95,13 +96,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(log_format: str) -> None:
-    """The command line's own logging (warnings and above, on stderr)."""
+    """The command line's own logging (warnings and above, on stderr) — unless the program
+    that runs it configured logging already (as :func:`logging.basicConfig` would leave it)."""
+    root = logging.getLogger()
+    if any(h.get_name() != HANDLER_NAME for h in root.handlers):
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else
                          logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
+    handler.set_name(HANDLER_NAME)
+    for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+        root.removeHandler(old)  # a second call (the tests) replaces the first's
+    root.addHandler(handler)
     root.setLevel(logging.WARNING)
 
 
