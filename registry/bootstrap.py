@@ -6,13 +6,11 @@ The only module that knows which concrete classes make up a running registry.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from . import oidc
+from . import oidc, preflight
 from .application.certificates import CertificateCommands, CertificateSigner, Signed
 from .application.commands import Commands
 from .application.context import SYSTEM
@@ -57,22 +55,13 @@ from .signing import (
     verify_token,
 )
 from .signing.credentials import Issuer, credential_text, open_badge
+from .storage.backend import SQLITE_FILE as SQLITE_FILE  # the tests' way to the file
 from .storage.backend import Backend, PostgresBackend, backend_for
 
 log = logging.getLogger(__name__)
 
-SQLITE_FILE = "registry.sqlite3"
 PERSONAL_KEK_FILE = "personal.kek"
-PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
-
-
-def private_data_dir(data_dir: Path) -> None:
-    """The data directory and its ``keys/`` folder readable by their owner only, whatever the
-    umask (they hold the database, keys and the personal-data KEK)."""
-    for directory in (data_dir, data_dir / "keys"):
-        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-        os.chmod(directory, PRIVATE_DIR)
 
 
 def personal_kek(settings: Settings) -> KeyEncryptionKey:
@@ -237,10 +226,11 @@ def build(
     """Assemble a registry and start it (projections as ``settings.projections`` says, unless
     ``run_projections`` overrides it); call ``close()`` when done."""
     clock = clock or Clock(settings.tz)
-    private_data_dir(settings.data_dir)
+    founding = preflight.may_found(settings)  # refused where only an existing one may open
+    preflight.private_data_dir(settings)
     sign_in = oidc.from_settings(settings, clock.now)  # a bad OIDC key set stops here
     backend = backend_for(settings.database_url, settings.data_dir)
-    backend.prepare()
+    preflight.prepare_storage(backend, settings)
     secrets_dir = settings.data_dir / "keys"
     kek = personal_kek(settings)
     app = Registry(
@@ -297,4 +287,14 @@ def build(
         service.seed()
         service.run(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(first_key.kid,
                                                                  first_key.public_jwk))
+    if founding:
+        log.warning("%s", founded_line(settings, audit.origin))
     return container
+
+
+def founded_line(settings: Settings, log_name: str) -> str:
+    """The one line a first start says: what it fixed for good."""
+    where = preflight.shown_dir(settings.data_dir)
+    store = "PostgreSQL" if settings.database_url else f"SQLite in {where}"
+    return (f"registry: founded a new registry ({store}, keys in {where}/keys); fixed for good: "
+            f"the audit log's name {log_name!r}, from REGISTRY_PUBLIC_URL={settings.public_url}")

@@ -10,16 +10,25 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import logging
+import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
 from . import keys_cli, oidc, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
-from .config import DEFAULT_HOST, DEFAULT_PORT, PROJECTION_MODES, Settings
+from .config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PROJECTION_MODES,
+    ConfigError,
+    Settings,
+    log_format,
+)
 from .domain.access import Role
 from .domain.errors import DomainError
 from .projections.cli import register as register_projection_commands
@@ -28,37 +37,65 @@ from .projections.cli import register as register_projection_commands
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .web.accesslog import uvicorn_log_config
-    from .web.app import create_app
-
     settings = _settings(host=args.host, port=args.port)
     if args.projections:
         settings = dataclasses.replace(settings, projections=args.projections)
     oidc.from_settings(settings)  # a bad OIDC key set stops the start here, in one line
+    _check_start(settings, args.workers)
+    if args.workers > 1:  # each worker builds its own app from the environment
+        os.environ["REGISTRY_PUBLIC_URL"] = settings.public_url
+        os.environ["REGISTRY_PROJECTIONS"] = settings.projections
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="registry-m"))
+    from .web.app import create_app
+    from .web.logs import log_config
+
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
+    app: Any = create_app(settings) if args.workers == 1 else "registry.web.app:create_app"
     # uvicorn reads no WebSocket message bigger than the app accepts (the app checks too).
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
-                proxy_headers=bool(trusted), forwarded_allow_ips=trusted,
-                ws_max_size=settings.max_ws_message_bytes, log_config=uvicorn_log_config())
+    uvicorn.run(app, factory=args.workers > 1, workers=args.workers, host=args.host,
+                port=args.port, log_level="info", proxy_headers=bool(trusted),
+                forwarded_allow_ips=trusted, ws_max_size=settings.max_ws_message_bytes,
+                log_config=log_config(settings.log_format))
     return 0
 
 
+def _check_start(settings: Settings, workers: int) -> None:
+    """What ``serve`` refuses before it starts: several workers each running the projections,
+    an unusable data folder or database, and a public URL the audit log was not named for."""
+    from . import preflight
+    from .audit.note import existing_log_name
+
+    if workers < 1:
+        raise ConfigError(f"--workers: {workers}: a whole number from 1")
+    if workers > 1 and settings.projections == "embedded":
+        raise ConfigError(f"--workers: {workers}: with several workers, run the projections "
+                          "once beside them: REGISTRY_PROJECTIONS=external (or --projections "
+                          "external) and 'registry projections run'")
+    preflight.private_data_dir(settings)
+    if settings.database_url:  # reachable now, rather than a traceback from the lifespan
+        from .storage.backend import backend_for
+
+        preflight.prepare_storage(backend_for(settings.database_url, settings.data_dir),
+                                  settings)
+    wanted = f"{settings.public_authority}/log"
+    named = existing_log_name(settings.data_dir / "keys")
+    if named is not None and named != wanted:
+        raise ConfigError(
+            f"REGISTRY_PUBLIC_URL: {settings.public_url!r}: this registry's audit log is named "
+            f"{named!r} for good (fixed at its first start); serve it at that address, or "
+            "see README 'The audit log's name' to give it a new one")
+
+
 def settings_or_exit(**kwargs: Any) -> Settings:
-    """The settings from the environment; a bad value stops here, in one line (exit 2)."""
+    """The settings from the environment; a bad value stops in one line (exit 2)."""
     return _settings(**kwargs)
 
 
 def _settings(**kwargs: Any) -> Settings:
-    """The settings from the environment; a bad value stops here, in one line (exit 2)."""
-    try:
-        return Settings.from_env(**kwargs)
-    except ValueError as error:
-        raise _ConfigurationError(str(error)) from None
-
-
-class _ConfigurationError(Exception):
-    pass
+    """The settings from the environment; a bad value raises :class:`ConfigError`, which
+    :func:`main` prints in one line (exit 2)."""
+    return Settings.from_env(**kwargs)
 
 
 def _token_create(args: argparse.Namespace) -> int:
@@ -167,7 +204,10 @@ def parser() -> argparse.ArgumentParser:
                        help="embedded (default, or REGISTRY_PROJECTIONS): this process runs "
                        "the projections; external: 'registry projections run' does, and this "
                        "process only reads and waits for the views")
-    serve.set_defaults(func=_serve)
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="N serving processes (default 1); with N > 1 the projections run "
+                       "apart (REGISTRY_PROJECTIONS=external and 'registry projections run')")
+    serve.set_defaults(func=_serve, founds_registry=True)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action",
                                                                        required=True)
@@ -204,12 +244,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from .preflight import existing_only
+    from .web.logs import configure
+
     args = parser().parse_args(argv)
     try:
-        return int(args.func(args))
-    except (_ConfigurationError, oidc.OidcConfigError) as error:
+        configure(log_format(os.environ.get("REGISTRY_LOG_FORMAT")))
+        # Only the commands that found a registry (serve, keys generate, demo, restore) set
+        # founds_registry; any other refuses to create an empty one where there is none.
+        founding = getattr(args, "founds_registry", False)
+        with nullcontext() if founding else existing_only():
+            return int(args.func(args))
+    except (ConfigError, oidc.OidcConfigError) as error:
         print(error, file=sys.stderr)  # "REGISTRY_…: <value>: <what is expected>"
         return 2
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain.grading import GradeWeights
 
@@ -17,6 +17,65 @@ DEFAULT_PORT = 8000
 
 
 MULTIPART_OVERHEAD = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used: one line, ``VARIABLE: value: what is expected``."""
+
+
+def _fail(name: str, value: str | None, expected: str) -> ConfigError:
+    return ConfigError(f"{name}: {value!r}: {expected}")
+
+
+def _database_url(value: str | None) -> str | None:
+    """``REGISTRY_DATABASE_URL``: empty (SQLite in the data folder) or ``postgresql://…``."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or parts.path):
+        shown = f"{parts.scheme}://…" if parts.scheme else text
+        raise _fail("REGISTRY_DATABASE_URL", shown, "postgresql://user:password@host:port/db, "
+                    "or unset for SQLite in REGISTRY_DATA_DIR")
+    return text
+
+
+def _public_url(value: str | None, default: str) -> str:
+    """``REGISTRY_PUBLIC_URL``: ``http(s)://host[:port][/path]``, where the registry is reached
+    (the QR codes' links, and the audit log's name at the first start)."""
+    text = (value or "").strip() or default
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018  (a bad port raises)
+        bad_port = False
+    except ValueError:
+        bad_port = True
+    if parts.scheme not in ("http", "https") or not parts.hostname or bad_port or (
+            parts.query or parts.fragment or parts.username):
+        raise _fail("REGISTRY_PUBLIC_URL", value, "a URL with http:// or https://, like "
+                    "https://registry.kaznu.kz (no query, no #)")
+    return text.rstrip("/")
+
+
+def _timezone(value: str | None) -> str:
+    text = (value or "").strip() or "Asia/Almaty"
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail("REGISTRY_TIMEZONE", value, "an IANA time zone, like Asia/Almaty"
+                    ) from None
+    return text
+
+
+def _weights(value: str | None) -> GradeWeights:
+    text = (value or "").strip()
+    if not text:
+        return GradeWeights()
+    try:
+        return GradeWeights.parse(text)
+    except ValueError:
+        raise _fail("REGISTRY_GRADE_WEIGHTS", value, "two whole percents 'admission,exam' "
+                    "that add up to 100, like 60,40") from None
 
 
 def _upload_limit(value: str | None) -> dict[str, Any]:
@@ -139,6 +198,15 @@ def _positive(name: str, value: str | None, default: int) -> int:
 
 
 PROJECTION_MODES = ("embedded", "external")
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(value: str | None) -> str:
+    """``REGISTRY_LOG_FORMAT``: text (default) or json."""
+    text = (value or "").strip().lower() or "text"
+    if text not in LOG_FORMATS:
+        raise _fail("REGISTRY_LOG_FORMAT", value, "text or json")
+    return text
 
 
 def _projections_mode(value: str | None) -> str:
@@ -210,6 +278,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_ws_message_bytes: int = 64 * 1024  # one WebSocket message from a client
     live_queue: int = 100  # update batches a subscriber may leave unread before it is dropped
+    log_format: str = "text"  # "json": one JSON object a line, with the request's id
+    # /readyz: ready while every projection is at most this many events behind the newest.
+    ready_max_lag: int = 1000
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -233,19 +304,28 @@ class Settings:
         port: int = DEFAULT_PORT,
     ) -> Settings:
         env = os.environ if environ is None else environ
-        public_url = env.get("REGISTRY_PUBLIC_URL") or f"http://{host}:{port}"
-        weights = env.get("REGISTRY_GRADE_WEIGHTS")
-        settings = cls(
+        try:
+            return cls._from(env, host, port)
+        except ConfigError:
+            raise
+        except ValueError as error:  # every message names its variable and value
+            raise ConfigError(str(error)) from None
+
+    @classmethod
+    def _from(cls, env: Mapping[str, str], host: str, port: int) -> Settings:
+        return cls(
             data_dir=Path(env.get("REGISTRY_DATA_DIR") or "var"),
-            database_url=env.get("REGISTRY_DATABASE_URL") or None,
-            public_url=public_url.rstrip("/"),
-            timezone=env.get("REGISTRY_TIMEZONE") or "Asia/Almaty",
+            database_url=_database_url(env.get("REGISTRY_DATABASE_URL")),
+            public_url=_public_url(env.get("REGISTRY_PUBLIC_URL"), f"http://{host}:{port}"),
+            timezone=_timezone(env.get("REGISTRY_TIMEZONE")),
             production=_flag(env.get("REGISTRY_PRODUCTION")),
-            grade_weights=GradeWeights.parse(weights) if weights else GradeWeights(),
+            grade_weights=_weights(env.get("REGISTRY_GRADE_WEIGHTS")),
             key_passphrase=(env.get("REGISTRY_KEY_PASSPHRASE") or "").encode() or None,
             personal_kek=env.get("REGISTRY_PERSONAL_KEK") or None,
-            checkpoint_every=int(env.get("REGISTRY_CHECKPOINT_EVERY") or 10),
-            checkpoint_seconds=float(env.get("REGISTRY_CHECKPOINT_SECONDS") or 5.0),
+            checkpoint_every=_positive("REGISTRY_CHECKPOINT_EVERY",
+                                       env.get("REGISTRY_CHECKPOINT_EVERY"), 10),
+            checkpoint_seconds=_seconds("REGISTRY_CHECKPOINT_SECONDS",
+                                        env.get("REGISTRY_CHECKPOINT_SECONDS"), 5.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
             rate_limit_verify=_rate_limit("REGISTRY_RATE_LIMIT_VERIFY",
                                           env.get("REGISTRY_RATE_LIMIT_VERIFY"), "60/minute"),
@@ -263,9 +343,10 @@ class Settings:
             cors_origins=_origins(env.get("REGISTRY_CORS_ORIGINS")),
             max_ws_message_bytes=_positive("REGISTRY_MAX_WS_MESSAGE_BYTES",
                                            env.get("REGISTRY_MAX_WS_MESSAGE_BYTES"), 64 * 1024),
+            log_format=log_format(env.get("REGISTRY_LOG_FORMAT")),
+            ready_max_lag=_positive("REGISTRY_READY_MAX_LAG", env.get("REGISTRY_READY_MAX_LAG"),
+                                    1000),
         )
-        _ = settings.tz  # fail early on an unknown zone
-        return settings
 
     @property
     def tz(self) -> ZoneInfo:

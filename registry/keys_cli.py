@@ -129,7 +129,7 @@ def register(sub: Any) -> None:
     generate.add_argument("--encrypt", action="store_true",
                           help="encrypt the key file (passphrase from REGISTRY_KEY_PASSPHRASE "
                                "or a prompt)")
-    generate.set_defaults(func=_generate)
+    generate.set_defaults(func=_generate, founds_registry=True)
     keys.add_parser("list", help="every key with its window and status").set_defaults(
         func=_list)
     rotate = keys.add_parser("rotate", help="make a new key active today; the old one retires "

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper
+from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper, Recording
 from eventsourcing.utils import Environment, EnvType
 
 from ..domain.errors import NotFound
@@ -60,7 +60,13 @@ class Registry(Application[UUID]):
         self.today = today
         self._iin_key = iin_key
         self.grade_weights = grade_weights
+        # Called with each save's stored events, after the save (the metrics count them).
+        self.saved_observers: list[Callable[[list[Recording[UUID]]], None]] = []
         super().__init__(env)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        for observer in self.saved_observers:
+            observer(recordings)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only what we pass: the process environment must not change persistence by accident

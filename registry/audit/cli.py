@@ -179,9 +179,11 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
 def _vkey(args: argparse.Namespace) -> int:
     from ..config import Settings
+    from ..preflight import may_found
     from .note import load_or_create_signer
 
     settings = Settings.from_env()
+    may_found(settings)  # no log key made where there is no registry
     signer = load_or_create_signer(settings.data_dir / "keys", f"{settings.public_authority}/log")
     print(signer.verifier.vkey)
     return 0

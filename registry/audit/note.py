@@ -189,6 +189,12 @@ def read_checkpoint(text: str, verifier: Verifier) -> Checkpoint:
     return checkpoint
 
 
+def existing_log_name(keys_dir: Path) -> str | None:
+    """The name the log was given at its first start, or ``None`` before it."""
+    path = keys_dir / LOG_KEY_FILE
+    return Signer.parse(path.read_text()).name if path.exists() else None
+
+
 def load_or_create_signer(keys_dir: Path, name: str) -> Signer:
     """The log's own key, made on first start (atomically: first writer wins). Its name is
     fixed then; a later change of ``REGISTRY_PUBLIC_URL`` does not rename the log."""

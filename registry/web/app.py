@@ -2,7 +2,8 @@
 
 Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /v`` the verification page; ``POST /api/verify``;
 ``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``;
-``/certificates/{number}.pdf`` the printable certificate; ``/healthz``; the open credentials
+``/certificates/{number}.pdf`` the printable certificate; ``/healthz``, ``/readyz`` and
+``/metrics`` (``web/readiness.py``, ``web/metrics.py``); the open credentials
 (``web/credentials.py``: ``/certificates/{number}/credential.json``, ``/.well-known/did.json``,
 ``/status/lists/{n}``).
 The lifespan builds the registry off the event loop and closes it on shutdown (the live
@@ -34,9 +35,12 @@ from ..clock import Clock
 from ..config import Settings
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
-from . import audit, credentials, documents, pdf
+from . import audit, credentials, documents, metrics, pdf
 from .graphql_http import GuardedGraphQL
+from .logs import RequestIdMiddleware
+from .metrics import MetricsMiddleware
 from .ratelimit import RateLimitMiddleware, RateLimits
+from .readiness import readyz
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +135,7 @@ async def api_verify(request: Request) -> Response:
     else:
         return bad_request('send {"token": "…"} or {"number": "…"}')
     verdict = public_verdict(result)
+    metrics.count_verification(str(verdict["status"]))
     verdict["log_index"] = await audit.certificate_log_index(request, result)
     verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
     return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
@@ -217,6 +222,7 @@ def create_app(
             build, settings, clock, poll_interval=poll_interval
         )
         app.state.container = container
+        container.app.saved_observers.append(metrics.count_events)
         app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
         try:
             yield
@@ -246,6 +252,8 @@ def create_app(
         Route("/certificates/{number}/qr.{fmt:str}", certificate_qr, methods=["GET"]),
         Route("/certificates/{number}.pdf", pdf.certificate_pdf, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics.metrics, methods=["GET"]),
         *audit.routes(),
         *documents.routes(),
         *credentials.routes(),
@@ -261,5 +269,7 @@ def create_app(
     if settings.cors_origins:  # outermost: refusals carry CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
-                           expose_headers=["Retry-After"], max_age=600)
+                           expose_headers=["Retry-After", "X-Request-Id"], max_age=600)
+    app.add_middleware(MetricsMiddleware)  # times every answer, refusals included
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line has the id
     return app

@@ -1,22 +1,55 @@
 """strawberry's ASGI GraphQL app with our per-request context (SPEC §8: override
-``get_context``; there is no ``context_getter`` on the ASGI class)."""
+``get_context``; there is no ``context_getter`` on the ASGI class).
+
+Its answers are UTF-8 JSON as written (Kazakh letters, not ``\\u04d8`` escapes); its GraphiQL
+page loads its scripts from ``/static/graphiql`` (shipped in the package: it works offline);
+each answer's operation name and error codes go to the metrics (:mod:`.metrics`).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
+from functools import cache
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from ..api.context import Context
 from ..api.introspection import introspection_allowed
 from ..bootstrap import Container
 from ..domain.errors import Unauthenticated
+from . import metrics
 from .websocket import CONNECTION
+
+CDN_FILE = re.compile(r"https://unpkg\.com/(?:@graphiql/)?([\w.-]+)@[\w.-]+/(?:[\w-]+/)*"
+                      r"([\w.-]+\.(?:js|css))")
+LOCAL_NAMES = {("plugin-explorer", "index.umd.js"): "plugin-explorer.umd.js",
+               ("plugin-explorer", "style.css"): "plugin-explorer.css"}
+
+
+@cache
+def local_graphiql_html() -> str:
+    """strawberry's GraphiQL page with each script and style sheet from ``/static/graphiql``
+    (the same files: their integrity hashes stay)."""
+    def local(match: re.Match[str]) -> str:
+        package, name = match.group(1), match.group(2)
+        return f"/static/graphiql/{LOCAL_NAMES.get((package, name), name)}"
+
+    return CDN_FILE.sub(local, get_graphql_ide_html("graphiql"))
+
+
+def encode_json(data: object) -> bytes:
+    """Compact UTF-8 JSON, non-ASCII letters as they are."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def bearer(header: str) -> str | None:
@@ -52,6 +85,27 @@ class RegistryGraphQL(GraphQL[Context, None]):
     def __init__(self, container_of: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._container_of = container_of
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return local_graphiql_html()
+
+    def encode_json(self, data: object) -> bytes:
+        return encode_json(data)
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        first = data[0] if isinstance(data, list) and data else data
+        if isinstance(first, GraphQLRequestData) and isinstance(first.operation_name, str):
+            metrics.note_operation(first.operation_name)
+        return data
+
+    async def process_result(self, request: Request, result: ExecutionResult
+                             ) -> GraphQLHTTPResponse:
+        if result.errors:
+            metrics.count_graphql_errors([str((error.extensions or {}).get("code", "UNKNOWN"))
+                                          for error in result.errors])
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None

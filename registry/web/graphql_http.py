@@ -20,6 +20,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
 from ..api.context import Context
+from . import metrics
 from .graphql import RegistryGraphQL
 from .ratelimit import PUBLIC, RATE_LIMITED, Refusal, limits_of
 from .websocket import LiveConnection
@@ -36,6 +37,7 @@ class RateLimited(HTTPException):
 def refusal_response(status: int, message: str, headers: dict[str, str] | None = None
                      ) -> Response:
     code = CODES.get(status, "INVALID_INPUT")
+    metrics.count_graphql_errors([code])
     return JSONResponse({"data": None, "errors": [{"message": message,
                                                    "extensions": {"code": code}}]},
                         status_code=status, headers=headers)

@@ -16,6 +16,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("REGISTRY_PUBLIC_URL", "https://registry.example.kz")
     monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+    build(Settings.from_env()).close()  # token commands refuse to found a registry
     return tmp_path / "var"
 
 

@@ -84,6 +84,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("REGISTRY_DATABASE_URL", "REGISTRY_TOKEN_LIFETIME_DAYS", "REGISTRY_OIDC_ISSUER",
                  "REGISTRY_OIDC_AUDIENCE", "REGISTRY_OIDC_JWKS"):
         monkeypatch.delenv(name, raising=False)
+    build(Settings.from_env()).close()  # token commands refuse to found a registry
     return tmp_path / "var"
 
 
