@@ -423,19 +423,19 @@ class RegistryService:
     def key_windows(self) -> dict[str, KeyWindow]:
         return {doc["kid"]: key_window(doc) for doc in self.views.find("keys", limit=10_000)}
 
-    _key_cache: tuple[int, dict[str, KeyWindow]] | None = None
+    _key_cache: tuple[tuple[int, ...], dict[str, KeyWindow]] | None = None
 
     def current_key_windows(self) -> dict[str, KeyWindow]:
-        """The key ring's windows, read again only when the keys view has moved (its position
-        on the board): a certificate's status needs its key's compromise date, and reading
-        the key ring for every certificate shown doubled the cost of a verification."""
-        position = self.board.progress.positions.get("keys")
+        """The key ring's windows, read again only when the keys view has moved (stamped as
+        the read cache stamps rows): a certificate's status needs its key's compromise date,
+        and reading the key ring for every certificate shown doubled a verification's cost."""
+        stamp = self.read_cache.stamp(("keys",))
         cached = self._key_cache
-        if cached is not None and position is not None and cached[0] == position:
+        if cached is not None and stamp is not None and cached[0] == stamp:
             return cached[1]
         windows = self.key_windows()
-        if position is not None:
-            self._key_cache = (position, windows)
+        if stamp is not None:
+            self._key_cache = (stamp, windows)
         return windows
 
     def jwks(self) -> Doc:

@@ -245,8 +245,10 @@ class Pass:
                                              if p.handles(cls)]
                 for found in lists:
                     found.append(item)
-        return self._mine.get(projection.name) or [
-            item for item in self.events if projection.handles(type(item[1]))]
+        mine = self._mine.get(projection.name)
+        if mine is None:  # not one of the pass's projections
+            return [item for item in self.events if projection.handles(type(item[1]))]
+        return mine
 
 
 class ProjectionDaemon:

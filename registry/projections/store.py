@@ -766,17 +766,6 @@ class Writer:
         if values:
             self.c.execute(insert_rows, values)
 
-    def select(self, table: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        t = self.tables[table]
-        _, spec = self.store.by_table[table]
-        select_keys, _, _ = self.store.statements(t)
-        found: dict[str, dict[str, Any]] = {}
-        wanted = sorted(set(keys))
-        for start in range(0, len(wanted), 500):
-            rows = self.c.execute(select_keys, {"keys": wanted[start:start + 500]})
-            found.update({r["key"]: spec.document(r) for r in rows.mappings()})
-        return found
-
     def add(self, table: str, column: str,
             deltas: Mapping[str, tuple[Mapping[str, Any], int]]) -> None:
         """Add each delta to ``column`` of its row: made when new, gone at 0 (so counts kept
