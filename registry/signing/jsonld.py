@@ -12,15 +12,26 @@ Two things a verifier does that pyld does not do by itself, and that we do here:
 * **Safe mode.** The DCC's and Digital Bazaar's verifiers refuse a document with a term no
   context defines, a relative ``@id`` or ``@type``; pyld silently drops them and would sign
   what the verifier later rejects. :func:`canonicalize` raises :class:`UnsafeDocument` instead.
+
+And one thing for speed. pyld (like jsonld.js) processes every *type-scoped* context
+(``OpenBadgeCredential``, ``Achievement``, ``DataIntegrityProof``, …) afresh for each node of
+each document, because a non-propagating context starts from a new clone with a new ``_uuid``
+and so never hits its own cache. That is half of a credential's signing time.
+:class:`_Processor` memoises a processed context by the *frozen* active context it started
+from (its ``_uuid``) and the local context object it applied (identity, kept alive by the
+entry): both immutable, so the answer is the one pyld would compute again. The W3C test vector
+and the JavaScript verifiers (tests/unit/test_credentials.py) check the result.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from cachetools import LRUCache
 from pyld import jsonld
 
 __all__ = ["CONTEXTS", "UnsafeDocument", "canonicalize", "load_document"]
@@ -62,6 +73,43 @@ def load_document(url: str, options: Any = None, *,
     return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
 
 
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, with processed contexts memoised (see the module's docstring)."""
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        """The expanded document (``normalize`` expands through here), checked for
+        relative IRIs."""
+        expanded = super().expand(input_, options)
+        _check_iris(expanded)
+        return expanded
+
+    _memo: LRUCache[tuple[Any, ...], tuple[Any, Any]] = LRUCache(maxsize=1024)
+    _lock = threading.Lock()
+
+    def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any,
+                         override_protected: bool = False, propagate: bool = True,
+                         validate_scoped: bool = True, cycles: Any = None) -> Any:
+        # only a context object embedded in a document (a scoped context): a URL's meaning
+        # depends on the document loader, which differs between calls (tests add contexts)
+        embedded = isinstance(local_ctx, (dict, jsonld.frozendict)) and "@import" not in local_ctx
+        frozen = isinstance(active_ctx, jsonld.frozendict) and "_uuid" in active_ctx
+        if not (embedded and frozen) or cycles:
+            return super()._process_context(active_ctx, local_ctx, options, override_protected,
+                                             propagate, validate_scoped, cycles)
+        key = (active_ctx["_uuid"], id(local_ctx), override_protected, propagate,
+               validate_scoped, options.get("base"), options.get("processingMode"))
+        with self._lock:
+            hit = self._memo.get(key)
+        if hit is not None and hit[0] is local_ctx:
+            return hit[1]
+        result = super()._process_context(active_ctx, local_ctx, options, override_protected,
+                                          propagate, validate_scoped, cycles)
+        if isinstance(result, jsonld.frozendict):
+            with self._lock:
+                self._memo[key] = (local_ctx, result)
+        return result
+
+
 def _dropped(term: str | None) -> None:
     raise UnsafeDocument(f"JSON-LD term {term!r} is defined by no context")
 
@@ -94,12 +142,10 @@ def canonicalize(document: dict[str, Any], *,
     def loader(url: str, options: Any = None) -> dict[str, Any]:
         return load_document(url, options, extra=extra)
 
-    processor = jsonld.JsonLdProcessor(on_property_dropped=_dropped)
+    processor = _Processor(on_property_dropped=_dropped)
     try:
-        expanded = processor.expand(document, {"documentLoader": loader, "base": None})
-        _check_iris(expanded)
-        nquads: str = processor.normalize(expanded, {
-            "algorithm": "URDNA2015", "format": "application/n-quads",
+        nquads: str = processor.normalize(document, {
+            "algorithm": "URDNA2015", "format": "application/n-quads", "base": None,
             "documentLoader": loader})
     except jsonld.JsonLdError as error:
         cause = error.__cause__

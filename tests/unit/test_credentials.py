@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from registry.domain.certificates import CertificateFacts
 from registry.domain.status import LIST_SIZE
@@ -225,3 +227,34 @@ def test_digital_bazaars_verifier_reads_the_revocation_bit(tmp_path: Path) -> No
     revoked = status_list_credential(ISSUER, 1, [77], KEY)
     assert node_verify(tmp_path, credential, did, revoked) == {
         "verified": True, "status": True, "error": None}
+
+
+def _pyld_alone(document: dict[str, Any]) -> str:
+    """pyld's own RDFC-1.0, with no memo: what :func:`canonicalize` must always equal."""
+    from pyld import jsonld
+
+    from registry.signing.jsonld import load_document
+
+    nquads: str = jsonld.JsonLdProcessor().normalize(document, {
+        "algorithm": "URDNA2015", "format": "application/n-quads", "base": None,
+        "documentLoader": load_document})
+    return nquads
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.text(alphabet="АӘБҒҚҢӨҰҮІабвгдеәғқңөұүһі -'", min_size=1, max_size=30),
+       title=st.text(min_size=1, max_size=40), credits=st.integers(1, 30),
+       index=st.integers(0, LIST_SIZE - 1), day=st.dates())
+def test_the_memoised_contexts_canonicalise_exactly_as_pyld_does(
+        name: str, title: str, credits: int, index: int, day: datetime.date) -> None:
+    """The processed-context memo (registry/signing/jsonld.py) is invisible: credentials
+    after credentials, each canonicalises to pyld's own answer."""
+    credential = open_badge(ISSUER, facts(full_name=name, course_title=title, credits=credits,
+                                          status_index=index, issued_on=day), URL, KEY)
+    unsigned = {key: value for key, value in credential.items() if key != "proof"}
+    config = {"@context": credential["@context"],
+              **{key: value for key, value in credential["proof"].items()
+                 if key != "proofValue"}}
+    assert canonicalize(unsigned) == _pyld_alone(unsigned)
+    assert canonicalize(config) == _pyld_alone(config)
+    verify_document(credential, KEY.public_key)
