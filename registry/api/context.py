@@ -96,7 +96,7 @@ class Context:
         revoked or expired since the subscription started ends it)."""
         principal = self.require(action)
         if self.token is not None:
-            principal = await self.call(self.service.authenticate, self.token)
+            principal = await authenticated(self.service, self.token)
         return authorize(principal, action)
 
     def command(self, action: Action) -> CommandContext:
@@ -152,6 +152,15 @@ class Context:
 
 
 Info: TypeAlias = StrawberryInfo[Context, Any]
+
+
+async def authenticated(service: RegistryService, token: str) -> Principal:
+    """The caller of a bearer token: from the token cache on the event loop when it is
+    there (most requests: no thread hop), else read in the thread pool."""
+    principal = service.cached_principal(token)
+    if principal is None:
+        principal = await run_in_threadpool(service.authenticate, token)
+    return principal
 
 
 def parse_id(value: str, what: str) -> uuid.UUID:

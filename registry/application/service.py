@@ -418,6 +418,11 @@ class RegistryService:
         revoked, or a sign-in the identity provider's rules refuse) otherwise."""
         return self.commands.tokens.authenticate(secret)
 
+    def cached_principal(self, secret: str) -> Principal | None:
+        """``authenticate`` from the token cache alone (``None``: not cached) — safe on the
+        event loop, it reads nothing."""
+        return self.commands.tokens.cached(secret)
+
     # -- keys and verification (public) ----------------------------------------------------
 
     def key_windows(self) -> dict[str, KeyWindow]:

@@ -75,6 +75,15 @@ class _TokenCache:
         with self._lock:
             self._entries.clear()
 
+    def peek(self, digest: str) -> tuple[ApiToken | None] | None:
+        """The entry for ``digest`` if it is fresh (a 1-tuple: its token may be ``None``,
+        a known unknown), else ``None`` — nothing is read."""
+        with self._lock:
+            hit = self._entries.get(digest)
+        if hit is not None and self.clock() - hit[0] < self.seconds:
+            return (hit[1],)
+        return None
+
     def get(self, digest: str, load: Callable[[], ApiToken | None]) -> ApiToken | None:
         now = self.clock()
         with self._lock:
@@ -191,8 +200,20 @@ class TokenCommands:
         """The caller a bearer token stands for; ``Unauthenticated`` saying why not."""
         if self.oidc is not None and self.oidc.looks_like_jwt(secret):
             return self._oidc_principal(secret)
-        token = self._cache.get(token_digest(secret),
-                                lambda: self._load_token(token_digest(secret)))
+        digest = token_digest(secret)
+        return self._principal(self._cache.get(digest, lambda: self._load_token(digest)))
+
+    def cached(self, secret: str) -> Principal | None:
+        """:meth:`authenticate`'s answer from this process's token cache alone — no read, so
+        no thread hop for the event loop (``None``: not cached; call ``authenticate``). The
+        cache is as fresh as ``authenticate``'s own: a revocation is seen within
+        :data:`CACHE_SECONDS`, at once in the process that recorded it."""
+        if self.oidc is not None and self.oidc.looks_like_jwt(secret):
+            return None  # a sign-in's signature and claims are checked each time
+        hit = self._cache.peek(token_digest(secret))
+        return None if hit is None else self._principal(hit[0])
+
+    def _principal(self, token: ApiToken | None) -> Principal:
         if token is None:
             raise Unauthenticated(
                 "This bearer token is not known to the registry: check that it was copied "

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..api.context import authenticated
 from ..audit.log import TransparencyLog
 from ..audit.merkle import ProofError
 from ..domain.access import Action, authorize
@@ -93,8 +94,7 @@ async def entries(request: Request) -> Response:
     container = container_of(request)
     token = bearer_token(request)
     try:
-        principal = (await run_in_threadpool(container.service.authenticate, token)
-                     if token else None)
+        principal = await authenticated(container.service, token) if token else None
         authorize(principal, Action.READ_AUDIT_LOG)
     except DomainError as refusal:
         status = 401 if isinstance(refusal, Unauthenticated) else 403

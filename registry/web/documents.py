@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from ..api.context import authenticated
 from ..domain.access import Action, authorize
 from ..domain.errors import DomainError, Forbidden, Unauthenticated
 from ..domain.programmes import check_may_read_package
@@ -48,7 +49,7 @@ async def download(request: Request) -> Response:
     sha256 = request.path_params["sha256"].lower()
     token = bearer_token(request)
     try:
-        principal = await run_in_threadpool(service.authenticate, token) if token else None
+        principal = await authenticated(service, token) if token else None
         authorize(principal, Action.READ_PROGRAMS)
         if not _SHA256.match(sha256):
             return _not_found()

@@ -23,7 +23,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from ..api.context import Context
+from ..api.context import Context, authenticated
 from ..api.introspection import introspection_allowed
 from ..bootstrap import Container
 from ..domain.errors import Unauthenticated
@@ -152,7 +152,7 @@ async def authenticate(context: Context, token: str | None) -> None:
     context.token = token
     if token:
         try:
-            context.principal = await context.call(context.service.authenticate, token)
+            context.principal = await authenticated(context.service, token)
         except Unauthenticated as refusal:
             context.refusal = refusal
     introspection_allowed.set(not context.settings.production or context.principal is not None)
