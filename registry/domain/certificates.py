@@ -66,10 +66,12 @@ def read_number(text: str) -> tuple[str | None, str | None]:
         return None, (f"A certificate number has {NUMBER_LENGTH + 1} symbols (the last one a "
                       f"check symbol); this has {len(cleaned)}.")
     body, check = cleaned[:-1], cleaned[-1]
-    wrong = sorted({ch for ch in body if ch not in _DECODE})
+    wrong = sorted({ch for ch in body if ch not in _DECODE}
+                   | ({check} - set(CHECK_SYMBOLS) - set(_DECODE)))
     if wrong:
         return None, (f"{', '.join(map(repr, wrong))} cannot be in a certificate number "
-                      "(Crockford base32: digits and letters except I, L, O, U).")
+                      "(Crockford base32: the digits and the letters except U; I, L and O "
+                      "are read as 1, 1 and 0).")
     value = 0
     for ch in body:
         value = value * 32 + _DECODE[ch]
