@@ -61,27 +61,36 @@ class StatusLists:
 class Revocations:
     """The signed revocation snapshot, made again only when the certificates' or the keys'
     view has moved (stamped as the read cache stamps rows) or the active key changed: a fetch
-    in between is answered from memory, not counted from the views."""
+    in between is answered from memory, not counted from the views. One request makes it;
+    those arriving meanwhile wait for it rather than making it again."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._making = threading.Lock()
         self._signed: tuple[tuple[int, ...], str, bytes] | None = None
+
+    def _fresh(self, stamp: tuple[int, ...] | None, active: str) -> bytes | None:
+        cached = self._signed
+        if stamp is not None and cached is not None and cached[:2] == (stamp, active):
+            return cached[2]
+        return None
 
     def body(self, container: Container) -> bytes:
         service = container.service
         stamp = service.read_cache.stamp(("certificates", "keys"))
         active = _active_kid(container)
-        with self._lock:
-            cached = self._signed
-            if stamp is not None and cached is not None and cached[:2] == (stamp, active):
-                return cached[2]
-        snapshot = service.revocations(container.settings.public_url,
-                                       container.clock.now().replace(microsecond=0))
-        body = sign_snapshot(snapshot, container.keys.get(active)).encode("ascii")
-        if stamp is not None:
-            with self._lock:
+        fresh = self._fresh(stamp, active)
+        if fresh is not None:
+            return fresh
+        with self._making:
+            fresh = self._fresh(stamp, active)  # made while this request waited
+            if fresh is not None:
+                return fresh
+            snapshot = service.revocations(container.settings.public_url,
+                                           container.clock.now().replace(microsecond=0))
+            body = sign_snapshot(snapshot, container.keys.get(active)).encode("ascii")
+            if stamp is not None:
                 self._signed = (stamp, active, body)
-        return body
+            return body
 
 
 def _active_kid(container: Container) -> str:
