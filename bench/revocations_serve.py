@@ -14,29 +14,18 @@ Not part of the pytest suite.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from projections import build_store, open_registry, sqlite_site  # noqa: E402
+from revocations_size import median_ms  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from registry.web import credentials  # noqa: E402
 from registry.web.app import create_app  # noqa: E402
-
-
-def median_ms(work: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:
