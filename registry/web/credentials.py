@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,8 @@ LD_JSON = "application/ld+json"
 STATUS_CACHE = "public, max-age=60"  # a revocation is visible within a minute
 DID_CACHE = "public, max-age=300"  # as the JWKS
 MAX_LIST = 2**31 - 1
+#: The revocation snapshot is made again at least this often, even when nothing changed.
+REVOCATIONS_REMADE = timedelta(hours=1)
 
 
 class StatusLists:
@@ -61,35 +64,39 @@ class StatusLists:
 class Revocations:
     """The signed revocation snapshot, made again only when the certificates' or the keys'
     view has moved (stamped as the read cache stamps rows) or the active key changed: a fetch
-    in between is answered from memory, not counted from the views. One request makes it;
-    those arriving meanwhile wait for it rather than making it again."""
+    in between is answered from memory, not counted from the views. It is also made again
+    once it is an hour old, so that its ``made`` — which an offline verifier prints as "as of"
+    — is never older than that. One request makes it; those arriving meanwhile wait for it
+    rather than making it again."""
 
     def __init__(self) -> None:
         self._making = threading.Lock()
-        self._signed: tuple[tuple[int, ...], str, bytes] | None = None
+        self._signed: tuple[tuple[int, ...], str, datetime, bytes] | None = None
 
-    def _fresh(self, stamp: tuple[int, ...] | None, active: str) -> bytes | None:
+    def _fresh(self, stamp: tuple[int, ...] | None, active: str, now: datetime
+               ) -> bytes | None:
         cached = self._signed
-        if stamp is not None and cached is not None and cached[:2] == (stamp, active):
-            return cached[2]
+        if (stamp is not None and cached is not None and cached[:2] == (stamp, active)
+                and now - cached[2] < REVOCATIONS_REMADE):
+            return cached[3]
         return None
 
     def body(self, container: Container) -> bytes:
         service = container.service
         stamp = service.read_cache.stamp(("certificates", "keys"))
         active = _active_kid(container)
-        fresh = self._fresh(stamp, active)
+        now = container.clock.now().replace(microsecond=0)
+        fresh = self._fresh(stamp, active, now)
         if fresh is not None:
             return fresh
         with self._making:
-            fresh = self._fresh(stamp, active)  # made while this request waited
+            fresh = self._fresh(stamp, active, now)  # made while this request waited
             if fresh is not None:
                 return fresh
-            snapshot = service.revocations(container.settings.public_url,
-                                           container.clock.now().replace(microsecond=0))
+            snapshot = service.revocations(container.settings.public_url, now)
             body = sign_snapshot(snapshot, container.keys.get(active)).encode("ascii")
             if stamp is not None:
-                self._signed = (stamp, active, body)
+                self._signed = (stamp, active, now, body)
             return body
 
 

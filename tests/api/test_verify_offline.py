@@ -10,7 +10,7 @@ import json
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,19 @@ def test_the_snapshot_is_signed_hashed_cached_and_changes_on_the_next_fetch(
         changed.text))  # hashed, not in clear
     listed = payload(changed.text)["keys"][header["kid"]]
     assert listed["revoked"] == [revocation_id(cert["number"])]
+
+
+def test_the_snapshot_is_made_again_when_an_hour_old(
+        api: Api, admin: str, clock: FixedClock) -> None:
+    certificate_for(api, admin)
+    first = api.client.get("/status/revocations")
+    clock.set(clock.now() + timedelta(minutes=59))
+    assert api.client.get("/status/revocations").headers["etag"] == first.headers["etag"]
+    clock.set(clock.now() + timedelta(minutes=2))
+    later = api.client.get("/status/revocations")
+    assert later.headers["etag"] != first.headers["etag"]
+    made = [datetime.fromisoformat(payload(r.text)["made"]) for r in (first, later)]
+    assert made[1] - made[0] == timedelta(minutes=61)  # "as of" is never over an hour old
 
 
 def test_the_snapshot_covers_a_reissue_and_a_compromised_key(
