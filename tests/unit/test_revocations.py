@@ -85,3 +85,17 @@ def test_a_signed_snapshot_reads_back_and_any_change_is_refused() -> None:
 def test_a_document_not_in_the_format_is_refused(data: object) -> None:
     with pytest.raises(BadSnapshot):
         Snapshot.from_dict(data)
+
+
+def test_a_second_jose_library_checks_the_snapshot_with_the_published_key() -> None:
+    from jwcrypto import jwk, jws
+
+    n = number()
+    signed = sign_snapshot(Snapshot.of("https://registry.kaznu.kz", MADE, WINDOWS,
+                                       [(n, KEY.kid, CertificateStatus.REVOKED)]), KEY)
+    verifier = jws.JWS()
+    verifier.deserialize(signed)
+    verifier.verify(jwk.JWK(**KEY.public_jwk), alg="Ed25519")
+    body = json.loads(verifier.payload)
+    assert body["keys"][KEY.kid]["revoked"] == [revocation_id(n)]
+    assert body["made"] == "2026-12-02T09:30:00Z"
