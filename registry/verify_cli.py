@@ -1,9 +1,13 @@
-"""``registry verify TOKEN|IMAGE.png|URL [--jwks FILE] [--server URL]`` — an employer's or
-auditor's check of a certificate without trusting anyone's screen.
+"""``registry verify TOKEN|IMAGE.png|CERT.pdf|URL|NUMBER [--jwks FILE] [--revocations FILE]
+[--server URL]`` and ``registry verify CREDENTIAL.json [--did FILE] [--status-list FILE]`` — an
+employer's or auditor's check of a certificate without trusting anyone's screen.
 
-The signature is checked against a saved JWKS with no network. Whether the certificate was
-later revoked or superseded only the registry knows: with ``--server`` that is asked too, and
-the output always says whether it was. Exit status: 0 valid, 1 not valid, 2 could not check.
+The signature is checked against a saved JWKS (a credential's proof against a saved DID
+document) with no network. Whether the certificate was later revoked or superseded only the
+registry knows: a saved revocations snapshot (``/status/revocations``; for a credential, its
+saved status list) says so as of the time it was made, with no network either; with
+``--server`` the registry is asked. The output always says whether, and how, the status was
+checked. Exit status: 0 valid, 1 not valid, 2 could not check.
 """
 
 from __future__ import annotations
@@ -16,11 +20,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .domain.certificates import VerificationStatus, judge_key
+from .domain.certificates import VerificationStatus, judge_key, read_number
 from .domain.keys import KeyWindow
+from .domain.revocations import Snapshot
 from .signing import InvalidToken, verify_token
+from .signing.credentials import revoked_in, verify_issued
+from .signing.dataintegrity import InvalidProof
+from .signing.jsonld import UnsafeDocument
+from .signing.revocations import InvalidSnapshot, verify_snapshot
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
+#: Pixels per PDF point when a certificate's page is rendered to find its QR (≈ 216 dpi).
+PDF_SCALE = 3
 
 
 class CannotCheck(Exception):
@@ -28,29 +39,51 @@ class CannotCheck(Exception):
 
 
 def token_from(source: str) -> str:
-    """A token from a token, a verification URL (the part after '#'), or a QR image."""
+    """A token from a token, a verification URL (the part after '#'), a QR image or a PDF
+    certificate."""
     path = Path(source)
-    if path.suffix.lower() in IMAGE_SUFFIXES:
+    if path.suffix.lower() in IMAGE_SUFFIXES | {".pdf"}:
         if not path.exists():
-            raise CannotCheck(f"no such image: {source}")
+            raise CannotCheck(f"no such file: {source}")
         source = decode_qr(path)
     if "#" in source:
         return source.split("#", 1)[1].strip()
     return source.strip()
 
 
+def _pages(path: Path) -> list[Any]:
+    """The images to look for a QR in: the image itself, or each page of a PDF rendered."""
+    from PIL import Image
+
+    if path.suffix.lower() != ".pdf":
+        return [Image.open(path)]
+    try:
+        import pypdfium2
+    except ImportError as missing:  # pragma: no cover - depends on the machine
+        raise CannotCheck("reading a PDF certificate needs pypdfium2: "
+                          "pip install 'det-registry[verify]'") from missing
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as error:
+        raise CannotCheck(f"{path} is not a PDF that can be read ({error})") from None
+    try:
+        return [page.render(scale=PDF_SCALE).to_pil() for page in document]
+    finally:
+        document.close()
+
+
 def decode_qr(path: Path) -> str:
     try:
-        from PIL import Image
         from pyzbar.pyzbar import decode
     except ImportError as missing:  # pragma: no cover - depends on the machine
         raise CannotCheck("reading a QR image needs pyzbar and the zbar library: "
                           "pip install 'det-registry[verify]' and apt-get install libzbar0"
                           ) from missing
-    found: list[str] = [symbol.data.decode("utf-8") for symbol in decode(Image.open(path))]
-    if not found:
-        raise CannotCheck(f"no QR code found in {path}")
-    return found[0]
+    for image in _pages(path):
+        found: list[str] = [symbol.data.decode("utf-8") for symbol in decode(image)]
+        if found:
+            return found[0]
+    raise CannotCheck(f"no QR code found in {path}")
 
 
 def _get_json(url: str, body: dict[str, Any] | None = None) -> Any:
@@ -60,27 +93,51 @@ def _get_json(url: str, body: dict[str, Any] | None = None) -> Any:
         return json.load(response)
 
 
+def _read_json(name: str, what: str) -> Any:
+    try:
+        return json.loads(Path(name).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise CannotCheck(f"{name} is not JSON ({error}): save {what} again") from None
+
+
+def _usable(jwk: Any) -> bool:
+    return (isinstance(jwk, dict) and jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519"
+            and isinstance(jwk.get("x"), str) and isinstance(jwk.get("kid"), str))
+
+
 def load_jwks(args: argparse.Namespace) -> dict[str, Any]:
     if args.jwks:
-        return dict(json.loads(Path(args.jwks).read_text(encoding="utf-8")))
-    if args.server:
-        return dict(_get_json(f"{args.server.rstrip('/')}/.well-known/jwks.json"))
-    raise CannotCheck("offline verification needs the registry's public keys: save "
-                      "<registry>/.well-known/jwks.json once and pass --jwks FILE "
-                      "(or --server URL to fetch them)")
+        jwks = _read_json(args.jwks, "<registry>/.well-known/jwks.json")
+        where = args.jwks
+    elif args.server:
+        jwks = _get_json(f"{args.server.rstrip('/')}/.well-known/jwks.json")
+        where = f"{args.server}'s key set"
+    else:
+        raise CannotCheck("offline verification needs the registry's public keys: save "
+                          "<registry>/.well-known/jwks.json once and pass --jwks FILE "
+                          "(or --server URL to fetch them)")
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not any(_usable(jwk) for jwk in keys):
+        raise CannotCheck(f"{where} holds no usable public key (no Ed25519 key with a kid): "
+                          "save <registry>/.well-known/jwks.json again")
+    return dict(jwks)
 
 
 def check(args: argparse.Namespace) -> tuple[int, list[str]]:
+    path = Path(args.source)
+    if path.suffix.lower() == ".json" and path.is_file():
+        return check_credential(args, path)
+    if "." not in args.source and "#" not in args.source and not path.exists():
+        return check_number(args)
     token = token_from(args.source)
     jwks = load_jwks(args)
-    lines: list[str] = []
     try:
         claims, kid = verify_token(token, jwks)
     except InvalidToken as invalid:
         return 1, [f"INVALID: {invalid}", "Nothing in this token can be trusted."]
     jwk = next(k for k in jwks["keys"] if k.get("kid") == kid)
     window = KeyWindow.from_published(jwk)
-    lines += [
+    lines = [
         f"certificate   {claims.number}",
         f"holder        {claims.full_name}",
         f"course        {claims.course_title}",
@@ -101,17 +158,106 @@ def check(args: argparse.Namespace) -> tuple[int, list[str]]:
         verdict = status + (f": {answer['reason']}" if answer.get("reason") else "")
         code = 0 if status == "VALID" else 1
         lines.append(f"status        checked online at {urlsplit(args.server).netloc}")
+    elif args.revocations:
+        snapshot, made = _revocations(args.revocations, jwks)
+        listed = snapshot.judge(kid, claims.number, claims.issued_on)
+        if listed is not None:
+            verdict, code = f"{listed[0].value}: {listed[1]}", 1
+        elif code == 0:
+            verdict = f"VALID: not revoked or superseded as of {made}"
+        lines.append(f"status        checked offline: the registry's revocations of {made}")
     else:
         lines.append("status        NOT checked (offline): revocation and reissue need the "
-                     "registry (--server URL)")
+                     "registry's revocations (--revocations FILE) or the registry "
+                     "(--server URL)")
     return code, [verdict, *lines]
+
+
+def _revocations(name: str, jwks: dict[str, Any]) -> tuple[Snapshot, str]:
+    """The snapshot in file ``name``, checked with ``jwks``, and when it was made."""
+    try:
+        snapshot, signer = verify_snapshot(Path(name).read_text(encoding="utf-8"), jwks)
+    except (InvalidSnapshot, UnicodeDecodeError) as invalid:
+        raise CannotCheck(f"the revocations file {name} cannot be trusted: {invalid} — fetch "
+                          "<registry>/status/revocations again") from None
+    window = KeyWindow.from_published(next(k for k in jwks["keys"] if k.get("kid") == signer))
+    if window is not None and window.compromised_for(snapshot.made.date()):
+        raise CannotCheck(f"the revocations file {name} is signed by key {signer}, compromised "
+                          f"since {window.compromised_since}: fetch "
+                          "<registry>/status/revocations again")
+    return snapshot, snapshot.made.isoformat(timespec="minutes").replace("+00:00", "Z")
+
+
+def check_number(args: argparse.Namespace) -> tuple[int, list[str]]:
+    """A number typed from the paper: its check symbol here, the rest by the registry."""
+    number, problem = read_number(args.source)
+    if number is None:
+        return 1, [f"INVALID: {problem}"]
+    if not args.server:
+        raise CannotCheck("a number alone carries no signature: verify the QR (its image, the "
+                          "PDF or the URL) offline, or ask the registry with --server URL")
+    answer = _get_json(f"{args.server.rstrip('/')}/api/verify", {"number": number})
+    status = answer.get("status")
+    verdict = status + (f": {answer['reason']}" if answer.get("reason") else "")
+    return (0 if status == "VALID" else 1), [
+        verdict, f"certificate   {number}",
+        f"status        checked online at {urlsplit(args.server).netloc}"]
+
+
+def check_credential(args: argparse.Namespace, path: Path) -> tuple[int, list[str]]:
+    """An Open Badges credential file: its proof against a saved DID document, its
+    revocation bit in a saved (and itself checked) status list."""
+    credential = _read_json(str(path), "the credential")
+    if not isinstance(credential, dict) or "proof" not in credential:
+        raise CannotCheck(f"{path} is not a signed credential (no proof)")
+    if not args.did:
+        raise CannotCheck("checking a credential offline needs the registry's DID document: "
+                          "save <registry>/.well-known/did.json once and pass --did FILE")
+    did = _read_json(args.did, "<registry>/.well-known/did.json")
+    if not isinstance(did, dict) or not isinstance(did.get("verificationMethod"), list):
+        raise CannotCheck(f"{args.did} is not a DID document: save "
+                          "<registry>/.well-known/did.json again")
+    try:
+        proof = verify_issued(credential, did)
+    except (InvalidProof, UnsafeDocument) as invalid:
+        return 1, [f"INVALID: {invalid}", "Nothing in this credential can be trusted."]
+    subject = credential.get("credentialSubject") or {}
+    names = [i.get("identityHash") for i in subject.get("identifier") or []
+             if isinstance(i, dict) and i.get("identityType") == "name"]
+    lines = [
+        f"credential    {credential.get('id')}",
+        f"holder        {', '.join(map(str, names)) or '-'}",
+        f"course        {(subject.get('achievement') or {}).get('name')}",
+        f"credits       {subject.get('creditsEarned')}",
+        f"valid from    {credential.get('validFrom')}",
+        f"signed by key {proof['verificationMethod']}",
+    ]
+    if not args.status_list:
+        return 0, ["VALID (proof)", *lines,
+                   "status        NOT checked (offline): pass the saved status list "
+                   "(credentialStatus.statusListCredential) as --status-list FILE"]
+    listed = _read_json(args.status_list, "the credential's status list")
+    try:
+        if not isinstance(listed, dict):
+            raise ValueError("it is not a JSON object")
+        verify_issued(listed, did)
+        revoked = revoked_in(credential, listed)
+    except (InvalidProof, UnsafeDocument, ValueError, KeyError) as invalid:
+        raise CannotCheck(f"the status list {args.status_list} cannot be used: {invalid} — "
+                          "fetch it again") from None
+    lines.append(f"status        checked offline: the registry's status list of "
+                 f"{listed.get('validFrom')}")
+    if revoked:
+        return 1, ["REVOKED: the registry's status list sets this credential's revocation "
+                   "bit (revoked, superseded by a reissue, or its key compromised)", *lines]
+    return 0, [f"VALID: not revoked as of {listed.get('validFrom')}", *lines]
 
 
 def _verify(args: argparse.Namespace) -> int:
     try:
         code, lines = check(args)
     except CannotCheck as problem:
-        print(f"registry: {problem}", file=sys.stderr)
+        print(f"registry: could not check: {problem}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as problem:
         print(f"registry: could not check: {problem}", file=sys.stderr)
@@ -121,8 +267,16 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    verify = sub.add_parser("verify", help="check a certificate token, QR image or URL offline")
-    verify.add_argument("source", help="a token, a verification URL, or a QR image (.png)")
+    verify = sub.add_parser("verify", help="check a certificate (token, QR image, PDF, URL, "
+                                           "number) or an Open Badges credential, offline")
+    verify.add_argument("source", help="a token, a verification URL, a QR image (.png), a PDF "
+                                       "certificate, a number, or a credential file (.json)")
     verify.add_argument("--jwks", help="the registry's saved public keys (jwks.json)")
+    verify.add_argument("--revocations", help="the registry's saved revocations snapshot "
+                                              "(/status/revocations), checked with the keys")
+    verify.add_argument("--did", help="for a credential: the registry's saved DID document "
+                                      "(/.well-known/did.json)")
+    verify.add_argument("--status-list", help="for a credential: its saved status list "
+                                              "(credentialStatus.statusListCredential)")
     verify.add_argument("--server", help="the registry's URL, to ask for the status too")
     verify.set_defaults(func=_verify)

@@ -25,11 +25,13 @@ from ..domain.certificates import (
     VerificationStatus,
     judge,
     normalize_number,
+    read_number,
     standing,
 )
 from ..domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from ..domain.keys import KeyWindow
 from ..domain.personal import ON_BEHALF_OF
+from ..domain.revocations import Snapshot
 from ..projections.engine import Consistency, PositionBoard
 from ..projections.projection import AggregateProjection
 from ..projections.statistics import GLOBAL, counters, month_scope, mooc_scope
@@ -448,25 +450,39 @@ class RegistryService:
         (dates in the registry's time zone, both ends inclusive) and any compromise date."""
         return {"keys": [window.published() for window in self.key_windows().values()]}
 
-    def revoked_slots(self, status_list: int) -> list[int] | None:
-        """The indices whose revocation bit is set in ``status_list`` (SPEC §11): every
-        certificate that is not active by ``standing`` — revoked, superseded by a reissue, or
-        signed by a key compromised by its issue date. ``None``: no such list yet."""
-        if not self.views.find("status_slots", {"status_list": status_list}, limit=1):
-            return None
-        windows = self.key_windows()
-        compromised = [kid for kid, window in windows.items() if window.compromised_since]
+    def lapsed(self, windows: Mapping[str, KeyWindow] | None = None) -> list[Doc]:
+        """Every certificate that is not active by ``standing`` — revoked, superseded by a
+        reissue, or signed by a key compromised by its issue date — with that status."""
+        windows = self.key_windows() if windows is None else windows
         lapsed = self.views.find("certificates", {"status": ["REVOKED", "SUPERSEDED"]},
                                  limit=10_000_000)
-        for kid in compromised:
-            lapsed += [doc for doc in self.views.find("certificates", {"kid": kid},
-                                                      limit=10_000_000)
-                       if standing(CertificateStatus(doc["status"]), None, windows[kid],
-                                   date.fromisoformat(doc["issuedOn"]))[0]
-                       is not CertificateStatus.ACTIVE]
-        slots = self.views.get_many("status_slots", [doc["number"] for doc in lapsed])
+        for kid, window in windows.items():
+            if window.compromised_since is None:
+                continue
+            for doc in self.views.find("certificates", {"kid": kid}, limit=10_000_000):
+                status, reason = standing(CertificateStatus(doc["status"]),
+                                          doc.get("revocationReason"), window,
+                                          date.fromisoformat(doc["issuedOn"]))
+                if doc["status"] == "ACTIVE" and status is not CertificateStatus.ACTIVE:
+                    lapsed.append({**doc, "status": status.value, "revocationReason": reason})
+        return lapsed
+
+    def revoked_slots(self, status_list: int) -> list[int] | None:
+        """The indices whose revocation bit is set in ``status_list`` (SPEC §11): every
+        certificate ``lapsed``. ``None``: no such list yet."""
+        if not self.views.find("status_slots", {"status_list": status_list}, limit=1):
+            return None
+        slots = self.views.get_many("status_slots", [doc["number"] for doc in self.lapsed()])
         return sorted({slot["index"] for slot in slots.values()
                        if slot["statusList"] == status_list})
+
+    def revocations(self, issuer: str, made: datetime) -> Snapshot:
+        """The revocation snapshot for offline verifiers (SPEC §11): every certificate
+        ``lapsed``, by hashed id and signing key, and every key's compromise date."""
+        windows = self.key_windows()
+        return Snapshot.of(issuer, made, windows, [
+            (doc["number"], doc["kid"], CertificateStatus(doc["status"]))
+            for doc in self.lapsed(windows)])
 
     def verify_token(self, token: str) -> Doc:
         try:
@@ -486,8 +502,10 @@ class RegistryService:
         return result
 
     def verify_number(self, number: str) -> Doc:
-        canonical = normalize_number(number)
-        cert = self.views.get("certificates", canonical) if canonical else None
+        canonical, problem = read_number(number)
+        if canonical is None:
+            return self._verdict(VerificationStatus.INVALID, problem, None, None)
+        cert = self.views.get("certificates", canonical)
         if cert is None:
             return self._verdict(
                 VerificationStatus.INVALID,

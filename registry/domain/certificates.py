@@ -47,20 +47,38 @@ def encode_number(random_bytes: bytes) -> str:
 def normalize_number(text: str) -> str | None:
     """The canonical number for what a person typed (case, hyphens, spaces, O/I/L forgiven),
     or ``None`` when it cannot be a certificate number (wrong length or check symbol)."""
+    number, _problem = read_number(text)
+    return number
+
+
+#: What a person is told when the symbols are fine but the check symbol is not theirs.
+CHECK_SYMBOL_MISMATCH = ("The check symbol (the last one) does not match the other 16 — a "
+                         "typo? Compare the number symbol by symbol with the printed "
+                         "certificate.")
+
+
+def read_number(text: str) -> tuple[str | None, str | None]:
+    """``(canonical number, None)``, or ``(None, why it cannot be a certificate number)`` —
+    wrong length, a symbol outside Crockford base32, or a check symbol that does not match
+    (a typo, since the check symbol catches every single mistyped symbol)."""
     cleaned = "".join(ch for ch in text.upper() if ch not in "- ")
     if len(cleaned) != NUMBER_LENGTH + 1:
-        return None
+        return None, (f"A certificate number has {NUMBER_LENGTH + 1} symbols (the last one a "
+                      f"check symbol); this has {len(cleaned)}.")
     body, check = cleaned[:-1], cleaned[-1]
-    try:
-        value = 0
-        for ch in body:
-            value = value * 32 + _DECODE[ch]
-    except KeyError:
-        return None
+    wrong = sorted({ch for ch in body if ch not in _DECODE}
+                   | ({check} - set(CHECK_SYMBOLS) - set(_DECODE)))
+    if wrong:
+        return None, (f"{', '.join(map(repr, wrong))} cannot be in a certificate number "
+                      "(Crockford base32: the digits and the letters except U; I, L and O "
+                      "are read as 1, 1 and 0).")
+    value = 0
+    for ch in body:
+        value = value * 32 + _DECODE[ch]
     check = {"O": "0", "I": "1", "L": "1"}.get(check, check)
     if CHECK_SYMBOLS[value % 37] != check:
-        return None
-    return "".join(CROCKFORD[_DECODE[ch]] for ch in body) + check
+        return None, CHECK_SYMBOL_MISMATCH
+    return "".join(CROCKFORD[_DECODE[ch]] for ch in body) + check, None
 
 
 @dataclass(frozen=True)
@@ -168,13 +186,9 @@ def revocation_reason(text: str) -> str:
 
 
 def check_number(text: str) -> str:
-    number = normalize_number(text)
+    number, problem = read_number(text)
     if number is None:
-        raise InvalidInput(
-            f"{text!r} is not a certificate number: check it against the printed certificate "
-            "(17 symbols; the last one is a check symbol).",
-            field="number",
-        )
+        raise InvalidInput(f"{text!r} is not a certificate number: {problem}", field="number")
     return number
 
 

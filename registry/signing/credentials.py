@@ -20,13 +20,21 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from ..domain.certificates import CertificateFacts
 from ..domain.status import LIST_SIZE
-from .dataintegrity import multikey, sign_document
+from .dataintegrity import (
+    InvalidProof,
+    multikey,
+    public_key_from_multikey,
+    sign_document,
+    verify_document,
+)
 from .keys import SigningKey, public_key_of
 
-__all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "encode_list",
-           "open_badge", "status_list_credential"]
+__all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "encode_list", "method_key",
+           "open_badge", "revoked_in", "status_list_credential", "verify_issued"]
 
 CREDENTIAL_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -188,3 +196,56 @@ def did_document(issuer: Issuer, jwks: Iterable[Mapping[str, Any]]) -> dict[str,
 def credential_text(credential: dict[str, Any]) -> str:
     """The stored (and served) form of a credential: compact UTF-8 JSON."""
     return json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
+
+
+def method_key(did: Mapping[str, Any], method: str) -> Ed25519PublicKey:
+    """The public key of verification method ``method`` in the DID document ``did``, if the
+    document lists it for ``assertionMethod`` and controls it; :class:`InvalidProof` if not."""
+    doc_id = did.get("id")
+    if not isinstance(doc_id, str) or not method.startswith(f"{doc_id}#"):
+        raise InvalidProof(f"the key {method} is not one of the DID document {doc_id}'s")
+    if method not in (did.get("assertionMethod") or []):
+        raise InvalidProof(f"the DID document does not list {method} for assertionMethod")
+    for entry in did.get("verificationMethod") or []:
+        if isinstance(entry, dict) and entry.get("id") == method:
+            if entry.get("controller") != doc_id or entry.get("type") != "Multikey":
+                raise InvalidProof(f"{method} is not a Multikey controlled by {doc_id}")
+            return public_key_from_multikey(str(entry.get("publicKeyMultibase")))
+    raise InvalidProof(f"the DID document has no verification method {method}")
+
+
+def verify_issued(document: dict[str, Any], did: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a credential (or a status list credential) issued by the DID ``did`` describes:
+    the issuer is that DID, the proof's key is one of its assertion methods, the proof
+    verifies. Its proof, or :class:`InvalidProof`."""
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id != did.get("id"):
+        raise InvalidProof(f"it is issued by {issuer_id!r}, not by {did.get('id')!r} (the DID "
+                           "document's subject)")
+    proof = document.get("proof")
+    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    if not isinstance(method, str):
+        raise InvalidProof("the document has no single embedded proof with a key")
+    return verify_document(document, method_key(did, method))
+
+
+def revoked_in(credential: Mapping[str, Any], status_list: Mapping[str, Any]) -> bool:
+    """Whether ``status_list`` (a checked ``BitstringStatusListCredential``) sets the
+    revocation bit of ``credential``; ``ValueError`` when it is not that credential's list."""
+    entry = credential.get("credentialStatus")
+    if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+        raise ValueError("the credential has no BitstringStatusListEntry")
+    if entry.get("statusListCredential") != status_list.get("id"):
+        raise ValueError(f"the status list is {status_list.get('id')}, not the credential's "
+                         f"{entry.get('statusListCredential')}")
+    subject = status_list.get("credentialSubject")
+    if (not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList"
+            or subject.get("statusPurpose") != "revocation"
+            or entry.get("statusPurpose") != "revocation"):
+        raise ValueError("it is not a revocation BitstringStatusList")
+    index = int(entry["statusListIndex"])
+    bits = decode_list(str(subject["encodedList"]))
+    if not 0 <= index < len(bits) * 8:
+        raise ValueError(f"the credential's index {index} is outside its status list")
+    return bit(bits, index)

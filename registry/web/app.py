@@ -264,6 +264,7 @@ def create_app(
     app.state.settings = settings
     app.state.pdf_cache = pdf.PdfCache()
     app.state.status_lists = credentials.StatusLists()
+    app.state.revocations = credentials.Revocations()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RateLimitMiddleware)  # a refused request reads no body
     if settings.cors_origins:  # outermost: refusals carry CORS headers too

@@ -4,7 +4,9 @@
 as signed at issuance (a download a learner imports into a wallet); ``GET /.well-known/did.json``
 — the issuer's ``did:web`` document, every certificate key ever used; ``GET
 /status/lists/{n}`` — the signed ``BitstringStatusListCredential`` of list ``n``, with an ETag
-and a short ``Cache-Control`` so a revocation shows on the next fetch after at most a minute.
+and a short ``Cache-Control`` so a revocation shows on the next fetch after at most a minute;
+``GET /status/revocations`` — the signed revocation snapshot for offline checks of QR tokens
+(``registry verify TOKEN --jwks FILE --revocations FILE``), likewise cached.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -21,11 +24,14 @@ from starlette.routing import Route
 
 from ..bootstrap import Container, issuer_of
 from ..signing.credentials import did_document, status_list_credential
+from ..signing.revocations import MEDIA_TYPE, sign_snapshot
 
 LD_JSON = "application/ld+json"
 STATUS_CACHE = "public, max-age=60"  # a revocation is visible within a minute
 DID_CACHE = "public, max-age=300"  # as the JWKS
 MAX_LIST = 2**31 - 1
+#: The revocation snapshot is made again at least this often, even when nothing changed.
+REVOCATIONS_REMADE = timedelta(hours=1)
 
 
 class StatusLists:
@@ -53,6 +59,62 @@ class StatusLists:
         with self._lock:
             self._signed[status_list] = (bits, active.kid, body)
         return body
+
+
+class Revocations:
+    """The signed revocation snapshot, made again only when the certificates' or the keys'
+    view has moved (stamped as the read cache stamps rows) or the active key changed: a fetch
+    in between is answered from memory, not counted from the views. It is also made again
+    once it is an hour old, so that its ``made`` — which an offline verifier prints as "as of"
+    — is never older than that. One request makes it; those arriving meanwhile wait for it
+    rather than making it again."""
+
+    def __init__(self) -> None:
+        self._making = threading.Lock()
+        self._signed: tuple[tuple[int, ...], str, datetime, bytes] | None = None
+
+    def _fresh(self, stamp: tuple[int, ...] | None, active: str, now: datetime
+               ) -> bytes | None:
+        cached = self._signed
+        if (stamp is not None and cached is not None and cached[:2] == (stamp, active)
+                and now - cached[2] < REVOCATIONS_REMADE):
+            return cached[3]
+        return None
+
+    def body(self, container: Container) -> bytes:
+        service = container.service
+        stamp = service.read_cache.stamp(("certificates", "keys"))
+        active = _active_kid(container)
+        now = container.clock.now().replace(microsecond=0)
+        fresh = self._fresh(stamp, active, now)
+        if fresh is not None:
+            return fresh
+        with self._making:
+            fresh = self._fresh(stamp, active, now)  # made while this request waited
+            if fresh is not None:
+                return fresh
+            snapshot = service.revocations(container.settings.public_url, now)
+            body = sign_snapshot(snapshot, container.keys.get(active)).encode("ascii")
+            if stamp is not None:
+                self._signed = (stamp, active, now, body)
+            return body
+
+
+def _active_kid(container: Container) -> str:
+    active = next((w for w in container.service.current_key_windows().values() if w.active),
+                  None)
+    if active is None:
+        raise RuntimeError("no active certificate-signing key")
+    return active.kid
+
+
+def _cached(request: Request, body: bytes, media_type: str) -> Response:
+    """``body`` with its ETag and a short ``Cache-Control``; 304 for a fresh copy."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": STATUS_CACHE}
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def _container(request: Request) -> Container:
@@ -99,11 +161,13 @@ async def status_list(request: Request) -> Response:
     body = await run_in_threadpool(lists.body, _container(request), int(text))
     if body is None:
         return _not_found("no such status list")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": STATUS_CACHE}
-    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=LD_JSON, headers=headers)
+    return _cached(request, body, LD_JSON)
+
+
+async def revocations(request: Request) -> Response:
+    snapshots: Revocations = request.app.state.revocations
+    body = await run_in_threadpool(snapshots.body, _container(request))
+    return _cached(request, body, MEDIA_TYPE)
 
 
 def routes() -> list[Route]:
@@ -111,4 +175,5 @@ def routes() -> list[Route]:
         Route("/certificates/{number}/credential.json", credential, methods=["GET"]),
         Route("/.well-known/did.json", did, methods=["GET"]),
         Route("/status/lists/{n}", status_list, methods=["GET"]),
+        Route("/status/revocations", revocations, methods=["GET"]),
     ]

@@ -9,11 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.domain.certificates import (
+    CHECK_SYMBOL_MISMATCH,
     CROCKFORD,
     NUMBER_LENGTH,
     check_number,
     encode_number,
     normalize_number,
+    read_number,
 )
 from registry.domain.errors import InvalidInput
 
@@ -57,3 +59,22 @@ def test_numbers_from_the_csprng_do_not_repeat() -> None:
 def test_check_number_explains_a_bad_number(bad: str) -> None:
     with pytest.raises(InvalidInput, match="not a certificate number"):
         check_number(bad)
+
+
+@given(ten_bytes, st.integers(min_value=0, max_value=NUMBER_LENGTH), st.sampled_from(CROCKFORD))
+def test_a_mistyped_symbol_is_called_a_typo_of_the_check_symbol(
+        raw: bytes, position: int, symbol: str) -> None:
+    number = encode_number(raw)
+    if number[position] == symbol:
+        return
+    typo = number[:position] + symbol + number[position + 1:]
+    assert read_number(typo) == (None, CHECK_SYMBOL_MISMATCH)
+    with pytest.raises(InvalidInput, match="check symbol"):
+        check_number(typo)
+
+
+@pytest.mark.parametrize(("bad", "named"), [("ABC", "has 17 symbols"), ("U" * 17, "'U'"),
+                                            ("0" * 16 + "!", "'!'")])
+def test_a_number_that_is_not_one_says_why(bad: str, named: str) -> None:
+    number, problem = read_number(bad)
+    assert number is None and problem is not None and named in problem
