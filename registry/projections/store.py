@@ -519,8 +519,9 @@ class ProjectionStore:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, Any] | None:
-            row = c.execute(self.statements(t)[0], {"keys": [key]}).mappings().first()
-            return None if row is None else spec.document(row)
+            result = c.execute(self.statements(t)[0], {"keys": [key]})
+            row = result.first()
+            return None if row is None else spec.reader(list(result.keys()))(row)
 
         found: dict[str, Any] | None = self._read(table, run)
         return found
@@ -535,7 +536,9 @@ class ProjectionStore:
             found = {}
             for start in range(0, len(wanted), 500):
                 rows = c.execute(select_keys, {"keys": wanted[start:start + 500]})
-                found.update({r["key"]: spec.document(r) for r in rows.mappings()})
+                names = list(rows.keys())
+                read, at = spec.reader(names), names.index("key")
+                found.update({r[at]: read(r) for r in rows})
             return found
 
         result: dict[str, dict[str, Any]] = self._read(table, run)
@@ -584,7 +587,9 @@ class ProjectionStore:
             statement = select(t).where(*self._where(spec, t, where, search))
             order = [t.c[order_by]] if order_by else []
             statement = statement.order_by(*order, t.c.key).limit(limit).offset(offset)
-            return [spec.document(r) for r in c.execute(statement).mappings()]
+            rows = c.execute(statement)
+            read = spec.reader(list(rows.keys()))
+            return [read(r) for r in rows]
 
         docs: list[dict[str, Any]] = self._read(table, run)
         return docs
@@ -617,9 +622,10 @@ class ProjectionStore:
             reverse = descending != backwards
             order = [column.desc(), t.c.key.desc()] if reverse else [column, t.c.key]
             statement = select(t).where(*clauses).order_by(*order).limit(limit)
-            rows = c.execute(statement).mappings().all()
-            found = [(spec.document(r), _cursor_value(r[column.name]), str(r["key"]))
-                     for r in rows]
+            result = c.execute(statement)
+            names = list(result.keys())
+            read, at, by = spec.reader(names), names.index("key"), names.index(column.name)
+            found = [(read(r), _cursor_value(r[by]), str(r[at])) for r in result]
             return found[::-1] if backwards else found
 
         found: list[tuple[dict[str, Any], Any, str]] = self._read(table, run)
@@ -647,8 +653,11 @@ class ProjectionStore:
                          .where(ranked.c["_rank"] <= limit)
                          .order_by(ranked.c[by], ranked.c.key))
             found: dict[Any, list[tuple[dict[str, Any], Any, str]]] = {v: [] for v in wanted}
-            for r in c.execute(statement).mappings():
-                found[r[by]].append((spec.document(r), str(r["key"]), str(r["key"])))
+            result = c.execute(statement)
+            names = list(result.keys())
+            read, at, group = spec.reader(names), names.index("key"), names.index(by)
+            for r in result:
+                found[r[group]].append((read(r), str(r[at]), str(r[at])))
             return found
 
         pages: dict[Any, list[tuple[dict[str, Any], Any, str]]] = self._read(table, run)
