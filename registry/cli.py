@@ -193,6 +193,34 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup import backup
+
+    summary = backup(_settings(), Path(args.file))
+    print(f"registry: backed up {summary.files} files ({summary.bytes} bytes) to {args.file}: "
+          f"events to position {summary.events}, the audit log {summary.audit_name!r} of "
+          f"{summary.audit_size} entries (root {summary.audit_root or '-'})", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup import restore
+
+    manifest = restore(Path(args.file), Path(args.dir))
+    audit = manifest["auditLog"]
+    print(f"registry: restored {args.file} (made {manifest['created']}) into {args.dir}: "
+          f"events to position {manifest['eventsPosition']}, the audit log {audit['name']!r} "
+          f"of {audit['size']} entries; serve it with REGISTRY_DATA_DIR={args.dir} "
+          "registry serve" + ("; set REGISTRY_PERSONAL_KEK as before (it is not in the backup)"
+                              if not manifest["personalKek"].startswith("keys/") else ""),
+          file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="registry", description="DET Registry")
     sub = p.add_subparsers(dest="command", required=True)
@@ -230,6 +258,16 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", help="the token's id, or its first characters "
                                    "(as 'registry token list' shows them)")
     revoke.set_defaults(func=_token_revoke)
+
+    backup = sub.add_parser("backup", help="write an online, consistent backup of a SQLite "
+                            "registry (database, audit log, keys, manifest) to FILE")
+    backup.add_argument("file", metavar="FILE", help="the archive to write (a new file)")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser("restore", help="make the data folder DIR (new or empty) from "
+                             "a backup FILE")
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("dir", metavar="DIR")
+    restore.set_defaults(func=_restore, founds_registry=True)
 
     keys_cli.register(sub)
     personal_cli.register(sub)
