@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -52,12 +53,25 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
     app: Any = create_app(settings) if args.workers == 1 else "registry.web.app:create_app"
+    loop, http = event_loop_and_parser()
+    said = logging.getLogger("registry.serve")
+    said.setLevel(logging.INFO)  # a start line, as uvicorn's own
+    said.info("serving with the %s event loop and the %s HTTP parser", loop, http)
     # uvicorn reads no WebSocket message bigger than the app accepts (the app checks too).
     uvicorn.run(app, factory=args.workers > 1, workers=args.workers, host=args.host,
-                port=args.port, log_level="info", proxy_headers=bool(trusted),
+                port=args.port, loop=loop, http=http, log_level="info", proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted, ws_max_size=settings.max_ws_message_bytes,
                 log_config=log_config(settings.log_format))
     return 0
+
+
+def event_loop_and_parser() -> tuple[str, str]:
+    """uvicorn's standard extras when this platform has them (``uvicorn[standard]``: uvloop
+    and httptools), else asyncio's loop and h11."""
+    from importlib.util import find_spec
+
+    return ("uvloop" if find_spec("uvloop") else "asyncio",
+            "httptools" if find_spec("httptools") else "h11")
 
 
 def _check_start(settings: Settings, workers: int) -> None:

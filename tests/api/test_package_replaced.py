@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from support import certified
 
 import registry
 from registry.bootstrap import build
+from registry.cli import event_loop_and_parser
 from registry.clock import FixedClock
 from registry.config import Settings
 
@@ -102,3 +104,19 @@ def test_a_live_server_survives_its_package_being_removed(
     assert status == 200, credential[:300]
     assert json.loads(credential)["credentialSubject"]
     assert _get(f"{base}/static/missing.js")[0] == 404
+
+
+def test_serve_uses_uvicorns_standard_extras_when_importable(
+        served: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    loop, http = event_loop_and_parser()
+    if find_spec("uvloop") and find_spec("httptools"):  # pyproject: uvicorn[standard]
+        assert (loop, http) == ("uvloop", "httptools")
+    assert f"serving with the {loop} event loop and the {http} HTTP parser" in \
+        (tmp_path / "serve.log").read_text()
+
+
+def test_without_the_extras_serve_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert event_loop_and_parser() == ("asyncio", "h11")
