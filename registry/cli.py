@@ -98,7 +98,8 @@ def _check_start(settings: Settings, workers: int) -> None:
         raise ConfigError(
             f"REGISTRY_PUBLIC_URL: {settings.public_url!r}: this registry's audit log is named "
             f"{named!r} for good (fixed at its first start); serve it at that address, or "
-            "see README 'The audit log's name' to give it a new one")
+            "give the log this address's name with 'registry audit rename --reason …' (README "
+            "'The audit log's name')")
 
 
 def settings_or_exit(**kwargs: Any) -> Settings:
