@@ -117,3 +117,16 @@ def test_the_command_prints_both_keys(wrong: Settings, clock: FixedClock,
     assert [k.split("+")[0] for k in keys] == ["127.0.0.1:8000/log", "registry.kaznu.kz/log"]
     assert main(["audit", "rename", "--reason", "again"]) == 1  # already so named
     assert "already named" in capsys.readouterr().err
+
+
+def test_the_log_publishes_every_names_key(wrong: Settings, clock: FixedClock) -> None:
+    from starlette.testclient import TestClient
+
+    from registry.web.app import create_app
+
+    _signed_under_wrong_name(wrong, clock)
+    right = dataclasses.replace(wrong, public_url=RIGHT)
+    done = rename_log(right, "wrong address", OPERATOR)
+    with TestClient(create_app(right, clock=clock, poll_interval=0.05)) as client:
+        assert client.get("/log/vkey").text == done.new_vkey + "\n"
+        assert client.get("/log/vkeys").text == f"{done.old_vkey}\n{done.new_vkey}\n"
