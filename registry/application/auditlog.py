@@ -11,7 +11,7 @@ class AuditLogCommands:
         self.app = app
 
     def rename(self, *, current_name: str, current_vkey: str, new_name: str, new_vkey: str,
-               tree_size: int, root: str, reason: str) -> Saved:
+               tree_size: int, root: str, handoff: str, reason: str) -> Saved:
         """Record that the log signs as ``new_name`` from now on; the first rename also
         records the name the log was founded under."""
         names: AuditLogName
@@ -20,5 +20,5 @@ class AuditLogCommands:
         else:
             names = AuditLogName(name=current_name, vkey=current_vkey)
         names.rename(new_name=new_name, new_vkey=new_vkey, tree_size=tree_size, root=root,
-                     reason=reason)
+                     handoff=handoff, reason=reason)
         return self.app.commit(names, value=new_name)

@@ -4,7 +4,8 @@ is fixed at its first start; an operator who started it under the wrong public U
 A rename keeps everything verifiable: checkpoints signed under the old name stay valid under
 the old verifier key (which stays published), the tree is the same tree, and the rename is an
 event of the log itself — recorded with the old and the new name and verifier key and the size
-and root of the tree the old name signed last — so an auditor reading the log sees where one
+and root of the tree the old name signed last, and a hand-off note the old key signed naming
+the new key — so an auditor reading the log sees where one
 name ends and the next begins. Only public halves are recorded; the keys live in key files.
 """
 
@@ -45,9 +46,10 @@ class AuditLogName(Aggregate):
         self.names: list[str] = [self.name]
 
     def rename(self, *, new_name: str, new_vkey: str, tree_size: int, root: str,
-               reason: str) -> None:
+               handoff: str, reason: str) -> None:
         """Sign under ``new_name`` from now on; the old name signed the tree of ``tree_size``
-        entries with ``root`` (base64) last."""
+        entries with ``root`` (base64) last, and ``handoff``: a note signed by the old key
+        naming the new key (so the old key vouches for its successor)."""
         check_log_name(new_name)
         reason = clean_text(reason, "reason", max_length=500)
         if new_name == self.name:
@@ -57,12 +59,15 @@ class AuditLogName(Aggregate):
                                     "used once, so its checkpoints stay unambiguous.")
         if tree_size < 0:
             raise InvalidInput("A tree size is 0 or more.")
+        if new_vkey not in handoff:
+            raise InvalidInput("The hand-off note must name the new verifier key.")
         self._renamed(old_name=self.name, new_name=new_name, old_vkey=self.vkey,
-                      new_vkey=new_vkey, tree_size=tree_size, root=root, reason=reason)
+                      new_vkey=new_vkey, tree_size=tree_size, root=root, handoff=handoff,
+                      reason=reason)
 
     @event("Renamed")
     def _renamed(self, *, old_name: str, new_name: str, old_vkey: str, new_vkey: str,
-                 tree_size: int, root: str, reason: str) -> None:
+                 tree_size: int, root: str, handoff: str, reason: str) -> None:
         self.name = new_name
         self.vkey = new_vkey
         self.names.append(new_name)

@@ -14,7 +14,7 @@ from support import certified
 
 from registry.application.context import CommandContext
 from registry.audit import merkle
-from registry.audit.note import Verifier, existing_log_name, read_checkpoint
+from registry.audit.note import Verifier, existing_log_name, open_note, read_checkpoint
 from registry.audit.rename import rename_log
 from registry.bootstrap import build
 from registry.cli import _check_start, main
@@ -81,6 +81,9 @@ def test_a_rename_keeps_old_checkpoints_valid_and_the_tree_growing(
         assert (renamed["old_name"], renamed["new_name"]) == (done.old_name, done.new_name)
         assert (renamed["old_vkey"], renamed["new_vkey"]) == (done.old_vkey, done.new_vkey)
         assert (renamed["tree_size"], renamed["root"]) == (old.size, done.old_root)
+        # The old key vouches for the new one: its hand-off verifies under the old vkey.
+        assert open_note(renamed["handoff"], Verifier.parse(done.old_vkey)) == (
+            f"127.0.0.1:8000/log\n{old.size}\n{done.old_root}\nrenamed to {done.new_vkey}\n")
         # And the log goes on signing under its new name.
         certified(container.service, "KAZLIT-102")
         container.audit_runner.stop()
