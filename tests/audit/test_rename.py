@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import pytest
 from support import certified
@@ -26,10 +25,11 @@ OPERATOR = CommandContext(actor_name="registry-cli", actor_role="operator")
 RIGHT = "https://registry.kaznu.kz"
 
 
-@pytest.fixture
-def wrong(tmp_path: Path) -> Settings:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def wrong(request: pytest.FixtureRequest) -> Settings:
     """A quick start's settings: the log is named 127.0.0.1:8000/log for good."""
-    return Settings(data_dir=tmp_path / "var", public_url="http://127.0.0.1:8000")
+    settings: Settings = request.getfixturevalue(f"{request.param}_settings")
+    return dataclasses.replace(settings, public_url="http://127.0.0.1:8000")
 
 
 def _signed_under_wrong_name(settings: Settings, clock: FixedClock) -> tuple[str, Verifier]:
@@ -111,6 +111,8 @@ def test_the_command_prints_both_keys(wrong: Settings, clock: FixedClock,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     _signed_under_wrong_name(wrong, clock)
     monkeypatch.setenv("REGISTRY_DATA_DIR", str(wrong.data_dir))
+    if wrong.database_url:
+        monkeypatch.setenv("REGISTRY_DATABASE_URL", wrong.database_url)
     monkeypatch.setenv("REGISTRY_PUBLIC_URL", RIGHT)
     assert main(["audit", "rename", "--reason", "wrong address"]) == 0
     said = capsys.readouterr().err
