@@ -35,9 +35,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, bytes]:
+def _get(url: str, body: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url) if body is None else urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(url, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -104,6 +106,13 @@ def test_a_live_server_survives_its_package_being_removed(
     assert status == 200, credential[:300]
     assert json.loads(credential)["credentialSubject"]
     assert _get(f"{base}/static/missing.js")[0] == 404
+    # And the rest of what a visitor or an auditor asks.
+    status, verdict = _get(f"{base}/api/verify", {"token": certificate["token"]})
+    assert status == 200 and json.loads(verdict)["status"] == "VALID"
+    status, answer = _get(f"{base}/graphql", {"query": "{ __typename }"})
+    assert status == 200 and json.loads(answer) == {"data": {"__typename": "Query"}}
+    assert _get(f"{base}/log/checkpoint")[0] == 200
+    assert _get(f"{base}/certificates/{number}/qr.png")[0] == 200
 
 
 def test_serve_uses_uvicorns_standard_extras_when_importable(
