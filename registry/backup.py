@@ -45,6 +45,7 @@ from . import __version__
 from .audit import merkle
 from .audit.note import existing_log_name
 from .config import ConfigError, Settings
+from .preflight import no_registry, registry_exists
 from .storage.backend import SQLITE_FILE
 
 FORMAT = "det-registry-backup"
@@ -134,6 +135,8 @@ def backup(settings: Settings, target: Path) -> Summary:
     """Write a backup of the registry in ``settings.data_dir`` to ``target``."""
     if settings.database_url:
         raise BackupError(PG_DUMP_ROUTE)
+    if not registry_exists(settings):
+        raise no_registry(settings)
     database = settings.data_dir / SQLITE_FILE
     keys_dir = settings.data_dir / KEYS
     if not database.is_file():

@@ -142,6 +142,10 @@ def test_the_commands_in_one_line(sqlite_settings: Settings, clock: FixedClock, 
     assert "exists" in capsys.readouterr().err
     assert main(["restore", str(archive), str(tmp_path / "r")]) == 0
     assert "REGISTRY_DATA_DIR=" in capsys.readouterr().err
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert main(["backup", str(tmp_path / "none.tar.gz")]) == 2
+    assert "registry: no registry in" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere").exists()  # nothing founded by accident
     monkeypatch.setenv("REGISTRY_DATABASE_URL",
                        f"postgresql://127.0.0.1:1/{uuid.uuid4().hex[:8]}")
     assert main(["backup", str(tmp_path / "pg.tar.gz")]) == 2
