@@ -30,7 +30,7 @@ from .application.service import RegistryService
 from .application.timeline import Timeline
 from .application.tokens import OidcSignIn, TokenCommands
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
-from .audit.note import load_or_create_signer
+from .audit.note import load_or_create_signer, previous_verifiers
 from .audit.view import AuditLogView
 from .clock import Clock
 from .config import Settings
@@ -89,7 +89,8 @@ def _audit(settings: Settings, clock: Clock, app: Registry, backend: Backend, ke
     view: AuditLogView = backend.audit_view_class()(datastore(app))
     view.create_table()
     signer = load_or_create_signer(keys_dir, f"{settings.public_authority}/log")
-    audit = TransparencyLog(app, view, signer, now=clock.now)
+    audit = TransparencyLog(app, view, signer, now=clock.now,
+                            previous=previous_verifiers(keys_dir))
     checkpointer = Checkpointer(audit, every=settings.checkpoint_every,
                                 seconds=settings.checkpoint_seconds)
     runner = CatchUpRunner(app, LogProjection(app, view, on_append=checkpointer.prompt),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -52,12 +53,25 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
     app: Any = create_app(settings) if args.workers == 1 else "registry.web.app:create_app"
+    loop, http = event_loop_and_parser()
+    said = logging.getLogger("registry.serve")
+    said.setLevel(logging.INFO)  # a start line, as uvicorn's own
+    said.info("serving with the %s event loop and the %s HTTP parser", loop, http)
     # uvicorn reads no WebSocket message bigger than the app accepts (the app checks too).
     uvicorn.run(app, factory=args.workers > 1, workers=args.workers, host=args.host,
-                port=args.port, log_level="info", proxy_headers=bool(trusted),
+                port=args.port, loop=loop, http=http, log_level="info", proxy_headers=bool(trusted),
                 forwarded_allow_ips=trusted, ws_max_size=settings.max_ws_message_bytes,
                 log_config=log_config(settings.log_format))
     return 0
+
+
+def event_loop_and_parser() -> tuple[str, str]:
+    """uvicorn's standard extras when this platform has them (``uvicorn[standard]``: uvloop
+    and httptools), else asyncio's loop and h11."""
+    from importlib.util import find_spec
+
+    return ("uvloop" if find_spec("uvloop") else "asyncio",
+            "httptools" if find_spec("httptools") else "h11")
 
 
 def _check_start(settings: Settings, workers: int) -> None:
@@ -84,7 +98,8 @@ def _check_start(settings: Settings, workers: int) -> None:
         raise ConfigError(
             f"REGISTRY_PUBLIC_URL: {settings.public_url!r}: this registry's audit log is named "
             f"{named!r} for good (fixed at its first start); serve it at that address, or "
-            "see README 'The audit log's name' to give it a new one")
+            "give the log this address's name with 'registry audit rename --reason …' (README "
+            "'The audit log's name')")
 
 
 def settings_or_exit(**kwargs: Any) -> Settings:
@@ -193,6 +208,34 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup import backup
+
+    summary = backup(_settings(), Path(args.file))
+    print(f"registry: backed up {summary.files} files ({summary.bytes} bytes) to {args.file}: "
+          f"events to position {summary.events}, the audit log {summary.audit_name!r} of "
+          f"{summary.audit_size} entries (root {summary.audit_root or '-'})", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup import restore
+
+    manifest = restore(Path(args.file), Path(args.dir))
+    audit = manifest["auditLog"]
+    print(f"registry: restored {args.file} (made {manifest['created']}) into {args.dir}: "
+          f"events to position {manifest['eventsPosition']}, the audit log {audit['name']!r} "
+          f"of {audit['size']} entries; serve it with REGISTRY_DATA_DIR={args.dir} "
+          "registry serve" + ("; set REGISTRY_PERSONAL_KEK as before (it is not in the backup)"
+                              if not manifest["personalKek"].startswith("keys/") else ""),
+          file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="registry", description="DET Registry")
     sub = p.add_subparsers(dest="command", required=True)
@@ -230,6 +273,16 @@ def parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", help="the token's id, or its first characters "
                                    "(as 'registry token list' shows them)")
     revoke.set_defaults(func=_token_revoke)
+
+    backup = sub.add_parser("backup", help="write an online, consistent backup of a SQLite "
+                            "registry (database, audit log, keys, manifest) to FILE")
+    backup.add_argument("file", metavar="FILE", help="the archive to write (a new file)")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser("restore", help="make the data folder DIR (new or empty) from "
+                             "a backup FILE")
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("dir", metavar="DIR")
+    restore.set_defaults(func=_restore, founds_registry=True)
 
     keys_cli.register(sub)
     personal_cli.register(sub)

@@ -61,9 +61,14 @@ def may_found(settings: Settings) -> bool:
     if registry_exists(settings):
         return False
     if not _may_found.get():
-        raise NoRegistry(f"registry: no registry in {shown_dir(settings.data_dir)} — run from "
-                         "the folder where the registry lives or set REGISTRY_DATA_DIR")
+        raise no_registry(settings)
     return True
+
+
+def no_registry(settings: Settings) -> NoRegistry:
+    """The refusal of a command that needs a registry, run where there is none."""
+    return NoRegistry(f"registry: no registry in {shown_dir(settings.data_dir)} — run from "
+                      "the folder where the registry lives or set REGISTRY_DATA_DIR")
 
 
 def private_data_dir(settings: Settings) -> None:

@@ -50,7 +50,15 @@ def register(sub: Any) -> None:
                                   "(signing one for every entry logged so far)")
     checkpoint.set_defaults(func=_checkpoint)
     vkey = audit.add_parser("vkey", help="print the log's verifier key")
+    vkey.add_argument("--previous", action="store_true",
+                      help="also the verifier keys of its earlier names (after a rename), "
+                      "oldest first, before the current one")
     vkey.set_defaults(func=_vkey)
+    rename = audit.add_parser("rename", help="give the log the name REGISTRY_PUBLIC_URL gives "
+                              "(with the server stopped); the rename is an event, old "
+                              "checkpoints stay valid under the old verifier key")
+    rename.add_argument("--reason", required=True, help="why (recorded in the event)")
+    rename.set_defaults(func=_rename)
 
     events = sub.add_parser("events", help="the event catalog (events/)").add_subparsers(
         dest="action", required=True)
@@ -180,12 +188,36 @@ def _checkpoint(args: argparse.Namespace) -> int:
 def _vkey(args: argparse.Namespace) -> int:
     from ..config import Settings
     from ..preflight import may_found
-    from .note import load_or_create_signer
+    from .note import load_or_create_signer, previous_verifiers
 
     settings = Settings.from_env()
     may_found(settings)  # no log key made where there is no registry
-    signer = load_or_create_signer(settings.data_dir / "keys", f"{settings.public_authority}/log")
+    keys_dir = settings.data_dir / "keys"
+    signer = load_or_create_signer(keys_dir, f"{settings.public_authority}/log")
+    if args.previous:
+        for verifier in previous_verifiers(keys_dir):
+            print(verifier.vkey)
     print(signer.verifier.vkey)
+    return 0
+
+
+def _rename(args: argparse.Namespace) -> int:
+    from ..application.context import CommandContext
+    from ..config import Settings
+    from ..domain.errors import DomainError
+    from .rename import rename_log
+
+    try:
+        done = rename_log(Settings.from_env(), args.reason,
+                          CommandContext(actor_name="registry-cli", actor_role="operator"))
+    except DomainError as refusal:
+        _err(f"registry: {refusal.message}")
+        return EXIT_BAD
+    _err(f"registry: the audit log {done.old_name!r} signed its last checkpoint at "
+         f"{done.old_size} entries (root {done.old_root}); it is named {done.new_name!r} from "
+         f"now on, and signed {done.new_size} entries (root {done.new_root}), the rename's "
+         "own entry included. Publish both verifier keys (checkpoints signed before stay "
+         f"valid under the old one):\n  old: {done.old_vkey}\n  new: {done.new_vkey}")
     return 0
 
 

@@ -30,7 +30,7 @@ from ..retry import Backoff
 from ..storage.errors import unavailable_reason
 from . import envelope, merkle
 from .merkle import CompactRange
-from .note import Checkpoint, NoteError, Signer, read_checkpoint
+from .note import Checkpoint, NoteError, Signer, Verifier, read_checkpoint
 from .view import AuditLogView, Leaf, StoredCheckpoint
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,13 @@ class LogProjection:
 
 class TransparencyLog:
     def __init__(self, app: Any, view: AuditLogView, signer: Signer, *,
-                 now: Callable[[], datetime], sweep: int = PAGE) -> None:
+                 now: Callable[[], datetime], sweep: int = PAGE,
+                 previous: Sequence[Verifier] = ()) -> None:
         self.app = app
         self.view = view
         self.signer = signer
         self.verifier = signer.verifier
+        self.previous = tuple(previous)  # the verifier keys of the log's earlier names
         self.now = now
         self.sweep = sweep
         self.projection = LogProjection(app, view)
@@ -169,7 +171,7 @@ class TransparencyLog:
         old, old_root = 0, merkle.EMPTY_ROOT
         if latest is not None:
             try:
-                signed = read_checkpoint(latest.note, self.verifier)
+                signed = read_checkpoint(latest.note, self.verifier_of(latest.note))
             except NoteError as error:
                 raise LogInconsistent(f"the latest checkpoint does not verify: {error}") from None
             if (signed.size, signed.root) != (latest.size, latest.root):
@@ -195,6 +197,13 @@ class TransparencyLog:
             assert latest is not None
             return latest
         return stored
+
+    def verifier_of(self, note: str) -> Verifier:
+        """The key a checkpoint note was signed with: this name's, or an earlier name's
+        (a checkpoint signed before ``registry audit rename`` stays valid under it)."""
+        origin = note.split("\n", 1)[0]
+        return next((v for v in self.previous if v.name == origin and origin != self.origin),
+                    self.verifier)
 
     def _compact(self, size: int) -> CompactRange:
         edge = merkle.frontier(size)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from ..files import create_exclusive
 ED25519 = 0x01
 EM_DASH = "\u2014"
 LOG_KEY_FILE = "transparency-log.key"
+PREVIOUS_FILE = "transparency-log.previous"  # the verifier keys of its earlier names
 
 
 class NoteError(ValueError):
@@ -202,3 +204,27 @@ def load_or_create_signer(keys_dir: Path, name: str) -> Signer:
     if not path.exists():
         create_exclusive(path, (Signer.generate(name).skey() + "\n").encode())
     return Signer.parse(path.read_text())
+
+
+def previous_verifiers(keys_dir: Path) -> list[Verifier]:
+    """The verifier keys of the names the log had before (``registry audit rename``)."""
+    path = keys_dir / PREVIOUS_FILE
+    if not path.exists():
+        return []
+    return [Verifier.parse(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def rename_signer(keys_dir: Path, old: Signer, new: Signer) -> None:
+    """Keep the old name's verifier key (public) among the previous ones, then make ``new``
+    the log's key. The old private key is not kept: nothing signs under the old name again."""
+    kept = [v.vkey for v in previous_verifiers(keys_dir)]
+    _replace(keys_dir / PREVIOUS_FILE, "".join(f"{v}\n" for v in [*kept, old.verifier.vkey]))
+    _replace(keys_dir / LOG_KEY_FILE, new.skey() + "\n")
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``path`` whole (0600) or not at all."""
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.unlink(missing_ok=True)
+    create_exclusive(tmp, text.encode())
+    os.replace(tmp, path)

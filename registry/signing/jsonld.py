@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import threading
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -51,11 +50,18 @@ class UnsafeDocument(ValueError):
     names a context the registry does not ship."""
 
 
-@cache
-def _context(url: str) -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("contexts", CONTEXTS[url]).read_text("utf-8")
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("contexts", name).read_text("utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
+
+
+# Read once, at import: a live server survives its package being replaced (web/assets.py).
+_LOADED = {url: _read(name) for url, name in CONTEXTS.items()}
+
+
+def _context(url: str) -> dict[str, Any]:
+    return _LOADED[url]
 
 
 def load_document(url: str, options: Any = None, *,

@@ -23,9 +23,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -36,6 +35,8 @@ from ..config import Settings
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
 from . import audit, credentials, documents, metrics, pdf
+from .assets import StaticAssets
+from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
 from .logs import RequestIdMiddleware
 from .metrics import MetricsMiddleware
@@ -108,7 +109,8 @@ class _TooLarge(Exception):
 
 
 async def verify_page(request: Request) -> Response:
-    response = FileResponse(STATIC / "verify.html", media_type="text/html; charset=utf-8")
+    static: StaticAssets = request.app.state.static
+    response = static.response("verify.html", "text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Cache-Control"] = "no-cache"
     response.headers.update(SECURITY_HEADERS)
@@ -243,6 +245,10 @@ def create_app(
         max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         max_message_bytes=settings.max_ws_message_bytes,
     )
+    # Read once, now: replacing the installed package cannot break a live server (assets.py).
+    static = StaticAssets(STATIC)
+    if not settings.production:
+        local_graphiql_html()
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -257,11 +263,12 @@ def create_app(
         *audit.routes(),
         *documents.routes(),
         *credentials.routes(),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Route("/static/{path:path}", static.endpoint, methods=["GET", "HEAD"], name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.container = None
     app.state.settings = settings
+    app.state.static = static
     app.state.pdf_cache = pdf.PdfCache()
     app.state.status_lists = credentials.StatusLists()
     app.state.revocations = credentials.Revocations()

@@ -68,6 +68,15 @@ async def vkey(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+async def vkeys(request: Request) -> Response:
+    """Every name's verifier key, oldest first, the current last (after ``registry audit
+    rename``, checkpoints signed under an earlier name verify with its key)."""
+    log = _log(request)
+    text = "".join(f"{v.vkey}\n" for v in (*log.previous, log.verifier))
+    return Response(text, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 async def inclusion(request: Request) -> Response:
     try:
         index, size = _ints(request, "index", "size")
@@ -115,6 +124,7 @@ def routes() -> list[Route]:
     return [
         Route("/log/checkpoint", checkpoint, methods=["GET"]),
         Route("/log/vkey", vkey, methods=["GET"]),
+        Route("/log/vkeys", vkeys, methods=["GET"]),
         Route("/log/proof/inclusion", inclusion, methods=["GET"]),
         Route("/log/proof/consistency", consistency, methods=["GET"]),
         Route("/log/entries", entries, methods=["GET"]),

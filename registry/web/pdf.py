@@ -43,6 +43,7 @@ from starlette.responses import JSONResponse, Response
 from ..application.service import RegistryService
 from ..config import Settings
 from ..signing.qr import make_qr
+from .assets import FontFiles
 
 __all__ = ["FONTS", "PdfCache", "certificate_pdf", "group_number", "qr_print_width_mm",
            "render_certificate_pdf"]
@@ -50,6 +51,8 @@ __all__ = ["FONTS", "PdfCache", "certificate_pdf", "group_number", "qr_print_wid
 FONTS = Path(__file__).with_name("fonts")
 REGULAR = FONTS / "DejaVuSerif.ttf"
 BOLD = FONTS / "DejaVuSerif-Bold.ttf"
+# Read once at start: a live server's PDFs survive its package being replaced (assets.py).
+FONT_FILES = FontFiles(FONTS, (REGULAR.name, BOLD.name))
 FAMILY = "DejaVuSerif"
 
 # A4 landscape, millimetres.
@@ -295,8 +298,8 @@ class _Page:
         pdf = FPDF(orientation="landscape", unit="mm", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        pdf.add_font(FAMILY, "", REGULAR)
-        pdf.add_font(FAMILY, "B", BOLD)
+        pdf.add_font(FAMILY, "", FONT_FILES.path(REGULAR.name))
+        pdf.add_font(FAMILY, "B", FONT_FILES.path(BOLD.name))
         self.pdf = pdf
 
     def render(self) -> bytearray:
