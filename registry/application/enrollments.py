@@ -95,9 +95,8 @@ class EnrollmentCommands:
         saved in one atomic save (none when ``save`` is false: a dry run). The enrolments and
         learners are read together, not one by one. The value is one :class:`GradeOutcome`
         per line, in order."""
-        wanted = {(line.learner_id, line.mooc_code): Enrollment.create_id(line.learner_id,
-                                                                          line.mooc_code)
-                  for line in lines}
+        wanted = {key: Enrollment.create_id(*key)
+                  for key in dict.fromkeys((line.learner_id, line.mooc_code) for line in lines)}
         enrollments = {e.id: e for e in self.app.load_many(Enrollment, list(wanted.values()))}
         learners = {a.id: a for a in self.app.load_many(Learner, [k[0] for k in wanted])}
         proctoring: list[Proctoring] = []
