@@ -18,9 +18,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .domain.enrollments import ExamMode
+
+if TYPE_CHECKING:
+    from .application.commands import Commands
+    from .application.context import CommandContext
+    from .application.registry import Saved
+    from .application.service import RegistryService
+    from .moodle import Gradebook, Row
 
 BATCH_ROWS = 500  # rows per atomic save: one transaction, and a progress bar step
 ACTOR = "registry import moodle-grades"
@@ -55,7 +62,8 @@ def register(sub: Any) -> None:
 
 @dataclass
 class Report:
-    recorded: list[tuple[Any, str, int | None, int]] = field(default_factory=list)
+    # ((row, learner), component, the value now, the value recorded)
+    recorded: list[tuple[tuple[int, str], str, int | None, int]] = field(default_factory=list)
     unchanged: int = 0
     no_grade: int = 0
     refused: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, who, what, why
@@ -95,7 +103,8 @@ def _import_moodle(args: argparse.Namespace) -> int:
     return 1 if report.refused else 0
 
 
-def _run(service: Any, ctx: Any, book: Any, code: str, args: argparse.Namespace) -> Report:
+def _run(service: RegistryService, ctx: CommandContext, book: Gradebook, code: str,
+         args: argparse.Namespace) -> Report:
     from tqdm import tqdm
 
     from . import moodle
@@ -129,9 +138,13 @@ def _run(service: Any, ctx: Any, book: Any, code: str, args: argparse.Namespace)
                         continue
                     lines.append(GradeLine((row.number, _who(row)), uuid.UUID(learner), code,
                                            component, points))
-            saved = service.execute(ctx, lambda cmd, lines=lines: cmd.enrollments.record_grades(
-                lines, exam_mode=ExamMode(args.exam_mode), reason=args.reason,
-                save=not args.dry_run))
+
+            def record(cmd: Commands, lines: list[GradeLine] = lines) -> Saved:
+                return cmd.enrollments.record_grades(
+                    lines, exam_mode=ExamMode(args.exam_mode), reason=args.reason,
+                    save=not args.dry_run)
+
+            saved = service.execute(ctx, record)
             position = saved.position
             for outcome in saved.value:
                 number, who = outcome.line.ref
@@ -150,18 +163,18 @@ def _run(service: Any, ctx: Any, book: Any, code: str, args: argparse.Namespace)
     return report
 
 
-def _who(row: Any) -> str:
+def _who(row: Row) -> str:
     return row.name or row.email or row.iin or "?"
 
 
-def _unknown(row: Any) -> str:
+def _unknown(row: Row) -> str:
     keys = [f"ID number {row.iin}" if row.iin else "", f"e-mail {row.email}" if row.email
             else ""]
     return "unknown learner: no learner registered with " + \
         (" or ".join(k for k in keys if k) or "an ID number or e-mail (both empty)")
 
 
-def _print(report: Report, book: Any, args: argparse.Namespace, code: str) -> None:
+def _print(report: Report, book: Gradebook, args: argparse.Namespace, code: str) -> None:
     columns = ", ".join(f"{c} ← {n!r}" for c, n in book.columns.items())
     print(f"{args.file.name}: {len(book.rows)} rows ({book.layout}); {columns}")
     if args.dry_run:

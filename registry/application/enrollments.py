@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from ..domain.access import Principal, check_course_scope
@@ -34,7 +35,7 @@ class GradeLine:
     """One grade to record: ``component`` is a score component (R6) or ``EXAM`` (R7);
     ``ref`` is the caller's (a file's row and column), handed back with the outcome."""
 
-    ref: object
+    ref: Any
     learner_id: UUID
     mooc_code: str
     component: str
