@@ -117,8 +117,7 @@ def _run(service: RegistryService, ctx: CommandContext, book: Gradebook, code: s
                                              (r.iin and r.iin in by_iin)])
     report = Report()
     position = None
-    with tqdm(total=len(rows), unit="row", desc=args.file.name, file=sys.stderr,
-              disable=None) as progress:
+    with tqdm(total=len(rows), unit="row", desc=args.file.name, file=sys.stderr) as progress:
         for start in range(0, len(rows), BATCH_ROWS):
             lines: list[GradeLine] = []
             for row in rows[start:start + BATCH_ROWS]:

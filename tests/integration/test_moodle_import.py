@@ -86,7 +86,8 @@ def run(*args: str) -> int:
 def test_every_variant_of_the_sample_imports_and_a_second_run_records_nothing(
         registry: Settings, variant: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(str(SAMPLES / variant), "--mooc", CODE, "--map", MAP) == 1  # one row refused
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "20/20" in err  # the progress bar, on stderr
     assert SUMMARY in out
     assert "row  learner     component  reason" in out
     assert "11   Сергей Ким  RATING_2" in out and "from 0 to 100; got 105" in out
