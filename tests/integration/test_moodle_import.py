@@ -16,6 +16,7 @@ from registry.cli import main
 from registry.config import Settings
 from registry.domain.enrollments import Enrollment
 from registry.domain.grading import ScoreComponent
+from registry.domain.learners import Learner
 
 SAMPLES = Path(__file__).resolve().parents[2] / "examples" / "moodle"
 MAP = ("Assignment: Rating 1=RATING_1,Quiz: Midterm=MIDTERM,Assignment: Rating 2=RATING_2,"
@@ -194,3 +195,29 @@ def test_it_refuses_to_create_a_registry(tmp_path: Path, monkeypatch: pytest.Mon
     assert run(str(SAMPLES / "grades-comma.csv"), "--mooc", CODE, "--map", MAP) == 2
     assert "no registry in" in capsys.readouterr().err
     assert not (tmp_path / "var").exists()
+
+
+def test_aggregates_read_together_are_those_read_one_by_one(registry: Settings) -> None:
+    """``Registry.load_many`` (one statement for many aggregates) folds each to the same
+    state and version as the repository does; absent ids and other kinds are left out."""
+    container = opened(registry)
+    try:
+        app = container.app
+        ids = [Enrollment.create_id(uuid.UUID(i), CODE) for i in
+               container.service.learner_ids_by_email(
+                   [row["Email address"] for row in sample_learners()]).values()]
+        assert len(ids) == 20
+        record = container.commands.enrollments.record_score
+        record(enrollment_id=ids[0], component=ScoreComponent.MIDTERM, points=70, reason=None)
+        record(enrollment_id=ids[0], component=ScoreComponent.MIDTERM, points=75,
+               reason="recounted")
+        together = app.load_many(Enrollment, [*ids, uuid.uuid4(), ids[0]])
+        assert [e.id for e in together] == ids
+        for loaded in together:
+            alone = app.repository.get(loaded.id)
+            assert (loaded.version, loaded.scores, loaded.learner_id) == \
+                (alone.version, alone.scores, alone.learner_id)
+        assert together[0].version == 3 and together[0].scores[ScoreComponent.MIDTERM] == 75
+        assert app.load_many(Learner, ids[:3]) == []  # enrolments are no learners
+    finally:
+        container.close()
