@@ -15,7 +15,9 @@ the domain's, applied by the application's commands.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -171,16 +173,22 @@ def _columns(header: Sequence[str], mapping: dict[str, str]) -> dict[str, str]:
 
 def _read_text(path: Path, mapping: dict[str, str]
                ) -> tuple[list[str], list[list[str]], str]:
+    data = path.read_bytes()
+    # Moodle writes UTF-8 (a BOM or not); Excel's "Unicode Text" re-save is UTF-16 with a BOM.
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) \
+        else "utf-8-sig"
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
         raise BadGradebook(f"{path}: not UTF-8 text (byte {error.start}); export it again "
                            "as a plain text file, or as .xlsx") from None
-    lines = text.splitlines()
-    if not lines:
+    header = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    if not header.strip():
         raise BadGradebook(f"{path}: the file is empty")
-    separator = _separator(lines[0], mapping)
-    records = list(csv.reader(lines, delimiter=separator))
+    separator = _separator(header, mapping)
+    # (the csv module reads the whole text: a quoted cell may hold a line break)
+    records = list(csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""),
+                              delimiter=separator))
     return [h.strip() for h in records[0]], records[1:], separator
 
 

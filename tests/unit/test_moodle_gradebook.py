@@ -66,3 +66,16 @@ def test_the_command_context_metadata_keeps_its_shape() -> None:
     meta = ctx.metadata("2026-06-15T10:00:00+00:00")
     assert meta == {**asdict(ctx), "recorded_at": "2026-06-15T10:00:00+00:00"}
     assert list(meta) == [*asdict(ctx), "recorded_at"]  # the envelopes' key order
+
+
+def test_windows_line_ends_a_line_break_in_a_quoted_cell_and_utf16_are_read(
+        tmp_path: Path) -> None:
+    text = ('First name;Last name;ID number;Email address;Quiz: Midterm (Real)\r\n'
+            '"Анна\r\nМария";Смирнова;;anna@live.kaznu.kz;77,50\r\n'
+            'Дана;Ермекова;;dana@live.kaznu.kz;-\r\n')
+    for encoding in ("utf-8", "utf-16"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))  # Python's utf-16 writes a BOM
+        book = moodle.read(path, moodle.parse_map("Quiz: Midterm=MIDTERM"))
+        assert [(r.number, r.email, r.grades["MIDTERM"]) for r in book.rows] == [
+            (2, "anna@live.kaznu.kz", "77,50"), (3, "dana@live.kaznu.kz", "-")]
