@@ -122,6 +122,7 @@ class EnrollmentCommands:
                 if enrollment is None:
                     raise NotFound(f"This learner is not enrolled in {line.mooc_code}: enrol "
                                    "them first.")
+                check_course_scope(actor, enrollment.mooc_code)  # before saying "unchanged"
                 if line.component == EXAM:
                     previous = enrollment.exam.points if enrollment.exam else None
                     if enrollment.has_exam(line.points):

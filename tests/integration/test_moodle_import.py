@@ -221,3 +221,28 @@ def test_aggregates_read_together_are_those_read_one_by_one(registry: Settings) 
         assert app.load_many(Learner, ids[:3]) == []  # enrolments are no learners
     finally:
         container.close()
+
+
+def test_a_teacher_records_grades_only_in_its_own_moocs(registry: Settings) -> None:
+    """``record_grades`` applies recordScore's course scope to every line, even to a grade
+    that would be unchanged."""
+    from registry.application.enrollments import GradeLine, Outcome
+    from registry.domain.access import Principal, Role
+
+    container = opened(registry)
+    try:
+        email = "aliya.kurmanova@live.kaznu.kz"
+        learner = uuid.UUID(container.service.learner_ids_by_email([email])[email])
+        lines = [GradeLine(2, learner, CODE, "MIDTERM", 80)]
+        other = Principal(role=Role.TEACHER, name="t", courses=frozenset({"MATH-101"}))
+        refused = container.commands.enrollments.record_grades(lines, actor=other).value
+        assert refused[0].outcome is Outcome.REFUSED
+        assert refused[0].refusal.code == "FORBIDDEN"
+        own = Principal(role=Role.TEACHER, name="t", courses=frozenset({CODE}))
+        recorded = container.commands.enrollments.record_grades(lines, actor=own).value
+        assert recorded[0].outcome is Outcome.RECORDED
+        assert enrollment_of(container, email).scores[ScoreComponent.MIDTERM] == 80
+        again = container.commands.enrollments.record_grades(lines, actor=other).value
+        assert again[0].outcome is Outcome.REFUSED  # not "unchanged": it may not even look
+    finally:
+        container.close()
