@@ -64,9 +64,7 @@ class Gradebook:
 def parse_map(text: str) -> dict[str, str]:
     """``'Assignment: Rating 1=RATING_1,Quiz: Midterm=MIDTERM'`` → column → component."""
     mapping: dict[str, str] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
+    for part in _pairs(text):
         column, equals, component = part.rpartition("=")
         column, component = column.strip(), component.strip().upper()
         if not equals or not column:
@@ -79,6 +77,20 @@ def parse_map(text: str) -> dict[str, str]:
     if not mapping:
         raise BadGradebook("--map: no COLUMN=COMPONENT pair")
     return mapping
+
+
+def _pairs(text: str) -> list[str]:
+    """The ``COLUMN=COMPONENT`` pairs of ``--map``; a comma inside a column's name (Moodle
+    allows one: ``Quiz: Part 1, theory``) stays in it — a pair ends at ``=WORD``."""
+    pairs, pending = [], ""
+    for piece in text.split(","):
+        pending = f"{pending},{piece}" if pending else piece
+        if re.search(r"=\s*\w+\s*$", pending):
+            pairs.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        pairs.append(pending.strip())
+    return pairs
 
 
 def base_name(column: str) -> str:

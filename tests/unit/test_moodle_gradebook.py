@@ -79,3 +79,10 @@ def test_windows_line_ends_a_line_break_in_a_quoted_cell_and_utf16_are_read(
         book = moodle.read(path, moodle.parse_map("Quiz: Midterm=MIDTERM"))
         assert [(r.number, r.email, r.grades["MIDTERM"]) for r in book.rows] == [
             (2, "anna@live.kaznu.kz", "77,50"), (3, "dana@live.kaznu.kz", "-")]
+
+
+def test_a_column_name_may_hold_a_comma_in_the_map() -> None:
+    assert moodle.parse_map("Quiz: Part 1, theory=RATING_1, Quiz: Midterm = midterm,") == {
+        "Quiz: Part 1, theory": "RATING_1", "Quiz: Midterm": "MIDTERM"}
+    with pytest.raises(moodle.BadGradebook, match="'Quiz: Midterm' is not COLUMN=COMPONENT"):
+        moodle.parse_map("Assignment: Rating 1=RATING_1,Quiz: Midterm")
