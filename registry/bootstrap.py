@@ -260,8 +260,9 @@ def build(
 
     recorder: Any = app.recorder  # both back-ends' recorders name their events table
     events_table: str = recorder.events_table_name
-    timeline = Timeline(app, list(store.projections.values()),
-                        backend.event_positions(datastore(app), events_table))
+    positions = backend.event_positions(datastore(app), events_table)
+    app.read_together = positions.stored_events  # batch commands load together
+    timeline = Timeline(app, list(store.projections.values()), positions)
     live = LiveHub(EventSource(app), timeline, wake=backend.wake(app),
                    poll_interval=min(poll_interval, 0.5))
 

@@ -1,4 +1,4 @@
-"""``registry`` — the command line (SPEC §4): serve, tokens, keys, schema.
+"""``registry`` — the command line (SPEC §4): serve, tokens, keys, schema, imports.
 
 The CLI works on the local database directly and needs no token: it is run by the
 registry's operators. Output meant for scripts (a token) goes alone to stdout; everything
@@ -20,7 +20,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
-from . import keys_cli, oidc, personal_cli, verify_cli
+from . import import_cli, keys_cli, oidc, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import (
     DEFAULT_HOST,
@@ -287,6 +287,7 @@ def parser() -> argparse.ArgumentParser:
     keys_cli.register(sub)
     personal_cli.register(sub)
     verify_cli.register(sub)
+    import_cli.register(sub)
 
     register_audit_commands(sub)
     register_projection_commands(sub)

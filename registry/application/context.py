@@ -11,7 +11,7 @@ import contextvars
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -24,9 +24,11 @@ class CommandContext:
     causation_id: str | None = None
 
     def metadata(self, recorded_at: str) -> dict[str, Any]:
-        meta = asdict(self)
-        meta["recorded_at"] = recorded_at
-        return meta
+        # (by hand, not dataclasses.asdict: it runs for every event stored, and asdict's
+        # deep copy was a quarter of a gradebook import's time)
+        return {"actor_name": self.actor_name, "actor_role": self.actor_role,
+                "on_behalf_of": self.on_behalf_of, "correlation_id": self.correlation_id,
+                "causation_id": self.causation_id, "recorded_at": recorded_at}
 
 
 SYSTEM = CommandContext(actor_name="registry", actor_role="system")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -34,6 +35,14 @@ class LearnerCommands:
             return None
         learner_id: UUID = claim.learner_id
         return learner_id
+
+    def by_iins(self, iins: Sequence[str]) -> dict[str, UUID]:
+        """``by_iin`` for many IINs, their claims read together: IIN → learner id of the
+        registered ones."""
+        valid = {iin: IinClaim.create_id(self.app.iin_digest(iin)) for iin in iins
+                 if len(iin) == 12 and iin.isdigit()}
+        claims = {c.id: c for c in self.app.load_many(IinClaim, list(valid.values()))}
+        return {iin: claims[i].learner_id for iin, i in valid.items() if i in claims}
 
     def register(
         self,

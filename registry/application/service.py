@@ -275,6 +275,22 @@ class RegistryService:
         found = self.commands.learners.by_iin(iin.strip())
         return None if found is None else str(found)
 
+    def learner_ids_by_iin(self, iins: Sequence[str]) -> dict[str, str]:
+        """IIN → learner id for the registered ones among ``iins`` (their claims read
+        together)."""
+        return {iin: str(i) for iin, i in self.commands.learners.by_iins(iins).items()}
+
+    def learner_ids_by_email(self, emails: Sequence[str]) -> dict[str, str]:
+        """E-mail → learner id for the registered ones among ``emails``, as registered
+        (the learners view, 500 at a time)."""
+        wanted = sorted(set(emails))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for doc in self.find("learners", {"email": chunk}, limit=2 * len(chunk)):
+                found.setdefault(doc["email"], doc["id"])
+        return found
+
     def projection_of(self, table: str) -> str:
         return self.views.by_table[table][0].name
 

@@ -93,6 +93,11 @@ class Enrollment(Aggregate):
     def admitted(self) -> bool:
         return grading.is_admitted(self.total_points)
 
+    def has_score(self, component: ScoreComponent, points: int) -> bool:
+        """The component already holds exactly these points: recording them again would
+        change nothing (an import run twice records nothing new)."""
+        return self.scores.get(component) == points
+
     def record_score(self, entry: ScoreEntry, learner: Learner) -> None:
         if self.exam is not None:  # checked first: no reason could cure it
             raise InvalidTransition(
@@ -122,6 +127,10 @@ class Enrollment(Aggregate):
         self.scores[ScoreComponent(component)] = points
 
     # -- R7/R9: final attestation and grade -----------------------------------------------------
+
+    def has_exam(self, points: int) -> bool:
+        """The final exam is recorded with exactly these points (nothing would change)."""
+        return self.exam is not None and self.exam.points == points
 
     def record_final_exam(
         self, entry: ExamEntry, *, learner: Learner, proctoring: Proctoring,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from .errors import InvalidInput
@@ -60,6 +61,13 @@ def check_points(points: int, maximum: int, what: str) -> int:
     if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= maximum:
         raise InvalidInput(f"{what} must be a whole number from 0 to {maximum}; got {points}.")
     return points
+
+
+def whole_points(value: Decimal) -> int:
+    """R6 records whole points: a fractional score from elsewhere (Moodle's ``85.50``) is
+    rounded half up to a whole number, as R9 rounds the final grade — 84.49 → 84, 84.5 → 85.
+    The range is checked afterwards, on the whole number (``check_points``)."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def total_points(scores: Mapping[ScoreComponent, int]) -> int:

@@ -1,0 +1,207 @@
+"""Benchmark: `registry import moodle-grades` on a 10,000-row gradebook, against eventsourcing's
+raw batch save of the same events on the same database (issue 14's figure, target ≥ 0.5).
+
+    PYTHONPATH=$PWD /work/venv/bin/python bench/import_moodle.py [--rows 10000] [--store DIR]
+
+Builds a SQLite registry with one published MOOC and N learners (each with an IIN, enrolled),
+saved straight through the application in batches; writes a Moodle-style comma export of N
+rows (three scores with decimals and the exam, all admitted: 4 N events to record); copies the
+database file. Then times
+
+1. the import's work — reading the file, finding the N learners by IIN, and
+   ``record_grades`` a batch of 500 rows at a time (load, domain rules, one save per batch),
+   as the command runs it (projections off, so their catching up is not counted), and
+2. on the copy, the same stored events (read back from the first database) inserted with
+   eventsourcing's ``recorder.insert_events`` in the same batches: the raw save.
+
+Prints both and the ratio raw ÷ import (1.0: the import costs no more than storing its events).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from registry.application.context import SYSTEM, CommandContext  # noqa: E402
+from registry.bootstrap import Container, build  # noqa: E402
+from registry.config import Settings  # noqa: E402
+from registry.domain.enrollments import Enrollment  # noqa: E402
+from registry.domain.iin import iin_check_digit  # noqa: E402
+from registry.domain.learners import IinClaim, Learner  # noqa: E402
+from registry.domain.moocs import LocalizedText  # noqa: E402
+from registry.import_cli import BATCH_ROWS, _run  # noqa: E402
+from registry.moodle import parse_map, read  # noqa: E402
+
+CODE = "BENCH-101"
+MAP = ("Assignment: Rating 1=RATING_1,Quiz: Midterm=MIDTERM,Assignment: Rating 2=RATING_2,"
+       "Quiz: Final exam=EXAM")
+NAMES = ["Әлия Құрманова", "Нұрлан Әбішев", "Дмитрий Иванов", "Гүлназ Төлеуова", "Анна Смирнова"]
+
+
+def iins(count: int) -> list[str]:
+    """``count`` distinct IINs with valid check digits (born in 2000, serials in a row)."""
+    found: list[str] = []
+    for n in itertools.count():
+        day, serial = divmod(n, 9000)
+        first = f"00{day // 28 + 1:02d}{day % 28 + 1:02d}5{serial:04d}"
+        check = iin_check_digit(first)
+        if check is not None:
+            found.append(f"{first}{check}")
+        if len(found) == count:
+            return found
+    raise AssertionError("unreachable")
+
+
+def opened(settings: Settings, *, seed: bool = False) -> Container:
+    """The registry without its background work (projections, the audit log's runner and
+    checkpointer): what is timed is the import and the save, not the log (bench/write_cost.py
+    measures that)."""
+    container = build(settings, seed=seed, run_projections=False)
+    container.audit_runner.stop()
+    container.checkpointer.stop()
+    container.service.wait_seconds = 0
+    return container
+
+
+def build_store(settings: Settings, count: int) -> list[str]:
+    container = opened(settings, seed=True)
+    try:
+        service, app = container.service, container.app
+        service.wait_seconds = 0
+        admin = CommandContext(actor_name="bench", actor_role="admin")
+        title = LocalizedText(kk="Қазақ әдебиеті", en="Kazakh literature")
+        service.execute(admin, lambda c: c.moocs.draft(code=CODE, title=title, language="kk",
+                                                       credits=5, hours=150,
+                                                       department="Philology"))
+        for step in (lambda c: c.moocs.submit_for_review(CODE),
+                     lambda c: c.moocs.record_expert_review(code=CODE, passed=True,
+                                                            reviewer="Prof.", remarks=None),
+                     lambda c: c.moocs.record_approbation(code=CODE, passed=True, remarks=None),
+                     lambda c: c.moocs.publish(code=CODE, platform_code="moocs.kz")):
+            service.execute(admin, step)
+        numbers = iins(count)
+        for start in range(0, count, 500):
+            batch = []
+            for n, iin in enumerate(numbers[start:start + 500], start=start):
+                learner = Learner.register(full_name=NAMES[n % len(NAMES)],
+                                           email=f"learner{n}@live.kaznu.kz", iin=iin,
+                                           full_name_latin=None)
+                batch += [learner, IinClaim(iin_digest=app.iin_digest(iin),
+                                            learner_id=learner.id),
+                          Enrollment(learner_id=learner.id, mooc_code=CODE)]
+            app.save(*batch)
+        return numbers
+    finally:
+        container.close()
+
+
+def write_gradebook(path: Path, numbers: list[str]) -> None:
+    rng = random.Random(14)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["First name", "Last name", "ID number", "Institution", "Department",
+                         "Email address", "Assignment: Rating 1 (Real)", "Quiz: Midterm (Real)",
+                         "Assignment: Rating 2 (Real)", "Quiz: Final exam (Real)",
+                         "Course total (Real)", "Last downloaded from this course"])
+        for n, iin in enumerate(numbers):
+            first, last = NAMES[n % len(NAMES)].split()
+            grades = [f"{rng.randint(5000, 10000) / 100:.2f}" for _ in range(4)]
+            writer.writerow([first, last, iin, "Al-Farabi KazNU", "Philology",
+                             f"learner{n}@live.kaznu.kz", *grades, "0",
+                             "Wednesday, 2 December 2026, 9:41 AM"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--store", type=Path, metavar="DIR",
+                        help="keep the built store (learners, no grades) in DIR and reuse it "
+                             "on the next run with the same --rows (building 10,000 learners "
+                             "takes about 2 minutes on a busy 2-core machine)")
+    options = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="bench-moodle-"))
+    try:
+        settings = Settings(data_dir=root / "a" / "var", public_url="https://registry.example.kz")
+        t = time.perf_counter()
+        kept = options.store / f"{options.rows}" if options.store else None
+        if kept is not None and (kept / "var").is_dir():
+            shutil.copytree(kept / "var", settings.data_dir)
+            numbers = iins(options.rows)
+        else:
+            numbers = build_store(settings, options.rows)
+            if kept is not None:
+                shutil.copytree(settings.data_dir, kept / "var")
+        gradebook = root / "gradebook.csv"
+        write_gradebook(gradebook, numbers)
+        copy = Settings(data_dir=root / "b" / "var", public_url="https://registry.example.kz")
+        shutil.copytree(settings.data_dir, copy.data_dir)
+        copy_of_store = root / "pristine"
+        shutil.copytree(settings.data_dir, copy_of_store)
+        print(f"store: {options.rows} learners enrolled, ready in {time.perf_counter() - t:.1f} s")
+
+        container = opened(settings)
+        try:
+            service = container.service
+            service.wait_seconds = 0
+            before = container.app.last_notification_id()
+            args = argparse.Namespace(file=gradebook, exam_mode="ON_CAMPUS", reason=None,
+                                      dry_run=False)
+            started = time.perf_counter()
+            book = read(gradebook, parse_map(MAP))
+            report = _run(service, SYSTEM, book, CODE, args)
+            imported = time.perf_counter() - started
+            assert not report.refused, report.refused[:3]
+            stored = list(container.app.recorder.select_notifications(before + 1, 10**9))
+        finally:
+            container.close()
+        events = len(stored)
+        assert events == 4 * options.rows, events
+
+        # The baselines, on the copy taken before the import (the same database, as it
+        # stood): eventsourcing's batch save of the same domain events — EventStore.put, the
+        # application's mapper and one insert per batch — and the bare recorder insert.
+        raw_app = opened(copy)
+        try:
+            app = raw_app.app
+            domain_events = app.mapper.to_domain_events(stored)
+            per_batch = 4 * BATCH_ROWS
+            started = time.perf_counter()
+            for start in range(0, events, per_batch):
+                app.events.put(domain_events[start:start + per_batch])
+            put = time.perf_counter() - started
+        finally:
+            raw_app.close()
+        bare_copy = Settings(data_dir=root / "c" / "var",
+                             public_url="https://registry.example.kz")
+        shutil.copytree(copy_of_store, bare_copy.data_dir)
+        bare_app = opened(bare_copy)
+        try:
+            recorder = bare_app.app.recorder
+            started = time.perf_counter()
+            for start in range(0, events, per_batch):
+                recorder.insert_events(stored[start:start + per_batch])
+            bare = time.perf_counter() - started
+        finally:
+            bare_app.close()
+        print(f"import: {options.rows} rows, {events} events in {imported:.2f} s "
+              f"({options.rows / imported:,.0f} rows/s)")
+        print(f"eventsourcing batch save (EventStore.put) of the same {events} events: "
+              f"{put:.2f} s; ratio save ÷ import: {put / imported:.2f} (target ≥ 0.5)")
+        print(f"bare recorder.insert_events of the same events: {bare:.2f} s; "
+              f"ratio: {bare / imported:.2f}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
