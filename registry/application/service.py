@@ -367,7 +367,8 @@ class RegistryService:
             "moocsByStatus": {k.removeprefix("moocs."): v for k, v in found.items()
                               if k.startswith("moocs.") and v},
             "learners": found.get("learners", 0),
-            "activeCertificates": found.get("certificates.active", 0),
+            "activeCertificates": (found.get("certificates.active", 0)
+                                   - self._compromised_active(None).get(None, 0)),
             "certificatesIssued": found.get("certificates.issued", 0),
             "certificatesIssuedByMonth": by_month,
             "packagesAwaitingInet": found.get("packages.SUBMITTED", 0),
@@ -386,8 +387,31 @@ class RegistryService:
         by_scope: dict[str, list[Doc]] = {scope: [] for scope in scopes}
         for row in rows:
             by_scope[row["scope"]].append(row)
-        return {scopes[scope]: course_figures(counters(found))
+        lapsed = self._compromised_active(list(codes))
+        return {scopes[scope]: course_figures(counters(found), lapsed.get(scopes[scope], 0))
                 for scope, found in by_scope.items()}
+
+    def _compromised_active(self, codes: list[str] | None) -> dict[str | None, int]:
+        """Certificates the statistics count as active whose key was compromised by their
+        issue date — every answer shows them REVOKED (``domain.certificates.standing``), so
+        the dashboards must not count them: per MOOC of ``codes``, or in all (key ``None``).
+        A compromise is an event of the key, not of each certificate, so the statistics
+        projection cannot see it; these are counted at read time, one statement per
+        compromised key (there are few, usually none)."""
+        lapsed: dict[str | None, int] = {}
+        for kid, window in self.current_key_windows().items():
+            if window.compromised_since is None:
+                continue
+            where = {"kid": kid, "status": "ACTIVE"}
+            ranges = {"issued_on": (window.compromised_since.isoformat(), None)}
+            if codes is None:
+                lapsed[None] = lapsed.get(None, 0) + self.views.count(
+                    "certificates", where, ranges=ranges)
+                continue
+            for code, amount in self.views.count_by("certificates", "mooc_code", codes, where,
+                                                    ranges=ranges).items():
+                lapsed[code] = lapsed.get(code, 0) + amount
+        return lapsed
 
     def certificate(self, number: str) -> Doc | None:
         canonical = normalize_number(number)
@@ -550,14 +574,14 @@ class RegistryService:
                 "kid": kid if shown else None}
 
 
-def course_figures(found: Mapping[str, int]) -> Doc:
+def course_figures(found: Mapping[str, int], compromised: int = 0) -> Doc:
     """One course's counters → its counts and rates (SPEC §9: each rate null when its divisor
-    is 0)."""
+    is 0); ``compromised``: its active certificates a compromised key revokes."""
     enrolled, admitted = found.get("enrolled", 0), found.get("admitted", 0)
     examined, passed = found.get("examined", 0), found.get("passed", 0)
     return {
         "enrolled": enrolled, "admitted": admitted, "examined": examined, "passed": passed,
-        "activeCertificates": found.get("certificates.active", 0),
+        "activeCertificates": found.get("certificates.active", 0) - compromised,
         "admissionRate": admitted / enrolled if enrolled else None,
         "passRate": passed / examined if examined else None,
         "averageFinal": found.get("finalSum", 0) / examined if examined else None,

@@ -664,15 +664,17 @@ class ProjectionStore:
         return pages
 
     def count_by(self, table: str, by: str, values: Sequence[Any],
-                 where: Mapping[str, Any] | None = None) -> dict[Any, int]:
-        """How many rows of ``table`` each of ``values`` of column ``by`` has (with ``where``),
-        in one ``GROUP BY`` statement."""
+                 where: Mapping[str, Any] | None = None, *,
+                 ranges: Mapping[str, tuple[Any, Any]] | None = None) -> dict[Any, int]:
+        """How many rows of ``table`` each of ``values`` of column ``by`` has (with ``where``
+        and ``ranges``), in one ``GROUP BY`` statement."""
         wanted = sorted(set(values))
         if not wanted:
             return {}
 
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[Any, int]:
             clauses = self._where(spec, t, {**(where or {}), by: wanted}, None)
+            clauses += self._ranges(spec, t, ranges)
             statement = (select(t.c[by], func.count()).where(*clauses).group_by(t.c[by]))
             counted = {v: 0 for v in wanted}
             counted.update({r[0]: int(r[1]) for r in c.execute(statement)})

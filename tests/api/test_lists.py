@@ -5,6 +5,7 @@ projection."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from support import (
     scored,
 )
 
+from registry.application.context import CommandContext
 from registry.clock import FixedClock
 from registry.config import Settings
 from registry.domain.moocs import LocalizedText
@@ -269,3 +271,26 @@ def test_dashboards_for_staff(api: Api, admin: str) -> None:
     for refused in (api.token("faculty", "Faculty"), None):
         body = api(STATISTICS, token=refused)
         assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
+
+
+def test_dashboards_do_not_count_certificates_a_compromised_key_revokes(
+        api: Api, admin: str, clock: FixedClock) -> None:
+    """Every answer shows a certificate signed by a key compromised by its issue date as
+    REVOKED; the dashboards' active counts agree — registry-wide and per course."""
+    service = api.container.service
+    before = certified(service, "DASH-K")  # issued today, 2026-06-15
+    clock.set(clock.at + datetime.timedelta(days=5))
+    after = issued(service, examined(service, scored(service, enrolled(service, "DASH-K",
+                                                                         "Кейінгі"))))
+    inet = api.token("inet")
+
+    def active() -> tuple[int, int]:
+        stats = api(STATISTICS, token=inet)["data"]["statistics"]
+        course = api(COURSE, {"code": "DASH-K"}, token=inet)["data"]["mooc"]["statistics"]
+        return stats["certificatesActive"], course["certificatesActive"]
+
+    assert active() == (2, 2)
+    service.run(CommandContext("operator", "operator"), lambda cmd: cmd.keys.compromise(
+        after["kid"], datetime.date(2026, 6, 18), "laptop stolen"))
+    assert before["kid"] == after["kid"]
+    assert active() == (1, 1)  # the one issued before the compromise date still stands
