@@ -15,6 +15,7 @@ from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
 from .consistency import ConsistencyReport
 from .errors import annotate
+from .execution import LeanLeavesExecutionContext
 from .introspection import IntrospectionNeedsToken
 from .learners import ErasureMutation, LearnerMutation, LearnerQuery
 from .limits import ParserCacheOffLoop, QueryLimits, ValidationCacheOffLoop
@@ -68,6 +69,8 @@ schema = RegistrySchema(
     # mutations over HTTP only (registry.api.subscriptions).
     extensions=[OperationsByTransport, QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop,
                 IntrospectionNeedsToken, ConsistencyReport],
+    # Plain leaf fields completed inline, as graphql-core would (registry.api.execution).
+    execution_context_class=LeanLeavesExecutionContext,
 )
 
 
