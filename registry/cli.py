@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
-from . import keys_cli, oidc, personal_cli, verify_cli
+from . import demo_cli, keys_cli, oidc, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import (
     DEFAULT_HOST,
@@ -232,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
     revoke.set_defaults(func=_token_revoke)
 
     keys_cli.register(sub)
+    demo_cli.register(sub)
     personal_cli.register(sub)
     verify_cli.register(sub)
 
