@@ -27,10 +27,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from .application.commands import Commands
 from .application.context import SYSTEM, CommandContext, command_context
@@ -235,7 +235,8 @@ class Term:
             with command_context(OPERATOR):
                 done = 0
                 for i in range(1, self.learners + 1):
-                    self.learner(i)
+                    with command_context(fresh(OPERATOR)):  # one learner's story: its ids
+                        self.learner(i)
                     if i % LEARNERS_PER_SAVE == 0 or i == self.learners:
                         self.app.flush()
                         self.progress(i - done)
@@ -262,45 +263,52 @@ class Term:
                               decided_on=self.today - timedelta(days=40))
 
     def courses(self, keep: set[UUID]) -> None:
-        """Published courses (one per 400 learners, 6 to 250), one on each platform that may
-        host them; and one course in each other state."""
-        cmd = self.cmd
+        """Published courses (one per 400 learners, 6 to 250) spread over the platforms that
+        may host them; and one course in each other state."""
         published = max(6, min(250, self.learners // 400))
         hosts = ["moocs.kz", "open.kaznu.kz", "moocs.kz", "coursera.org"]
         states = ["DRAFT", "IN_REVIEW", "IN_APPROBATION", "APPROVED", "RETURNED_TO_DRAFT",
                   "CLOSED", "ON_SUSPENDED"]
         for m in range(published + len(states)):
-            c = course(m)
-            wanted = "PUBLISHED" if m < published else states[m - published]
-            cmd.moocs.draft(code=c.code, title=c.title, language=c.language, credits=c.credits,
-                            hours=c.credits * 30, department=c.department)
-            keep.add(Mooc.create_id(c.code))
-            if wanted == "DRAFT":
-                self.made.moocs[c.code] = "DRAFT"
-                continue
-            cmd.moocs.submit_for_review(c.code)
-            if wanted == "IN_REVIEW":
-                self.made.moocs[c.code] = "IN_REVIEW"
-                continue
-            passed = wanted != "RETURNED_TO_DRAFT"
-            cmd.moocs.record_expert_review(
-                code=c.code, passed=passed, reviewer=self.rng.choice(EXPERTS),
-                remarks=None if passed else "Бейнедәрістердің субтитрлері жоқ; "
-                                            "тест тапсырмалары аз.")
-            if wanted in ("IN_APPROBATION", "RETURNED_TO_DRAFT"):
-                self.made.moocs[c.code] = "IN_APPROBATION" if passed else "DRAFT"
-                continue
-            cmd.moocs.record_approbation(code=c.code, passed=True,
-                                         remarks="Апробация сәтті өтті (2025–2026 оқу жылы)")
-            if wanted == "APPROVED":
-                self.made.moocs[c.code] = "APPROVED"
-                continue
-            host = "stepik.org" if wanted == "ON_SUSPENDED" else hosts[m % len(hosts)]
-            cmd.moocs.publish(code=c.code, platform_code=host)
-            self.made.moocs[c.code] = "PUBLISHED"
-            self.open_codes.append(c.code)
-            if wanted == "CLOSED":
-                self.closing.append(c.code)
+            with command_context(fresh(OPERATOR)):  # one course's story: its ids
+                self.course(m, published, states, hosts, keep)
+
+    def course(self, m: int, published: int, states: list[str], hosts: list[str],
+               keep: set[UUID]) -> None:
+        """Course ``m``: published (the first ``published``), else taken to its state."""
+        cmd = self.cmd
+        c = course(m)
+        wanted = "PUBLISHED" if m < published else states[m - published]
+        cmd.moocs.draft(code=c.code, title=c.title, language=c.language, credits=c.credits,
+                        hours=c.credits * 30, department=c.department)
+        keep.add(Mooc.create_id(c.code))
+        if wanted == "DRAFT":
+            self.made.moocs[c.code] = "DRAFT"
+            return
+        cmd.moocs.submit_for_review(c.code)
+        if wanted == "IN_REVIEW":
+            self.made.moocs[c.code] = "IN_REVIEW"
+            return
+        passed = wanted != "RETURNED_TO_DRAFT"
+        cmd.moocs.record_expert_review(
+            code=c.code, passed=passed, reviewer=self.rng.choice(EXPERTS),
+            remarks=None if passed else "Бейнедәрістердің субтитрлері жоқ; "
+                                        "тест тапсырмалары аз.")
+        if wanted in ("IN_APPROBATION", "RETURNED_TO_DRAFT"):
+            self.made.moocs[c.code] = "IN_APPROBATION" if passed else "DRAFT"
+            return
+        cmd.moocs.record_approbation(code=c.code, passed=True,
+                                     remarks="Апробация сәтті өтті (2025–2026 оқу жылы)")
+        if wanted == "APPROVED":
+            self.made.moocs[c.code] = "APPROVED"
+            return
+        host = "stepik.org" if wanted == "ON_SUSPENDED" else hosts[m % len(hosts)]
+        cmd.moocs.publish(code=c.code, platform_code=host)
+        self.made.moocs[c.code] = "PUBLISHED"
+        self.open_codes.append(c.code)
+        if wanted == "CLOSED":
+            self.closing.append(c.code)
+
     def proctoring(self) -> None:
         self.cmd.platforms.set_online_proctoring(available=True, system="ProctorEdu",
                                                  effective_from=self.today - timedelta(days=60))
@@ -431,6 +439,11 @@ _FLAT = str.maketrans("ӘәҒғҚқҢңӨөҰұҮүҺһІіЁё", "АаГгКк�
 def flattened(name: str) -> str:
     """The name typed on a keyboard without Kazakh letters (and ё as е)."""
     return name.translate(_FLAT)
+
+
+def fresh(ctx: CommandContext) -> CommandContext:
+    """``ctx`` with a correlation id of its own (each story's commands share one)."""
+    return replace(ctx, correlation_id=str(uuid4()))
 
 
 def points(rng: random.Random, ability: float) -> int:
