@@ -121,7 +121,12 @@ class Registry(Application[UUID]):
         batch = self._batch
         if batch is None or not batch.pending:
             return 0
-        recordings = self.save(*batch.pending)
+        events: Any = self.events
+        events.together = True  # the personal parts in one transaction (mapper.py)
+        try:
+            recordings = self.save(*batch.pending)
+        finally:
+            events.together = False
         batch.saved()
         return len(recordings)
 

@@ -84,3 +84,25 @@ def test_batches_do_not_nest(registry: Container) -> None:
 
 def _title() -> LocalizedText:
     return LocalizedText(kk="Экология негіздері", en="Foundations of ecology")
+
+
+def test_personal_parts_saved_together_are_sealed_under_their_learners_key(
+        registry: Container) -> None:
+    """A correction's reason names no learner: its subject is found through the enrolment,
+    remembered in the same save — so erasing the learner erases the reason too."""
+    published_mooc(registry.service, "KAZLIT-101")
+    app, cmd = registry.app, registry.commands
+    with command_context(ADMIN), app.batched():
+        learner = UUID(cmd.learners.register(full_name="Оспанов Ерлан Серікұлы", email=None,
+                                             iin=None, full_name_latin=None).value)
+        enrollment = UUID(cmd.enrollments.enroll(learner_id=learner,
+                                                 mooc_code="KAZLIT-101").value)
+        for points, reason in ((60, None), (75, "Апелляция: балл қайта қаралды")):
+            cmd.enrollments.record_score(enrollment_id=enrollment,
+                                         component=ScoreComponent.RATING_1, points=points,
+                                         reason=reason)
+    history = registry.service.history(enrollment)
+    assert history[-1]["personal"] == {"reason": "Апелляция: балл қайта қаралды"}
+    registry.service.run(ADMIN, lambda c: c.learners.erase_personal_data(
+        learner_id=learner, reason="The learner's request under the personal data law"))
+    assert registry.service.history(enrollment)[-1]["personal"] is None
