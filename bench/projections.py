@@ -6,7 +6,7 @@ incremental engine against the old reload-per-event one, and projection lag unde
         [--rate 200] [--seconds 20] [--profile] [--skip-lag]
 
 1. **Store builder.** A fresh store of about ``--events`` realistic events: ``registry
-   demo``'s term (``registry/demo.py``) with ``--events`` ÷ 12.4 learners — MOOCs in every
+   demo``'s term (``registry/demo.py``) with ``--events`` ÷ 11.6 learners — MOOCs in every
    state, learners with Kazakh and Russian names, enrolments, scores and corrections, exams,
    certificates, revocations and reissues — through the composed commands inside
    ``command_context``, projections not running, their commits gathered by the application's
@@ -73,7 +73,7 @@ A = TypeVar("A", bound=Aggregate)
 
 # -- the store: built by ``registry demo``'s term --------------------------------------------
 
-EVENTS_PER_LEARNER = 12.4  # what the demo's term writes per learner, on average
+EVENTS_PER_LEARNER = 11.6  # what the demo's term writes per learner, on average
 
 
 @dataclass
