@@ -12,6 +12,8 @@ EXIT_USAGE = 2
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from eventsourcing.persistence import IntegrityError
+
     from .bootstrap import build
     from .config import Settings
     from .demo import NotEmpty, fill, links
@@ -33,6 +35,11 @@ def _demo(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except DomainError as refusal:  # a rule of the domain refused a step of the story: a bug
         print(f"registry demo: refused: {refusal.message}", file=sys.stderr)
+        return 1
+    except IntegrityError:  # a batch's save lost to another writer (registry/application/batch.py)
+        print("registry demo: another process wrote to this registry while the demo filled "
+              "it; the demo stopped (what it saved stays) — run it on a new, empty registry "
+              "that nothing else uses", file=sys.stderr)
         return 1
     finally:
         container.close()
