@@ -25,8 +25,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -355,7 +354,7 @@ class Term:
         who = person(rng)
         born = date(1975, 1, 1) + timedelta(days=rng.randrange(9000))
         iin = iin_for(i, born, who.female) if rng.random() < 0.9 else None
-        email = (f"{latin(who.latin_name.split()[1]).lower()}.{i}@live.kaznu.kz"
+        email = (f"{who.latin_name.split()[1].lower()}.{i}@live.kaznu.kz"
                  if rng.random() < 0.8 else None)
         # A few are registered with their name mistyped (Kazakh letters lost to a Russian
         # keyboard): their certificates are reissued with the corrected name. The first one
@@ -468,12 +467,6 @@ class NotEmpty(Exception):
     """The registry already has events: the demo fills an empty one only."""
 
 
-@contextmanager
-def _relaxed_sync(container: Any) -> Iterator[None]:
-    with container.backend.bulk_writes(container.app):
-        yield
-
-
 def fill(container: Any, *, learners: int = DEFAULT_LEARNERS, seed: int = DEFAULT_SEED,
          quiet: bool = False) -> Result:
     """Fill ``container``'s registry (opened with ``seed=False`` and projections off, see
@@ -492,7 +485,7 @@ def fill(container: Any, *, learners: int = DEFAULT_LEARNERS, seed: int = DEFAUL
     service.execute(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(first_key.kid,
                                                                  first_key.public_jwk))
     with tqdm(total=learners, desc="learners", unit="learner", file=sys.stderr,
-              disable=quiet) as bar, _relaxed_sync(container):
+              disable=quiet) as bar, container.backend.bulk_writes(container.app):
 
         def progress(learners_done: int) -> None:
             bar.update(learners_done)
