@@ -5,13 +5,12 @@ incremental engine against the old reload-per-event one, and projection lag unde
         [--events 20000] [--store DIR] [--rounds 3] [--old-events 20000]
         [--rate 200] [--seconds 20] [--profile] [--skip-lag]
 
-1. **Store builder.** A fresh store of ``--events`` realistic events: MOOCs drafted, reviewed,
-   approbated and published; learners with Kazakh names (most with a valid IIN, some with a
-   verified identity); enrolments, three scores each, final exams for the admitted,
-   certificates for those who passed, a few revocations. Everything goes through the composed
-   commands (``container.commands``) inside ``command_context``, projections not running;
-   their commits are gathered by a :class:`UnitOfWork` and saved ~50 learners per
-   ``app.save(...)``. On SQLite ``--store DIR`` keeps the built data directory for later
+1. **Store builder.** A fresh store of about ``--events`` realistic events: ``registry
+   demo``'s term (``registry/demo.py``) with ``--events`` ÷ 11.6 learners — MOOCs in every
+   state, learners with Kazakh and Russian names, enrolments, scores and corrections, exams,
+   certificates, revocations and reissues — through the composed commands inside
+   ``command_context``, projections not running, their commits gathered by the application's
+   batch path (``Registry.batched``) and saved ~50 learners per ``app.save(...)``. On SQLite ``--store DIR`` keeps the built data directory for later
    runs (rebuilt only when its event count differs).
 2. **Rebuild ÷ read.** Baseline: read every notification in batches of 500 and decode it
    (``app.mapper.to_domain_events``, personal parts included); raw reading is printed too.
@@ -31,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import contextlib
 import cProfile
 import io
 import json
@@ -44,22 +42,20 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from registry.application.commands import Commands
 from registry.application.context import CommandContext, command_context
-from registry.application.registry import Registry, Saved
+from registry.application.registry import Registry
 from registry.bootstrap import Container, build, postgres_env
 from registry.config import Settings
-from registry.domain.iin import iin_check_digit
-from registry.domain.learners import VerificationMethod
+from registry.demo import Term, person
+from registry.domain.grading import ScoreComponent
 from registry.domain.moocs import LocalizedText, Mooc
 from registry.projections.engine import (
     EventSource,
@@ -75,113 +71,9 @@ PG_DEFAULT = "postgresql://127.0.0.1:5432/test"
 BATCH = 500
 A = TypeVar("A", bound=Aggregate)
 
-# -- realistic data --------------------------------------------------------------------------
+# -- the store: built by ``registry demo``'s term --------------------------------------------
 
-SURNAMES = ["Құрманов", "Әбілқасымов", "Сәрсенбаев", "Жұмабеков", "Нұрғалиев", "Төлеуов",
-            "Мұқанов", "Оспанов", "Қасымов", "Ерғалиев", "Бекмұхамбетов", "Шәкенов"]
-MALE = ["Әлібек", "Нұрлан", "Ерлан", "Дәулет", "Асқар", "Бауыржан", "Ғалым", "Мұрат", "Серік"]
-FEMALE = ["Әлия", "Гүлнар", "Айгерім", "Жанар", "Мөлдір", "Дана", "Ләззат", "Салтанат", "Ұлжан"]
-LATIN = {"Ә": "A", "Ғ": "G", "Қ": "K", "Ң": "N", "Ө": "O", "Ұ": "U", "Ү": "U", "Һ": "H",
-         "І": "I", "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
-         "һ": "h", "і": "i", "А": "A", "Б": "B", "Д": "D", "Е": "E", "Ж": "Zh", "Г": "G",
-         "Л": "L", "М": "M", "Н": "N", "О": "O", "С": "S", "Т": "T", "Ш": "Sh", "Ы": "Y",
-         "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
-         "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
-         "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ш": "sh", "ы": "y",
-         "ь": "", "я": "ya", "ю": "yu", "ё": "yo", "э": "e", "ц": "ts", "ч": "ch", "щ": "shch",
-         "ъ": "", "В": "V", "З": "Z", "И": "I", "К": "K", "П": "P", "Р": "R", "У": "U",
-         "Ф": "F", "Х": "Kh", "Я": "Ya", "Ю": "Yu", "Ч": "Ch"}
-SUBJECTS = [("Қазақ әдебиетінің тарихы", "History of Kazakh literature", "Philology"),
-            ("Деректер құрылымы", "Data structures", "Information technology"),
-            ("Жоғары математика", "Higher mathematics", "Mechanics and mathematics"),
-            ("Қазақстан тарихы", "History of Kazakhstan", "History"),
-            ("Экология негіздері", "Foundations of ecology", "Biology"),
-            ("Құқық негіздері", "Foundations of law", "Law")]
-COMPONENTS = ("RATING_1", "MIDTERM", "RATING_2")
-
-
-def latin(text: str) -> str:
-    return "".join(LATIN.get(c, c) for c in text)
-
-
-def kazakh_name(rng: random.Random) -> tuple[str, str]:
-    surname = rng.choice(SURNAMES)
-    if rng.random() < 0.5:
-        first, father = rng.choice(MALE), rng.choice(MALE)
-        full = f"{surname} {first} {father}ұлы"
-    else:
-        first, father = rng.choice(FEMALE), rng.choice(MALE)
-        full = f"{surname}а {first} {father}қызы"
-    return full, latin(full)
-
-
-def iin_for(i: int, female: bool) -> str | None:
-    """A valid, unique IIN for learner ``i`` (``None`` for the 1 in 11 with no check digit)."""
-    born = date(1985, 1, 1) + timedelta(days=i % 9000)
-    century = ("4" if female else "3") if born.year < 2000 else ("6" if female else "5")
-    first = f"{born:%y%m%d}{century}{(i // 9000) % 10000:04d}"
-    check = iin_check_digit(first)
-    return None if check is None else f"{first}{check}"
-
-
-# -- writing many commands per save ----------------------------------------------------------
-
-
-class UnitOfWork:
-    """Runs the composed commands as they are, but gathers their commits: the aggregates
-    they load stay in memory, and :meth:`flush` saves everything new in one ``app.save``.
-    The events are the commands' own (same checks, same personal parts and metadata)."""
-
-    def __init__(self, app: Registry) -> None:
-        self.app = app
-        self.cache: dict[UUID, Aggregate] = {}
-        self.dirty: dict[UUID, Aggregate] = {}
-        self.keep: set[UUID] = set()  # MOOCs, the key ring, proctoring: kept across flushes
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[UnitOfWork]:
-        app: Any = self.app
-        app.load, app.singleton, app.exists, app.commit = (
-            self._load, self._singleton, self._exists, self._commit)
-        try:
-            yield self
-        finally:
-            self.flush()
-            for name in ("load", "singleton", "exists", "commit"):
-                delattr(app, name)
-
-    def _load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
-        found = self.cache.get(aggregate_id)
-        if found is None:
-            found = self.cache[aggregate_id] = Registry.load(self.app, cls, aggregate_id, what)
-        assert isinstance(found, cls)
-        return found
-
-    def _singleton(self, cls: type[A], aggregate_id: UUID) -> A:
-        found = self.cache.get(aggregate_id)
-        if found is None:
-            found = self.cache[aggregate_id] = Registry.singleton(self.app, cls, aggregate_id)
-            self.keep.add(aggregate_id)
-        assert isinstance(found, cls)
-        return found
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        return aggregate_id in self.cache or Registry.exists(self.app, aggregate_id)
-
-    def _commit(self, *aggregates: Aggregate | None, value: Any = None) -> Saved:
-        for aggregate in aggregates:
-            if aggregate is not None:
-                self.cache[aggregate.id] = self.dirty[aggregate.id] = aggregate
-        return Saved(0, value)
-
-    def flush(self) -> int:
-        """Save what the commands since the last flush changed; how many events."""
-        if not self.dirty:
-            return 0
-        recordings = self.app.save(*self.dirty.values())
-        self.dirty.clear()
-        self.cache = {k: v for k, v in self.cache.items() if k in self.keep}
-        return len(recordings)
+EVENTS_PER_LEARNER = 11.6  # what the demo's term writes per learner, on average
 
 
 @dataclass
@@ -192,101 +84,20 @@ class Built:
     moocs: int
 
 
-@contextlib.contextmanager
-def relaxed_sync(app: Registry) -> Iterator[None]:
-    """SQLite only, while the fixture is built: ``synchronous = NORMAL`` (WAL commits without
-    an fsync each, as the views' engines already run) on the event store's connections. The
-    mapper writes each personal part and each learner link in its own transaction, so a
-    fully synchronous build spends most of its time in fsync. The events are the same."""
-    datastore: Any = app.factory.datastore
-    pool = getattr(datastore, "pool", None)
-    if pool is None or not hasattr(pool, "db_name"):  # PostgreSQL: nothing to relax
-        yield
-        return
-    original = datastore.get_connection
-
-    @contextlib.contextmanager
-    def get_connection(*, commit: bool) -> Iterator[Any]:
-        with original(commit=commit) as conn:
-            conn._sqlite_conn.execute("PRAGMA synchronous = NORMAL")
-            yield conn
-
-    datastore.get_connection = get_connection
-    try:
-        yield
-    finally:
-        del datastore.get_connection
-
-
 def build_store(container: Container, events: int, seed: int = 11,
-                learners_per_save: int = 50, log: Callable[[str], None] = print) -> Built:
-    """Fill ``container``'s empty store with about ``events`` events (see the module doc)."""
-    app, cmd = container.app, container.commands
-    rng = random.Random(seed)
+                log: Callable[[str], None] = print) -> Built:
+    """Fill ``container``'s empty store with about ``events`` events: the demo's term
+    (``registry/demo.py``) with as many learners as that takes, through the commands and the
+    application's batch path, without building the views (the bench does)."""
+    learners = max(1, round(events / EVENTS_PER_LEARNER))
     started = time.perf_counter()
-    moocs = max(4, events // 4000)
-    unit = UnitOfWork(app)
-    codes = []
-    with relaxed_sync(app), command_context(ADMIN), unit.installed():
-        for m in range(moocs):
-            kk, en, department = SUBJECTS[m % len(SUBJECTS)]
-            code = f"DET-{m + 1:04d}"
-            run_mooc(cmd, code, LocalizedText(kk=f"{kk} {m // len(SUBJECTS) + 1}",
-                                              en=f"{en} {m // len(SUBJECTS) + 1}"), department)
-            codes.append(code)
-            unit.keep.add(Mooc.create_id(code))
-        unit.flush()
-        learner = 0
-        written = app.last_notification_id()
-        next_report = time.perf_counter() + 30
-        while written < events:
-            for _ in range(learners_per_save):
-                learner += 1
-                one_learner(cmd, rng, learner, codes)
-            written += unit.flush()
-            if time.perf_counter() > next_report:
-                rate = written / (time.perf_counter() - started)
-                log(f"  … {written:,} events ({rate:,.0f}/s)")
-                next_report += 30
-    return Built(app.last_notification_id(), time.perf_counter() - started, learner, moocs)
-
-
-def run_mooc(cmd: Commands, code: str, title: LocalizedText, department: str) -> None:
-    cmd.moocs.draft(code=code, title=title, language="kk", credits=5, hours=150,
-                    department=department)
-    cmd.moocs.submit_for_review(code)
-    cmd.moocs.record_expert_review(code=code, passed=True, reviewer="Проф. Ахметова Г.",
-                                   remarks=None)
-    cmd.moocs.record_approbation(code=code, passed=True, remarks="Апробация сәтті өтті")
-    cmd.moocs.publish(code=code, platform_code="moocs.kz")
-
-
-def one_learner(cmd: Commands, rng: random.Random, i: int, codes: list[str]) -> None:
-    """A learner's life: registration, 1–2 enrolments with scores, exams, certificates."""
-    full_name, latin_name = kazakh_name(rng)
-    female = full_name.endswith("қызы")
-    iin = iin_for(i, female) if rng.random() < 0.9 else None
-    learner_id = UUID(cmd.learners.register(
-        full_name=full_name, email=f"learner{i}@kaznu.kz" if rng.random() < 0.7 else None,
-        iin=iin, full_name_latin=latin_name).value)
-    if rng.random() < 0.3:
-        cmd.learners.verify_identity(learner_id=learner_id,
-                                     method=VerificationMethod.UNIVERSITY_SSO)
-    for code in rng.sample(codes, 1 if rng.random() < 0.6 else 2):
-        enrollment_id = UUID(cmd.enrollments.enroll(learner_id=learner_id, mooc_code=code).value)
-        for component in COMPONENTS:
-            cmd.enrollments.record_score(enrollment_id=enrollment_id, component=component,
-                                         points=rng.randint(35, 100), reason=None)
-        enrollment = cmd.enrollments.get(enrollment_id)
-        if not enrollment.admitted:
-            continue
-        cmd.enrollments.record_final_exam(enrollment_id=enrollment_id,
-                                          points=rng.randint(30, 100), mode="ON_CAMPUS")
-        if not enrollment.passed:
-            continue
-        number = cmd.certificates.issue(enrollment_id=enrollment_id).value
-        if rng.random() < 0.03:
-            cmd.certificates.revoke(number=number, reason="Қате деректер: куәлік қайта беріледі")
+    first_key = container.keys.ensure_key()
+    container.service.execute(ADMIN, lambda cmd: cmd.keys.ensure_recorded(
+        first_key.kid, first_key.public_jwk))
+    with container.backend.bulk_writes(container.app):
+        made = Term(container, learners, seed).run()
+    return Built(container.app.last_notification_id(), time.perf_counter() - started,
+                 made.learners, len(made.moocs))
 
 
 # -- the registries ---------------------------------------------------------------------------
@@ -461,7 +272,7 @@ def lag_under_load(settings: Settings, rate: float, seconds: float, writers: int
     writes = int(rate * seconds)
     container = open_registry(settings, projections=True)
     try:
-        ids = lag_enrolments(container, writes // len(COMPONENTS) + 1)
+        ids = lag_enrolments(container, writes // len(ScoreComponent) + 1)
         consistency = container.wait_for_views(timeout=120)
         assert consistency.current, f"the views did not catch up: {consistency}"
         board = container.board
@@ -482,7 +293,7 @@ def lag_under_load(settings: Settings, rate: float, seconds: float, writers: int
                 pause = started + w / rate - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
-                enrollment_id, component = ids[w % len(ids)], COMPONENTS[w // len(ids)]
+                enrollment_id, component = ids[w % len(ids)], list(ScoreComponent)[w // len(ids)]
                 begun = time.perf_counter()
                 saved = container.service.execute(ADMIN, lambda c, e=enrollment_id,
                                                   p=component: c.enrollments.record_score(
@@ -508,21 +319,27 @@ def lag_under_load(settings: Settings, rate: float, seconds: float, writers: int
 
 def lag_enrolments(container: Container, count: int) -> list[UUID]:
     """One published MOOC and ``count`` learners enrolled in it (no scores yet)."""
-    cmd, rng = container.commands, random.Random(5)
-    unit = UnitOfWork(container.app)
+    cmd, rng, app = container.commands, random.Random(5), container.app
     ids: list[UUID] = []
-    with command_context(ADMIN), unit.installed():
-        run_mooc(cmd, "LAG-101", LocalizedText(kk="Қазақ тілі", en="Kazakh language"),
-                 "Philology")
-        unit.keep.add(Mooc.create_id("LAG-101"))
+    with command_context(ADMIN), app.batched() as batch:
+        code = "LAG-101"
+        cmd.moocs.draft(code=code, title=LocalizedText(kk="Қазақ тілі", en="Kazakh language"),
+                        language="kk", credits=5, hours=150, department="Philology")
+        batch.keep.add(Mooc.create_id(code))
+        cmd.moocs.submit_for_review(code)
+        cmd.moocs.record_expert_review(code=code, passed=True, reviewer="Проф. Ахметова Г.",
+                                       remarks=None)
+        cmd.moocs.record_approbation(code=code, passed=True, remarks=None)
+        cmd.moocs.publish(code=code, platform_code="moocs.kz")
         for i in range(count):
-            full_name, latin_name = kazakh_name(rng)
-            learner_id = UUID(cmd.learners.register(full_name=full_name, email=None, iin=None,
-                                                    full_name_latin=latin_name).value)
+            who = person(rng)
+            learner_id = UUID(cmd.learners.register(full_name=who.full_name, email=None,
+                                                    iin=None,
+                                                    full_name_latin=who.latin_name).value)
             ids.append(UUID(cmd.enrollments.enroll(learner_id=learner_id,
-                                                   mooc_code="LAG-101").value))
+                                                   mooc_code=code).value))
             if i % 100 == 99:
-                unit.flush()
+                app.flush()
     return ids
 
 

@@ -20,7 +20,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
-from . import import_cli, keys_cli, oidc, personal_cli, verify_cli
+from . import demo_cli, import_cli, keys_cli, oidc, personal_cli, verify_cli
 from .audit.cli import register as register_audit_commands
 from .config import (
     DEFAULT_HOST,
@@ -285,6 +285,7 @@ def parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=_restore, founds_registry=True)
 
     keys_cli.register(sub)
+    demo_cli.register(sub)
     personal_cli.register(sub)
     verify_cli.register(sub)
     import_cli.register(sub)

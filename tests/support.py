@@ -133,3 +133,13 @@ class OnPostgres:
     @pytest.fixture
     def settings(self, postgres_settings: Settings) -> Settings:
         return postgres_settings
+
+
+def cli_env(monkeypatch: Any, settings: Settings) -> None:
+    """The environment under which ``registry …`` commands open this registry."""
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("REGISTRY_PUBLIC_URL", settings.public_url)
+    if settings.database_url:
+        monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)

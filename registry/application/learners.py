@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 from uuid import UUID
-
-from eventsourcing.application import AggregateNotFoundError
 
 from ..domain.certificates import Certificate
 from ..domain.errors import AlreadyExists
@@ -29,9 +26,8 @@ class LearnerCommands:
         """The learner registered with this IIN (through its claim: no personal data read)."""
         if not (len(iin) == 12 and iin.isdigit()):
             return None
-        try:
-            claim: Any = self.app.repository.get(IinClaim.create_id(self.app.iin_digest(iin)))
-        except AggregateNotFoundError:
+        claim = self.app.find(IinClaim, IinClaim.create_id(self.app.iin_digest(iin)))
+        if claim is None:
             return None
         learner_id: UUID = claim.learner_id
         return learner_id

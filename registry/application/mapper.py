@@ -19,7 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import EventStore, Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    EventStore,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+    Transcoder,
+)
 
 from ..domain.learners import Learner
 from ..domain.personal import ON_BEHALF_OF, OWN_KEY
@@ -124,7 +131,25 @@ class RegistryMapper(Mapper[uuid.UUID]):
 class BatchDecodingEventStore(EventStore[uuid.UUID]):
     """eventsourcing's event store, decoding an aggregate's events together: one query for all
     their personal parts, not one per event (an enrolment with twenty corrected scores is
-    loaded with two queries, whatever its length)."""
+    loaded with two queries, whatever its length). With ``together`` set (a batch's flush,
+    ``Registry.flush``), the personal parts of all the events saved are written in one
+    transaction, committed before the events are inserted."""
+
+    together = False
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Any]:
+        mapper = self.mapper
+        if not (self.together and isinstance(mapper, RegistryMapper)):
+            return super().put(domain_events, **kwargs)
+        with mapper.personal_store.writes_together():
+            stored = [mapper.to_stored_event(e) for e in domain_events]
+        ids = self.recorder.insert_events(stored, **kwargs)
+        if not ids:
+            return []
+        return [Recording(d, Notification(originator_id=s.originator_id,
+                                          originator_version=s.originator_version,
+                                          topic=s.topic, state=s.state, id=n))
+                for d, s, n in zip(domain_events, stored, ids, strict=True)]
 
     def get(self, originator_id: uuid.UUID, *, gt: int | None = None, lte: int | None = None,
             desc: bool = False, limit: int | None = None) -> Iterator[Any]:

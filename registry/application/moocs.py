@@ -32,7 +32,7 @@ class MoocCommands:
             raise AlreadyExists(f"A MOOC with code {mooc.code} already exists.", code=mooc.code)
         claim_id = MoocCodeClaim.create_id(mooc.code)
         if self.app.exists(claim_id):
-            taken: str = self.app.repository.get(claim_id).code
+            taken = self.app.load(MoocCodeClaim, claim_id, f"MOOC {mooc.code}").code
             raise AlreadyExists(
                 f"A MOOC with code {taken} already exists; codes differing only in case "
                 f"are the same code.", code=taken)

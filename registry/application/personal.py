@@ -24,6 +24,7 @@ import hashlib
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +201,11 @@ class PersonalStore(ABC):
 
     @abstractmethod
     def has_key(self, subject: str) -> bool: ...
+
+    def writes_together(self) -> AbstractContextManager[None]:
+        """Within: this thread's writes share one transaction, committed at the end (a batch's
+        save); by default each write is its own."""
+        return nullcontext()
 
     def scrub(self) -> bool:
         """After an erasure: make the back-end drop copies of what was deleted (SQLite's WAL).

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from eventsourcing.application import AggregateNotFoundError
-
 from ..domain.access import Principal, check_course_scope
 from ..domain.errors import AlreadyExists
 from ..domain.platforms import (
@@ -71,11 +69,8 @@ class PlatformCommands:
         discipline = check_code(discipline, "discipline")
         platform = self.get(platform_code)
         check_course_scope(actor, discipline)
-        try:
-            teaching: DisciplineTeaching = self.app.repository.get(
-                DisciplineTeaching.create_id(discipline))
-        except AggregateNotFoundError:
-            teaching = DisciplineTeaching.start(discipline)
+        teaching = (self.app.find(DisciplineTeaching, DisciplineTeaching.create_id(discipline))
+                    or DisciplineTeaching.start(discipline))
         teaching.use_platform(platform, agreement)
         return self.app.commit(teaching, value=teaching.discipline)
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from ..domain.errors import NotFound
 from ..domain.grading import GradeWeights
+from .batch import Batch
 from .mapper import BatchDecodingEventStore, RegistryMapper
 from .personal import PersonalStore
 from .transcodings import DateAsISO
@@ -66,6 +68,7 @@ class Registry(Application[UUID]):
         # set by bootstrap). Without it, ``load_many`` loads one by one.
         self.read_together: Callable[[Sequence[UUID]], Mapping[UUID, list[StoredEvent]]] \
             | None = None
+        self._batch: Batch | None = None
         super().__init__(env)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
@@ -94,18 +97,60 @@ class Registry(Application[UUID]):
 
     def commit(self, *aggregates: Aggregate | None, value: Any = None) -> Saved:
         """Save the aggregates' new events atomically; where the last one stands, and
-        ``value`` (what the caller needs back)."""
+        ``value`` (what the caller needs back). In a batch (:meth:`batched`) they are kept
+        for the batch's next :meth:`flush` instead (position 0: nothing stored yet)."""
+        if self._batch is not None:
+            self._batch.add(aggregates)
+            return Saved(0, value)
         recordings = self.save(*aggregates)
         ids = [r.notification.id for r in recordings]
         return Saved(max(ids) if ids else self.last_notification_id(), value)
 
+    @contextmanager
+    def batched(self) -> Iterator[Batch]:
+        """Within: commands gather their commits in memory (``registry/application/batch.py``)
+        until :meth:`flush`; what is pending at the end is flushed. One thread only."""
+        if self._batch is not None:
+            raise RuntimeError("a batch is already open")
+        self._batch = Batch()
+        try:
+            yield self._batch
+            self.flush()
+        finally:
+            self._batch = None
+
+    def flush(self) -> int:
+        """Save everything the batch's commands changed since the last flush, atomically;
+        how many events were stored."""
+        batch = self._batch
+        if batch is None or not batch.pending:
+            return 0
+        events: Any = self.events
+        events.together = True  # the personal parts in one transaction (mapper.py)
+        try:
+            recordings = self.save(*batch.pending)
+        finally:
+            events.together = False
+        batch.saved()
+        return len(recordings)
+
+    def _get(self, aggregate_id: UUID, *, keep: bool = False) -> Aggregate | None:
+        """The aggregate (the batch's copy in a batch), ``None`` if it was never saved."""
+        batch = self._batch
+        aggregate: Aggregate | None = batch.cached(aggregate_id) if batch else None
+        if aggregate is None:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            if batch is not None:
+                batch.loaded(aggregate, keep=keep)
+        return aggregate
+
     def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate; ``NotFound`` ("<what> does not exist.") if absent or of another
         kind."""
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"{what} does not exist.") from None
+        aggregate = self._get(aggregate_id)
         if not isinstance(aggregate, cls):
             raise NotFound(f"{what} does not exist.")
         return aggregate
@@ -114,8 +159,8 @@ class Registry(Application[UUID]):
         """Those of the aggregates that exist (and are a ``cls``), their events read together
         and decoded in one pass — a batch command's loads, not one query per aggregate."""
         ids = list(dict.fromkeys(aggregate_ids))
-        if self.read_together is None:
-            return [a for i in ids if isinstance(a := self._get_or_none(i), cls)]
+        if self.read_together is None or self._batch is not None:  # a batch's own copies
+            return [a for i in ids if (a := self.find(cls, i)) is not None]
         stored = self.read_together(ids)
         events = [e for i in ids for e in stored.get(i, [])]
         mapper = self.mapper
@@ -130,23 +175,24 @@ class Registry(Application[UUID]):
                 found.append(state)
         return found
 
-    def _get_or_none(self, aggregate_id: UUID) -> Aggregate | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return aggregate
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or ``None`` if absent or of another kind (a batch's too)."""
+        aggregate = self._get(aggregate_id)
+        return aggregate if isinstance(aggregate, cls) else None
 
     def singleton(self, cls: type[A], aggregate_id: UUID) -> A:
         """A registry-wide aggregate (proctoring, the key ring), new if never saved."""
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return cls()
+        aggregate = self._get(aggregate_id, keep=True)
+        if aggregate is None:
+            aggregate = cls()
+            if self._batch is not None:
+                self._batch.loaded(aggregate, keep=True)
         assert isinstance(aggregate, cls)
         return aggregate
 
     def exists(self, aggregate_id: UUID) -> bool:
+        if self._batch is not None and self._batch.has(aggregate_id):
+            return True
         return aggregate_id in self.repository
 
     def iin_digest(self, iin: str) -> str:

@@ -12,7 +12,8 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -74,6 +75,10 @@ class Backend(ABC):
     def view_dialect(self) -> Dialect: ...
 
     schema: str | None = None
+
+    def bulk_writes(self, app: Any) -> Any:
+        """A context in which one writer fills the event store in bulk (``registry demo``)."""
+        return nullcontext()
 
     def wake(self, app: Any) -> Wake | None:
         """A loop that sets its first argument whenever a new event is stored (until its
@@ -240,6 +245,27 @@ class SQLiteBackend(Backend):
 
     def view_dialect(self) -> Dialect:
         return SQLiteDialect()
+
+    @contextmanager
+    def bulk_writes(self, app: Any) -> Iterator[None]:
+        """``synchronous = NORMAL`` on the event store's connections (WAL commits without an
+        fsync each, as the views' engines run): the mapper writes each personal part in its
+        own transaction, and a fully synchronous bulk fill spends most of its time in fsync.
+        A crash may lose the last commits, never corrupt the file."""
+        datastore = app.factory.datastore
+        original = datastore.get_connection
+
+        @contextmanager
+        def get_connection(*, commit: bool) -> Iterator[Any]:
+            with original(commit=commit) as conn:
+                conn._sqlite_conn.execute("PRAGMA synchronous = NORMAL")
+                yield conn
+
+        datastore.get_connection = get_connection
+        try:
+            yield
+        finally:
+            del datastore.get_connection
 
 
 class PostgresBackend(Backend):

@@ -6,7 +6,9 @@ names with their schema. Both drivers' rows are read by column name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from ..application.personal import (
@@ -148,6 +150,27 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
     def __init__(self, datastore: Any, kek: KeyEncryptionKey) -> None:
         self.datastore = datastore
         self.kek = kek
+        self._together = threading.local()  # this thread's shared transaction, if any
+
+    @contextmanager
+    def writes_together(self) -> Iterator[None]:
+        """Within (this thread): ``put``, ``remember`` and ``subject_of`` run in one
+        transaction, committed at the end — before the events that refer to them are
+        inserted (a batch's save: one commit, not one per personal part)."""
+        if getattr(self._together, "c", None) is not None:
+            yield
+            return
+        with self.datastore.transaction(commit=True) as c:
+            self._together.c = c
+            try:
+                yield
+            finally:
+                self._together.c = None
+
+    def _writing(self) -> Any:
+        shared = getattr(self._together, "c", None)
+        return nullcontext(shared) if shared is not None else \
+            self.datastore.transaction(commit=True)
 
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -173,7 +196,7 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
 
     def put(self, record: PersonalRecord, *, subject: str | None = None) -> None:
         key_id = subject if subject is not None else own_key_id(record.ref)
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.execute(*self.insert_sealed(record.ref, seal(self._data_key(c, key_id), record),
                                           key_id))
 
@@ -224,11 +247,13 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         return destroyed
 
     def remember(self, originator: Originator) -> None:
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.execute(*self.insert_originator(originator))
 
     def subject_of(self, originator_id: str) -> str | None:
-        with self.datastore.transaction(commit=False) as c:
+        shared = getattr(self._together, "c", None)  # it sees what the batch remembered
+        with nullcontext(shared) if shared is not None else \
+                self.datastore.transaction(commit=False) as c:
             c.execute(*self.select_subject(originator_id))
             rows = c.fetchall()
         return str(rows[0]["subject"]) if rows else None

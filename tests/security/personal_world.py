@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support import cli_env as cli_env  # the security tests import it from here
 from support import examined, published_mooc, record_score, scored
 
 from registry.application.context import CommandContext
@@ -121,16 +122,6 @@ def forms(text: str) -> list[bytes]:
 
 def found_in(blob: bytes, texts: list[str]) -> list[str]:
     return [text for text in texts if any(form in blob for form in forms(text))]
-
-
-def cli_env(monkeypatch: Any, settings: Settings) -> None:
-    """The environment under which ``registry …`` commands open this registry."""
-    monkeypatch.setenv("REGISTRY_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("REGISTRY_PUBLIC_URL", settings.public_url)
-    if settings.database_url:
-        monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.database_url)
-    else:
-        monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
 
 
 # -- the storage, raw ------------------------------------------------------------------------
