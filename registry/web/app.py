@@ -273,6 +273,8 @@ def create_app(
     app.state.container = None
     app.state.settings = settings
     app.state.pdf_cache = pdf.PdfCache()
+    if settings.emblem is not None:  # read once, now: the PDFs never read the file again
+        pdf.load_emblem(settings.emblem)
     app.state.status_lists = credentials.StatusLists()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RateLimitMiddleware)  # a refused request reads no body
