@@ -142,6 +142,10 @@ async def api_verify(request: Request) -> Response:
     metrics.count_verification(str(verdict["status"]))
     verdict["log_index"] = await audit.certificate_log_index(request, result)
     verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
+    # For a wallet (issue 13): the Open Badges credential of a certificate in force.
+    cert = result["certificate"]
+    verdict["credential_url"] = container_of(request).settings.credential_url(cert["number"]) \
+        if cert and cert.get("credential") and verdict["status"] == "VALID" else None
     return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
 
 

@@ -126,3 +126,14 @@ def test_the_answer_carries_the_reason_in_all_three_languages(api: Api) -> None:
     assert reasons["ru"] == answer["reason"]
     assert reasons["en"].startswith("This registry has not issued")
     assert ask(api, {"number": certified(api.container.service)["number"]})["reasons"] is None
+
+
+def test_a_valid_certificate_names_its_credential_for_a_wallet(api: Api) -> None:
+    service = api.container.service
+    cert = certified(service)
+    url = f"https://registry.example.kz/certificates/{cert['number']}/credential.json"
+    assert ask(api, {"number": cert["number"]})["credential_url"] == url
+    assert api.client.get(url.removeprefix("https://registry.example.kz")).status_code == 200
+    assert ask(api, {"number": "0000-0000-0000-0000-0"})["credential_url"] is None
+    revoked(service, cert["number"], "issued in error")
+    assert ask(api, {"token": cert["token"]})["credential_url"] is None  # not for a wallet now

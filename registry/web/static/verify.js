@@ -510,7 +510,13 @@
     const logIndex = certificate && Number.isInteger(answer.log_index) ? answer.log_index : null;
     const logProof = logIndex !== null && typeof answer.log_proof === "string" &&
       answer.log_proof.startsWith("/log/proof/inclusion?") ? answer.log_proof : null;
-    return { status: answer.status, certificate, reason, reasons, kid, logIndex, logProof };
+    // The certificate's Open Badges credential, for a wallet (only for one in force).
+    const credentialUrl = certificate && typeof answer.credential_url === "string" &&
+      /^https?:\/\/[^#?]+\/certificates\/[0-9A-Z*~$=]+\/credential\.json$/.test(
+        answer.credential_url) ? answer.credential_url : null;
+    return {
+      status: answer.status, certificate, reason, reasons, kid, logIndex, logProof, credentialUrl,
+    };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -757,7 +763,9 @@
       });
       details.append(next);
     }
-    if (cert && shown === "VALID") details.append(walletOffer(cert.number));
+    if (cert && shown === "VALID" && view.credentialUrl) {
+      details.append(walletOffer(cert.number, view.credentialUrl));
+    }
     details.hidden = false;
   }
 
@@ -769,15 +777,13 @@
   }
 
   /** The certificate as an Open Badges credential for a wallet, and how to add it. */
-  function walletOffer(number) {
-    const path = `/certificates/${encodeURIComponent(number)}/credential.json`;
-    const url = new URL(path, window.location.href).href;
+  function walletOffer(number, url) {
     const section = el("section", "wallet");
     section.setAttribute("aria-labelledby", "wallet-heading");
     const heading = el("h2", "wallet__title", t("walletHeading"));
     heading.id = "wallet-heading";
     const download = el("a", "button button--secondary wallet__download", t("walletDownload"));
-    download.href = path;
+    download.href = url;
     download.setAttribute("download", `certificate-${number}.json`);
     download.type = "application/ld+json";
     const label = el("p", "wallet__label", t("walletUrl"));
