@@ -431,10 +431,10 @@ class _Page:
         rows.append((11.0, self._title))
         rows.append(gap)
         rows.append((7.0, lambda: self._line(" · ".join(AWARDED_TO), 9.5, color=GREY, height=5)))
-        rows.append((NAME_MAX_PT / PT_PER_MM * 1.45, functools.partial(
+        rows.append((self._fitted(c.full_name, NAME_MAX_PT, True)[2], functools.partial(
             self._fitted_line, c.full_name, NAME_MAX_PT, bold=True, color=INK)))
         if c.full_name_latin:
-            rows.append((13 / PT_PER_MM * 1.45, functools.partial(
+            rows.append((self._fitted(c.full_name_latin, 13, False)[2], functools.partial(
                 self._fitted_line, c.full_name_latin, 13, bold=False, color=GREY)))
         rows.append(gap)
         rows.append((6.5, lambda: self._line(" · ".join(FOR_COMPLETING), 9.5, color=GREY,
@@ -442,8 +442,10 @@ class _Page:
         size, lines = self._course_size()
         rows.append((len(lines) * size / PT_PER_MM * 1.3, functools.partial(
             self._course, size)))
+        if c.other_titles:
+            rows.append((1.5, lambda: None))
         for title in c.other_titles:
-            rows.append((OTHER_TITLE_PT / PT_PER_MM * 1.45, functools.partial(
+            rows.append((self._fitted(title, OTHER_TITLE_PT, False)[2], functools.partial(
                 self._fitted_line, title, OTHER_TITLE_PT, bold=False, color=NAVY)))
         return rows
 
@@ -660,26 +662,30 @@ class _Page:
         pdf.cell(CONTENT_W, height or size / PT_PER_MM * 1.4, text, align=Align.C,
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def _fitted_line(self, text: str, max_size: float, *, bold: bool,
-                     color: tuple[int, int, int]) -> None:
-        """One line, never wrapped: the font shrinks until the text fits the width, and
-        below ``NAME_MIN_PT`` the glyphs are condensed horizontally instead."""
-        pdf = self.pdf
-        style = "B" if bold else ""
-        pdf.set_font(FAMILY, style, max_size)
-        width = pdf.get_string_width(text)
+    def _fitted(self, text: str, max_size: float, bold: bool) -> tuple[float, float, float]:
+        """(font size, horizontal stretch in %, line height in mm) for one unwrapped line:
+        the font shrinks until the text fits the width, and below ``NAME_MIN_PT`` the glyphs
+        are condensed horizontally instead."""
+        self.pdf.set_font(FAMILY, "B" if bold else "", max_size)
+        width = self.pdf.get_string_width(text)
         size, stretch = max_size, 100.0
         if width > CONTENT_W:
             size = max_size * CONTENT_W / width * 0.995
             if size < NAME_MIN_PT:
                 stretch = 100.0 * size / NAME_MIN_PT
                 size = NAME_MIN_PT
-        pdf.set_font(FAMILY, style, size)
+        return size, stretch, max(size, 0.75 * max_size) / PT_PER_MM * 1.45
+
+    def _fitted_line(self, text: str, max_size: float, *, bold: bool,
+                     color: tuple[int, int, int]) -> None:
+        """One line, never wrapped (see :meth:`_fitted`)."""
+        pdf = self.pdf
+        size, stretch, height = self._fitted(text, max_size, bold)
+        pdf.set_font(FAMILY, "B" if bold else "", size)
         pdf.set_stretching(stretch)
         pdf.set_text_color(*color)
         pdf.set_x(MARGIN)
-        pdf.cell(CONTENT_W, max(size, 0.75 * max_size) / PT_PER_MM * 1.45, text, align=Align.C,
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(CONTENT_W, height, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_stretching(100)
 
     def _wrap(self, width: float, text: str) -> list[str]:
