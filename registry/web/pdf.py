@@ -22,12 +22,13 @@ fits (the emblem shrinks, then moves beside the names).
 The PDF metadata holds only what the paper shows and nothing personal: the title is the
 certificate's number, the author the university.
 
-Rendering costs about 100 ms of CPU, so the route renders once per state of a certificate:
+Rendering costs about 100 ms of CPU (150 ms with an SVG emblem, which fpdf2 parses for each
+page), so the route renders once per state of a certificate:
 :class:`PdfCache` keeps rendered pages (LRU, bounded in bytes) under the hash of everything
 the page shows (:class:`_Content`, which any new field on the page joins) and of this module's
 code. The hash is the weak ``ETag`` (the bytes differ by their creation date); a matching
 ``If-None-Match`` answers 304 without rendering. A revocation, a supersession, an erased name,
-a new public URL: each changes what the page shows, so the key, so the ETag.
+a new public URL, emblem or signatory: each changes what the page shows, so the key, so the ETag.
 """
 
 from __future__ import annotations

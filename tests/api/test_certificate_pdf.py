@@ -476,3 +476,18 @@ def test_a_bad_emblem_or_signatory_is_one_line_naming_the_variable(tmp_path: Pat
     for bad in ("Ерлан Сыдықов", "|Ректор", "A|B|C"):
         with pytest.raises(ConfigError, match=r"^REGISTRY_SIGNATORY: .*'Name\|Position'"):
             Settings.from_env({"REGISTRY_SIGNATORY": bad})
+
+
+def test_a_new_emblem_or_signatory_makes_a_new_etag(tmp_path: Path) -> None:
+    """The PDF cache and the browsers' copies follow a change of emblem or signatory."""
+    from registry.web.pdf import _content, etag_of
+
+    doc = {"number": "3B2ZK41BYZT76BZ4H", "token": "a.b.c", "status": "ACTIVE",
+           "fullName": KAZAKH_NAME, "courseTitle": TITLES["kk"], "credits": 5,
+           "issuedOn": "2026-06-15"}
+    first, second = png_emblem(tmp_path / "a.png"), tmp_path / "b.svg"
+    second.write_bytes((EXAMPLES / "emblem.svg").read_bytes())
+    tags = {etag_of(_content(doc, None, None, settings)) for settings in (
+        Settings(), Settings(emblem=first), Settings(emblem=second),
+        Settings(emblem=first, signatory=SIGNATORY))}
+    assert len(tags) == 4
