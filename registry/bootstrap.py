@@ -35,6 +35,7 @@ from .audit.view import AuditLogView
 from .clock import Clock
 from .config import Settings
 from .domain.certificates import CertificateFacts
+from .domain.verdicts import Unverifiable, token_reason
 from .files import read_or_create_secret
 from .projections.catalog import projections
 from .projections.engine import (
@@ -255,7 +256,7 @@ def build(
         try:
             claims, kid = verify_token(token, jwks)
         except InvalidToken as invalid:
-            raise ValueError(str(invalid)) from None
+            raise Unverifiable(token_reason(invalid.kind, str(invalid))) from None
         return claims.number, kid, claims.issued_on, claims.full_name
 
     recorder: Any = app.recorder  # both back-ends' recorders name their events table

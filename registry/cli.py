@@ -76,7 +76,8 @@ def event_loop_and_parser() -> tuple[str, str]:
 
 def _check_start(settings: Settings, workers: int) -> None:
     """What ``serve`` refuses before it starts: several workers each running the projections,
-    an unusable data folder or database, and a public URL the audit log was not named for."""
+    an unusable data folder, emblem or database, and a public URL the audit log was not
+    named for."""
     from . import preflight
     from .audit.note import existing_log_name
 
@@ -87,6 +88,10 @@ def _check_start(settings: Settings, workers: int) -> None:
                           "once beside them: REGISTRY_PROJECTIONS=external (or --projections "
                           "external) and 'registry projections run'")
     preflight.private_data_dir(settings)
+    if settings.emblem is not None:  # a file that only looks like a PNG stops here, too
+        from .web.pdf import load_emblem
+
+        load_emblem(settings.emblem)
     if settings.database_url:  # reachable now, rather than a traceback from the lifespan
         from .storage.backend import backend_for
 

@@ -229,6 +229,58 @@ def _seconds(name: str, value: str | None, default: float) -> float:
     return seconds
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+EMBLEM_MAX_BYTES = 2 * 1024 * 1024
+
+
+def emblem_kind(data: bytes) -> str | None:
+    """``png`` or ``svg`` by the file's first bytes (what fpdf2 draws), else ``None``."""
+    if data.startswith(PNG_MAGIC):
+        return "png"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml ", b"<svg ")) and b"<svg" in data[:4096]:
+        return "svg"
+    return None
+
+
+def _emblem(value: str | None) -> Path | None:
+    """``REGISTRY_EMBLEM``: the university's emblem for the PDF, a PNG or SVG file."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    path = Path(text)
+    expected = f"a readable PNG or SVG file of at most {EMBLEM_MAX_BYTES // 1024 // 1024} MB"
+    try:
+        if path.stat().st_size > EMBLEM_MAX_BYTES:
+            raise _fail("REGISTRY_EMBLEM", value, f"{expected} (this one is bigger)")
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except OSError as error:
+        why = (error.strerror or str(error)).lower()
+        raise _fail("REGISTRY_EMBLEM", value, f"{expected} ({why})") from None
+    if emblem_kind(head) is None:
+        raise _fail("REGISTRY_EMBLEM", value, f"{expected} (this one is neither)")
+    return path
+
+
+SIGNATORY_MAX = 120
+
+
+def _signatory(value: str | None) -> tuple[str, str] | None:
+    """``REGISTRY_SIGNATORY``: ``Name|Position`` printed under the PDF's signature line."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    name, bar, position = text.partition("|")
+    name, position = " ".join(name.split()), " ".join(position.split())
+    if not bar or not name or not position or "|" in position or max(
+            len(name), len(position)) > SIGNATORY_MAX:
+        raise _fail("REGISTRY_SIGNATORY", value, "'Name|Position', like 'Жансеит "
+                    "Туймебаев|Ректор · Ректор · Rector' (each at most "
+                    f"{SIGNATORY_MAX} characters)")
+    return name, position
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -281,6 +333,9 @@ class Settings:
     log_format: str = "text"  # "json": one JSON object a line, with the request's id
     # /readyz: ready while every projection is at most this many events behind the newest.
     ready_max_lag: int = 1000
+    # The PDF (issue 14): the university's emblem (a PNG or SVG file), and who signs it.
+    emblem: Path | None = None
+    signatory: tuple[str, str] | None = None  # (name, position)
     university_name: dict[str, str] = field(
         default_factory=lambda: {
             "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті",
@@ -346,6 +401,8 @@ class Settings:
             log_format=log_format(env.get("REGISTRY_LOG_FORMAT")),
             ready_max_lag=_positive("REGISTRY_READY_MAX_LAG", env.get("REGISTRY_READY_MAX_LAG"),
                                     1000),
+            emblem=_emblem(env.get("REGISTRY_EMBLEM")),
+            signatory=_signatory(env.get("REGISTRY_SIGNATORY")),
         )
 
     @property

@@ -90,6 +90,15 @@ def revoked(service: RegistryService, number: str, reason: str) -> dict[str, Any
     return service.doc("certificates", number)
 
 
+def reissued(service: RegistryService, number: str,
+             full_name: str = "Әлия Ғабитқызы Құрманова-Сейітова") -> str:
+    """A correction of the holder's name: the new certificate's number (the old one is
+    superseded)."""
+    new: str = service.run(ADMIN, lambda cmd: cmd.certificates.reissue(
+        number=number, full_name=full_name, reason="name corrected"))
+    return new
+
+
 def certified(service: RegistryService, code: str = "KAZLIT-101") -> dict[str, Any]:
     published_mooc(service, code)
     return issued(service, examined(service, scored(service, enrolled(service, code))))

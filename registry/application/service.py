@@ -32,6 +32,7 @@ from ..domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from ..domain.keys import KeyWindow
 from ..domain.personal import ON_BEHALF_OF
 from ..domain.revocations import Snapshot
+from ..domain.verdicts import Reason, Unverifiable, token_reason
 from ..projections.engine import Consistency, PositionBoard
 from ..projections.projection import AggregateProjection
 from ..projections.statistics import GLOBAL, counters, month_scope, mooc_scope
@@ -528,14 +529,14 @@ class RegistryService:
         try:
             number, kid, issued_on, full_name = self._check_signature(token, self.jwks())
         except ValueError as invalid:
-            return self._verdict(VerificationStatus.INVALID, str(invalid), None, None)
+            reason = invalid.reason if isinstance(invalid, Unverifiable) else token_reason(
+                "malformed", str(invalid))
+            return self._verdict(VerificationStatus.INVALID, reason, None, None)
         result = self._judge(number, kid, issued_on)
         issued = result["certificate"]
         if issued is not None and issued.get("token") and issued["token"] != token:
-            return self._verdict(
-                VerificationStatus.INVALID,
-                "The token is well signed but is not the one this registry issued for this "
-                "number: its key may have been misused.", None, None)
+            return self._verdict(VerificationStatus.INVALID, Reason.of("TOKEN_MISUSED"), None,
+                                 None)
         if issued is not None and issued.get("holderErased"):
             # The registry forgot the holder; the name shown is the one the token carries.
             result["certificate"] = {**issued, "fullName": full_name}
@@ -547,10 +548,8 @@ class RegistryService:
             return self._verdict(VerificationStatus.INVALID, problem, None, None)
         cert = self.views.get("certificates", canonical)
         if cert is None:
-            return self._verdict(
-                VerificationStatus.INVALID,
-                "This registry has not issued a certificate with this number: check it against "
-                "the printed certificate.", None, None)
+            return self._verdict(VerificationStatus.INVALID, Reason.of("NUMBER_UNKNOWN"), None,
+                                 None)
         return self._judge(cert["number"], cert["kid"], date.fromisoformat(cert["issuedOn"]))
 
     def _judge(self, number: str, kid: str, issued_on: date) -> Doc:
@@ -567,10 +566,13 @@ class RegistryService:
         return self._verdict(status, reason, cert, kid)
 
     @staticmethod
-    def _verdict(status: VerificationStatus, reason: str | None, cert: Doc | None,
+    def _verdict(status: VerificationStatus, reason: Reason | None, cert: Doc | None,
                  kid: str | None) -> Doc:
+        """``reason``: the English sentence; ``explanation``: the :class:`Reason` itself, to
+        be worded in another language (``explanation.text("kk")``)."""
         shown = None if status is VerificationStatus.INVALID else cert
-        return {"status": status.value, "certificate": shown, "reason": reason,
+        return {"status": status.value, "certificate": shown,
+                "reason": str(reason) if reason else None, "explanation": reason,
                 "kid": kid if shown else None}
 
 

@@ -19,6 +19,7 @@ from .errors import InvalidInput, InvalidTransition
 from .keys import KeyWindow
 from .personal import ERASED, Personal, field
 from .text import clean_text
+from .verdicts import Reason
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_SYMBOLS = CROCKFORD + "*~$=U"
@@ -44,6 +45,12 @@ def encode_number(random_bytes: bytes) -> str:
     return symbols + CHECK_SYMBOLS[value % 37]
 
 
+def group_number(number: str) -> str:
+    """``3B2ZK41BYZT76BZ4H`` → ``3B2Z-K41B-YZT7-6BZ4-H``: groups of four for reading, as the
+    paper prints it (the registry takes the number with or without the hyphens)."""
+    return "-".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
 def normalize_number(text: str) -> str | None:
     """The canonical number for what a person typed (case, hyphens, spaces, O/I/L forgiven),
     or ``None`` when it cannot be a certificate number (wrong length or check symbol)."""
@@ -52,26 +59,21 @@ def normalize_number(text: str) -> str | None:
 
 
 #: What a person is told when the symbols are fine but the check symbol is not theirs.
-CHECK_SYMBOL_MISMATCH = ("The check symbol (the last one) does not match the other 16 — a "
-                         "typo? Compare the number symbol by symbol with the printed "
-                         "certificate.")
+CHECK_SYMBOL_MISMATCH = Reason.of("NUMBER_CHECK_SYMBOL")
 
 
-def read_number(text: str) -> tuple[str | None, str | None]:
+def read_number(text: str) -> tuple[str | None, Reason | None]:
     """``(canonical number, None)``, or ``(None, why it cannot be a certificate number)`` —
     wrong length, a symbol outside Crockford base32, or a check symbol that does not match
     (a typo, since the check symbol catches every single mistyped symbol)."""
     cleaned = "".join(ch for ch in text.upper() if ch not in "- ")
     if len(cleaned) != NUMBER_LENGTH + 1:
-        return None, (f"A certificate number has {NUMBER_LENGTH + 1} symbols (the last one a "
-                      f"check symbol); this has {len(cleaned)}.")
+        return None, Reason.of("NUMBER_LENGTH", expected=NUMBER_LENGTH + 1, got=len(cleaned))
     body, check = cleaned[:-1], cleaned[-1]
     wrong = sorted({ch for ch in body if ch not in _DECODE}
                    | ({check} - set(CHECK_SYMBOLS) - set(_DECODE)))
     if wrong:
-        return None, (f"{', '.join(map(repr, wrong))} cannot be in a certificate number "
-                      "(Crockford base32: the digits and the letters except U; I, L and O "
-                      "are read as 1, 1 and 0).")
+        return None, Reason.of("NUMBER_SYMBOLS", symbols=", ".join(map(repr, wrong)))
     value = 0
     for ch in body:
         value = value * 32 + _DECODE[ch]
@@ -208,21 +210,23 @@ def verdict_for(status: CertificateStatus) -> VerificationStatus:
     }[CertificateStatus(status)]
 
 
-def judge_key(key: KeyWindow | None, issued_on: date) -> tuple[VerificationStatus, str] | None:
+def judge_key(key: KeyWindow | None, issued_on: date
+              ) -> tuple[VerificationStatus, Reason] | None:
     """What the signing key alone says about a certificate issued on ``issued_on`` — INVALID
     (unknown key, or a date outside its window), REVOKED (compromised by then) — or ``None``.
     Offline verifiers, who know the keys but not the registry's records, use it too."""
     if key is None:
-        return VerificationStatus.INVALID, "The token names a key this registry never used."
+        return VerificationStatus.INVALID, Reason.of("KEY_UNKNOWN")
     if not key.covers(issued_on):
-        until = key.active_until.isoformat() if key.active_until else "today"
-        return VerificationStatus.INVALID, (
-            f"The token is dated {issued_on}, outside the active window of its key {key.kid} "
-            f"({key.active_from} – {until}).")
+        window = {"issued_on": issued_on, "kid": key.kid, "active_from": key.active_from}
+        if key.active_until:
+            return VerificationStatus.INVALID, Reason.of("KEY_WINDOW", **window,
+                                                         until=key.active_until.isoformat())
+        return VerificationStatus.INVALID, Reason.of("KEY_WINDOW_OPEN", **window)
     if key.compromised_for(issued_on):
-        return VerificationStatus.REVOKED, (
-            f"Signed with key {key.kid}, compromised since {key.compromised_since}"
-            + (f" ({key.compromise_reason})" if key.compromise_reason else "") + ".")
+        why = f" ({key.compromise_reason})" if key.compromise_reason else ""
+        return VerificationStatus.REVOKED, Reason.of(
+            "KEY_COMPROMISED", kid=key.kid, since=key.compromised_since, why=why)
     return None
 
 
@@ -236,13 +240,8 @@ def standing(
     if status is CertificateStatus.ACTIVE and key is not None:
         by_key = judge_key(key, issued_on)
         if by_key is not None and by_key[0] is VerificationStatus.REVOKED:
-            return CertificateStatus.REVOKED, by_key[1]
+            return CertificateStatus.REVOKED, str(by_key[1])
     return status, revocation_reason
-
-
-HOLDER_ERASED = (
-    "The registry no longer keeps this holder's personal data (erased on request): it cannot "
-    "confirm the name. A name shown comes from the certificate's own signed token.")
 
 
 def judge(
@@ -253,7 +252,7 @@ def judge(
     revocation_reason: str | None,
     superseded_by: str | None,
     holder_erased: bool = False,
-) -> tuple[VerificationStatus, str | None]:
+) -> tuple[VerificationStatus, Reason | None]:
     """The verdict on a token whose signature verified under ``key``'s public half.
 
     The signature alone is not enough: the key must have been active on the issue date, the
@@ -263,7 +262,8 @@ def judge(
     verdict, reason = _judge(key=key, issued_on=issued_on, status=status,
                              revocation_reason=revocation_reason, superseded_by=superseded_by)
     if holder_erased and verdict is not VerificationStatus.INVALID:
-        reason = f"{reason} {HOLDER_ERASED}" if reason else HOLDER_ERASED
+        erased = Reason.of("HOLDER_ERASED")
+        reason = reason.followed_by(erased) if reason else erased
     return verdict, reason
 
 
@@ -274,18 +274,18 @@ def _judge(
     status: CertificateStatus | None,
     revocation_reason: str | None,
     superseded_by: str | None,
-) -> tuple[VerificationStatus, str | None]:
+) -> tuple[VerificationStatus, Reason | None]:
     by_key = judge_key(key, issued_on)
     if by_key is not None and by_key[0] is VerificationStatus.INVALID:
         return by_key
     if status is None:
-        return VerificationStatus.INVALID, (
-            "This registry has not issued a certificate with this number.")
+        return VerificationStatus.INVALID, Reason.of("NOT_ISSUED")
     if by_key is not None:
         return by_key
     verdict = verdict_for(status)
     if verdict is VerificationStatus.REVOKED:
-        return verdict, revocation_reason
+        return verdict, Reason.of("REVOKED", reason=revocation_reason) if revocation_reason \
+            else None
     if verdict is VerificationStatus.SUPERSEDED:
-        return verdict, f"Superseded by certificate {superseded_by}."
+        return verdict, Reason.of("SUPERSEDED", number=group_number(superseded_by or ""))
     return verdict, None

@@ -127,7 +127,7 @@ class Snapshot:
                                compromise_reason=entry.compromise_reason)
             by_key = judge_key(window, issued_on)
             if by_key is not None:
-                return by_key
+                return by_key[0], str(by_key[1])
         rid = revocation_id(number)
         when = self.made.isoformat(timespec="minutes").replace("+00:00", "Z")
         if rid in entry.revoked:

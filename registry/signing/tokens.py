@@ -45,7 +45,13 @@ MAX_TOKEN_LENGTH = 8192
 
 
 class InvalidToken(Exception):
-    """The token is not a genuine certificate token; ``str(exc)`` says why, for people."""
+    """The token is not a genuine certificate token; ``str(exc)`` says why, for people.
+    ``kind``: ``malformed`` (not a token of this shape), ``signature`` (it does not verify)
+    or ``unknown_key`` (it names no published key)."""
+
+    def __init__(self, message: str, kind: str = "malformed") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,8 @@ def _verify(token: str, jwks: dict[str, Any]) -> tuple[CertificateClaims, str]:
     try:
         verified = jws.deserialize_compact(token, OKPKey.import_key(jwk), algorithms=[ALGORITHM])
     except JoseError as exc:
-        raise InvalidToken(f"the token's signature does not verify ({exc.error})") from None
+        raise InvalidToken(f"the token's signature does not verify ({exc.error})",
+                           "signature") from None
 
     payload = verified.payload
     claims = CertificateClaims.from_payload(_json_object(payload, "payload"))
@@ -181,7 +188,7 @@ def _find_jwk(jwks: dict[str, Any], kid: str) -> dict[str, Any]:
                 raise InvalidToken(f"key {kid!r} has no valid public key value")
             # Only the public members: a set that leaked "d" must not turn into a signer here.
             return {name: jwk[name] for name in ("kty", "crv", "x", "kid")}
-    raise InvalidToken(f"the token names an unknown key {kid!r}")
+    raise InvalidToken(f"the token names an unknown key {kid!r}", "unknown_key")
 
 
 def _b64url_decode(segment: str) -> bytes:

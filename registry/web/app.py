@@ -1,6 +1,7 @@
 """The web application (Starlette 1.x, served by uvicorn).
 
-Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /v`` the verification page; ``POST /api/verify``;
+Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /v`` the verification page; ``POST /api/verify``
+(the verdict's reason in the ``lang`` of the body or query, else by ``Accept-Language``);
 ``/.well-known/jwks.json``; ``/certificates/{number}/qr.png|qr.svg``;
 ``/certificates/{number}.pdf`` the printable certificate; ``/healthz``, ``/readyz`` and
 ``/metrics`` (``web/readiness.py``, ``web/metrics.py``); the open credentials
@@ -32,6 +33,7 @@ from ..api.schema import schema
 from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
+from ..domain.verdicts import LANGUAGES, Reason, language_of
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
 from . import audit, credentials, documents, metrics, pdf
@@ -136,22 +138,34 @@ async def api_verify(request: Request) -> Response:
         result = await run_in_threadpool(service.verify_number, number)
     else:
         return bad_request('send {"token": "…"} or {"number": "…"}')
-    verdict = public_verdict(result)
+    lang = body.get("lang") if isinstance(body.get("lang"), str) else None
+    verdict = public_verdict(result, language_of(
+        lang or request.query_params.get("lang"), request.headers.get("accept-language")))
     metrics.count_verification(str(verdict["status"]))
     verdict["log_index"] = await audit.certificate_log_index(request, result)
     verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
+    # For a wallet (issue 13): the Open Badges credential of a certificate in force.
+    cert = result["certificate"]
+    verdict["credential_url"] = container_of(request).settings.credential_url(cert["number"]) \
+        if cert and cert.get("credential") and verdict["status"] == "VALID" else None
     return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
 
 
-def public_verdict(result: dict[str, Any]) -> dict[str, Any]:
-    """Only what the printed certificate shows (SPEC §4)."""
+def public_verdict(result: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """Only what the printed certificate shows (SPEC §4); ``reason`` worded in ``lang``,
+    ``reasons`` in each of kk, ru and en."""
     cert = result["certificate"]
     shown = None
     if cert is not None:
         shown = {k: cert[k] for k in ("number", "fullName", "courseTitle", "credits", "issuedOn")}
         shown["status"] = cert["status"]
         shown["supersededBy"] = cert.get("supersededBy")
-    return {"status": result["status"], "certificate": shown, "reason": result["reason"],
+    explanation: Reason | None = result.get("explanation")
+    reasons = ({code: explanation.text(code) for code in LANGUAGES} if explanation is not None
+               else dict.fromkeys(LANGUAGES, result["reason"]) if result["reason"] else None)
+    return {"status": result["status"], "certificate": shown,
+            "reason": reasons[lang] if reasons else None, "lang": lang,
+            "reasons": reasons,  # the same in each language: the page switches without asking
             "kid": result.get("kid")}
 
 
@@ -270,6 +284,8 @@ def create_app(
     app.state.settings = settings
     app.state.static = static
     app.state.pdf_cache = pdf.PdfCache()
+    if settings.emblem is not None:  # read once, now: the PDFs never read the file again
+        pdf.load_emblem(settings.emblem)
     app.state.status_lists = credentials.StatusLists()
     app.state.revocations = credentials.Revocations()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

@@ -5,31 +5,40 @@ beyond reading the fonts shipped beside this module. The web route calls it off 
 
 The page: A4 landscape, text in Kazakh, Russian and English, set in DejaVu Serif (it has every
 letter of the Kazakh alphabet; the PDF embeds a subset — no standard-14 font is used). It shows
-the university's three names, the listener's full name on one line (shrunk to fit) and its Latin
-spelling where the learner gave one, the course title, credits, hours, the issue date, the number
-grouped for reading, and the signed QR (error correction M, from ``registry.signing.qr``) drawn
+the university's emblem (``REGISTRY_EMBLEM``, a PNG or SVG file, read once at start) and its three
+names, the listener's full name on one line (shrunk to fit) and its Latin spelling where the
+learner gave one, the course title as signed and under it the title in each other language the
+MOOC has, credits, hours, the issue date, the number grouped for reading, the signatory's line
+(``REGISTRY_SIGNATORY``: name and position) beside a place for the seal, and the signed QR (error correction M, from ``registry.signing.qr``) drawn
 as vector modules at least 4 cm wide — 5 cm from QR version 20 on (SPEC §5). A revoked or
 superseded certificate carries a red banner and a diagonal mark in all three languages, so a
-printout cannot pass for a valid certificate.
+printout cannot pass for a valid certificate (and, instead of the signature and the seal, why).
+
+The upper part (emblem to course titles) is laid out as rows of known heights; the space left
+above the lower band (details, signature and seal, QR) is shared among the gaps between its
+groups, so a short certificate is not a block of text over an empty band, and a long one still
+fits (the emblem shrinks, then moves beside the names).
 
 The PDF metadata holds only what the paper shows and nothing personal: the title is the
 certificate's number, the author the university.
 
-Rendering costs about 100 ms of CPU, so the route renders once per state of a certificate:
+Rendering costs about 100 ms of CPU (150 ms with an SVG emblem, which fpdf2 parses for each
+page), so the route renders once per state of a certificate:
 :class:`PdfCache` keeps rendered pages (LRU, bounded in bytes) under the hash of everything
 the page shows (:class:`_Content`, which any new field on the page joins) and of this module's
 code. The hash is the weak ``ETag`` (the bytes differ by their creation date); a matching
 ``If-None-Match`` answers 304 without rendering. A revocation, a supersession, an erased name,
-a new public URL: each changes what the page shows, so the key, so the ETag.
+a new public URL, emblem or signatory: each changes what the page shows, so the key, so the ETag.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,12 +50,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..application.service import RegistryService
-from ..config import Settings
+from ..config import ConfigError, Settings
+from ..domain.certificates import group_number
 from ..signing.qr import make_qr
 from .assets import FontFiles
 
-__all__ = ["FONTS", "PdfCache", "certificate_pdf", "group_number", "qr_print_width_mm",
-           "render_certificate_pdf"]
+__all__ = ["FONTS", "PdfCache", "certificate_pdf", "group_number", "load_emblem",
+           "qr_print_width_mm", "render_certificate_pdf"]
 
 FONTS = Path(__file__).with_name("fonts")
 REGULAR = FONTS / "DejaVuSerif.ttf"
@@ -101,6 +111,11 @@ HOW_TO_VERIFY = (
      "number at the address below it."),
 )
 REASON = "Себебі · Причина · Reason"
+SIGNATURE = "Қолы · Подпись · Signature"
+SEAL = ("М.О.", "М.П.", "Seal")
+EMBLEM_MAX_MM, EMBLEM_MIN_MM = 22.0, 13.0
+OTHER_TITLE_PT = 11.0
+BAND_BOTTOM = PAGE_H - 22  # the lower band's baseline: details, signature, QR
 SUCCESSOR = ("Жаңа сертификат", "Новый сертификат", "New certificate")
 STATUS_TEXT: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
     "REVOKED": (
@@ -116,12 +131,6 @@ STATUS_TEXT: dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]] = {
          "This certificate has been replaced by a newer one. It is not valid."),
     ),
 }
-
-
-def group_number(number: str) -> str:
-    """``3B2ZK41BYZT76BZ4H`` → ``3B2Z-K41B-YZT7-6BZ4-H`` (groups of four for reading; the
-    registry accepts the number with or without the hyphens)."""
-    return "-".join(number[i:i + 4] for i in range(0, len(number), 4))
 
 
 def qr_print_width_mm(version: int) -> float:
@@ -143,6 +152,41 @@ class _Content:
     superseded_by: str | None
     revocation_reason: str | None
     university: Mapping[str, str]
+    other_titles: tuple[str, ...] = ()  # the course title in the MOOC's other languages
+    emblem: str | None = None  # the emblem file's path …
+    emblem_digest: str | None = None  # … and its content's hash (a new emblem: a new ETag)
+    signatory: tuple[str, str] | None = None  # (name, position)
+
+
+@functools.lru_cache(maxsize=4)
+def load_emblem(path: Path) -> bytes:
+    """The emblem's bytes, read once (so replacing the file under a live server changes
+    nothing until a restart), after checking that fpdf2 can draw them; a :class:`ConfigError`
+    naming ``REGISTRY_EMBLEM`` otherwise."""
+    try:
+        data = path.read_bytes()
+        probe = FPDF(unit="mm")
+        probe.add_page()
+        probe.image(data, x=0, y=0, h=EMBLEM_MAX_MM)
+    except Exception as error:
+        why = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ConfigError(f"REGISTRY_EMBLEM: {str(path)!r}: a PNG or SVG file that fpdf2 can "
+                          f"draw ({why})") from None
+    return data
+
+
+def other_titles(course_title: str, mooc: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The MOOC's titles in kk, ru, en order, without the one the certificate was signed
+    with."""
+    titles = (mooc or {}).get("title") or {}
+    shown = [course_title.strip()]
+    others = []
+    for lang in ("kk", "ru", "en"):
+        title = (titles.get(lang) or "").strip()
+        if title and title not in shown:
+            shown.append(title)
+            others.append(title)
+    return tuple(others)
 
 
 def render_certificate_pdf(
@@ -169,6 +213,11 @@ def _content(cert: Mapping[str, Any], learner: Mapping[str, Any] | None,
         issued_on=cert["issuedOn"], url=settings.verification_url(cert["token"]),
         superseded_by=cert.get("supersededBy"), revocation_reason=cert.get("revocationReason"),
         university=dict(settings.university_name),
+        other_titles=other_titles(cert["courseTitle"], mooc),
+        emblem=str(settings.emblem) if settings.emblem else None,
+        emblem_digest=hashlib.sha256(load_emblem(settings.emblem)).hexdigest()
+        if settings.emblem else None,
+        signatory=settings.signatory,
     )
 
 
@@ -319,18 +368,13 @@ class _Page:
         if invalid:
             self._watermark(STATUS_TEXT[c.status][0])
             self._status_strip(STATUS_TEXT[c.status][0])
-        self._header(top=25.0 if invalid else 17.0)
-        self._recipient()
-        self._course()
-        self._details()
-        self._qr()
+        band_top = min(self._details(), self._qr())
         if invalid:
-            self._status_box()
+            band_top = min(band_top, self._status_box())
         else:
-            self._how_to_verify()
+            band_top = min(band_top, self._signature_and_seal())
+        self._upper(top=25.0 if invalid else 15.0, bottom=band_top - 5)
         return pdf.output()
-
-    # -- pieces ----------------------------------------------------------------------------
 
     def _frame(self) -> None:
         pdf = self.pdf
@@ -341,46 +385,100 @@ class _Page:
         pdf.set_line_width(0.25)
         pdf.rect(10.5, 10.5, PAGE_W - 21, PAGE_H - 21)
 
-    def _header(self, top: float) -> None:
-        pdf, names = self.pdf, self.c.university
-        pdf.set_y(top)
-        ordered = [names[k] for k in ("kk", "ru", "en") if names.get(k)]
-        for i, name in enumerate(ordered):
-            self._line(name, 12.5 if i == 0 else 10.5, bold=i == 0,
-                       color=NAVY if i == 0 else GREY, height=5.6)
-        y = pdf.get_y() + 3.5
-        self._rule(y, 70)
-        pdf.set_y(y + 4)
-        pdf.set_char_spacing(1.2)
-        self._line(TITLE.upper(), 24, bold=True, color=NAVY, height=11)
-        pdf.set_char_spacing(0)
+    # -- the upper part: rows of known heights, the spare space shared by the gaps ----------
 
-    def _recipient(self) -> None:
-        pdf, c = self.pdf, self.c
-        pdf.set_y(pdf.get_y() + 3)
-        self._line(" · ".join(AWARDED_TO), 9.5, color=GREY, height=5)
-        pdf.set_y(pdf.get_y() + 2)
-        self._fitted_line(c.full_name, NAME_MAX_PT, bold=True, color=INK)
+    def _upper(self, top: float, bottom: float) -> None:
+        emblem = load_emblem(Path(self.c.emblem)) if self.c.emblem else None
+        rows = self._upper_rows()
+        fixed = sum(height for height, _ in rows)
+        gaps = [i for i, (height, _) in enumerate(rows) if height == 0]
+        spare = bottom - top - fixed
+        beside = False
+        emblem_h = 0.0
+        if emblem is not None:
+            emblem_h = min(EMBLEM_MAX_MM, spare - 3 - 4 * len(gaps))
+            if emblem_h < EMBLEM_MIN_MM:  # no room above the names: beside them, on the left
+                beside, emblem_h = True, EMBLEM_MAX_MM
+            else:
+                spare -= emblem_h + 3
+        gap = max(0.0, min(spare / max(len(gaps), 1), 9.0))
+        # What the gaps cannot take (a short certificate) goes above and below the whole.
+        y = top + max(0.0, spare - gap * len(gaps)) / 2
+        if emblem is not None:
+            if beside:
+                self.pdf.image(emblem, x=MARGIN + 4, y=top - 1, h=emblem_h, keep_aspect_ratio=True,
+                               w=emblem_h * 1.6)
+            else:
+                self.pdf.image(emblem, x=PAGE_W / 2 - emblem_h * 0.8, y=y, w=emblem_h * 1.6,
+                               h=emblem_h, keep_aspect_ratio=True)
+                y += emblem_h + 3
+        for height, draw in rows:
+            if height == 0:
+                y += gap
+                continue
+            self.pdf.set_y(y)
+            draw()
+            y += height
+
+    def _upper_rows(self) -> list[tuple[float, Callable[[], None]]]:
+        """(height, draw) from the university's names to the course titles; a height of 0
+        is a gap that takes a share of the spare space."""
+        c, gap = self.c, (0.0, lambda: None)
+        rows: list[tuple[float, Callable[[], None]]] = []
+        names = [c.university[k] for k in ("kk", "ru", "en") if c.university.get(k)]
+        for i, name in enumerate(names):
+            rows.append((5.6, functools.partial(
+                self._line, name, 12.5 if i == 0 else 10.5, bold=i == 0,
+                color=NAVY if i == 0 else GREY, height=5.6)))
+        rows.append((3.5, lambda: None))
+        rows.append((4.0, lambda: self._rule(self.pdf.get_y(), 70)))
+        rows.append((11.0, self._title))
+        rows.append(gap)
+        rows.append((7.0, lambda: self._line(" · ".join(AWARDED_TO), 9.5, color=GREY, height=5)))
+        rows.append((self._fitted(c.full_name, NAME_MAX_PT, True)[2], functools.partial(
+            self._fitted_line, c.full_name, NAME_MAX_PT, bold=True, color=INK)))
         if c.full_name_latin:
-            self._fitted_line(c.full_name_latin, 13, bold=False, color=GREY)
-        pdf.set_y(pdf.get_y() + 3)
-        self._line(" · ".join(FOR_COMPLETING), 9.5, color=GREY, height=5)
+            rows.append((self._fitted(c.full_name_latin, 13, False)[2], functools.partial(
+                self._fitted_line, c.full_name_latin, 13, bold=False, color=GREY)))
+        rows.append(gap)
+        rows.append((6.5, lambda: self._line(" · ".join(FOR_COMPLETING), 9.5, color=GREY,
+                                             height=5)))
+        size, lines = self._course_size()
+        rows.append((len(lines) * size / PT_PER_MM * 1.3, functools.partial(
+            self._course, size)))
+        if c.other_titles:
+            rows.append((1.5, lambda: None))
+        for title in c.other_titles:
+            rows.append((self._fitted(title, OTHER_TITLE_PT, False)[2], functools.partial(
+                self._fitted_line, title, OTHER_TITLE_PT, bold=False, color=NAVY)))
+        return rows
 
-    def _course(self) -> None:
-        pdf = self.pdf
-        pdf.set_y(pdf.get_y() + 1.5)
-        size, lines = TITLE_MAX_PT, [self.c.course_title]
+    def _title(self) -> None:
+        self.pdf.set_char_spacing(1.2)
+        self._line(TITLE.upper(), 24, bold=True, color=NAVY, height=11)
+        self.pdf.set_char_spacing(0)
+
+    def _course_size(self) -> tuple[float, list[str]]:
+        size = TITLE_MAX_PT
         while True:
-            pdf.set_font(FAMILY, "B", size)
+            self.pdf.set_font(FAMILY, "B", size)
             lines = self._wrap(CONTENT_W, self.c.course_title)
             if len(lines) <= TITLE_MAX_LINES or size <= TITLE_MIN_PT:
-                break
+                return size, lines
             size -= 0.5
+
+    def _course(self, size: float) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "B", size)
         pdf.set_text_color(*NAVY)
+        pdf.set_x(MARGIN)
         pdf.multi_cell(CONTENT_W, size / PT_PER_MM * 1.3, text=self.c.course_title,
                        align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def _details(self) -> None:
+    # -- the lower band ----------------------------------------------------------------------
+
+    def _details(self) -> float:
+        """Credits, hours, date and number down the left; returns the band's top."""
         c = self.c
         rows: list[tuple[tuple[str, str, str], str]] = []
         if c.credits is not None:
@@ -390,25 +488,65 @@ class _Page:
         rows.append((LABELS["issued"], c.issued_on))
         rows.append((LABELS["number"], group_number(c.number)))
         pdf = self.pdf
-        top = PAGE_H - 22 - 13 * len(rows)
+        top = BAND_BOTTOM - 13 * len(rows)
         for i, (label, value) in enumerate(rows):
             y = top + 13 * i
             pdf.set_xy(MARGIN + 4, y)
             pdf.set_font(FAMILY, "", 8)
             pdf.set_text_color(*GREY)
-            pdf.cell(110, 4, " · ".join(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(88, 4, " · ".join(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_x(MARGIN + 4)
             pdf.set_font(FAMILY, "B", 13)
             pdf.set_text_color(*INK)
             if label is LABELS["number"]:
                 pdf.set_char_spacing(0.6)
-            pdf.cell(110, 6.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(88, 6.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_char_spacing(0)
         pdf.set_draw_color(*GOLD)
         pdf.set_line_width(0.3)
-        pdf.line(MARGIN, top - 1, MARGIN, PAGE_H - 22)
+        pdf.line(MARGIN, top - 1, MARGIN, BAND_BOTTOM)
+        return top - 1
 
-    def _qr(self) -> None:
+    def _signature_and_seal(self) -> float:
+        """The signatory's line (name and position under it, when configured) and, beside
+        it, a dashed circle for the seal; under both, how to check the certificate. Returns
+        the top of what it drew."""
+        pdf, c = self.pdf, self.c
+        x, w = 112.0, 102.0
+        line_y = 146.0
+        sign_w = 62.0
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.3)
+        pdf.line(x, line_y, x + sign_w, line_y)
+        pdf.set_xy(x, line_y + 0.8)
+        pdf.set_font(FAMILY, "", 6.5)
+        pdf.set_text_color(*GREY)
+        pdf.cell(sign_w, 3, SIGNATURE, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        if c.signatory:
+            name, position = c.signatory
+            pdf.set_font(FAMILY, "B", 10)
+            pdf.set_text_color(*INK)
+            self._cell_fitted(sign_w, 5, name, x)
+            pdf.set_font(FAMILY, "", 8)
+            pdf.set_text_color(*GREY)
+            for line in self._wrap(sign_w, position)[:2]:
+                self._cell_fitted(sign_w, 3.6, line, x)
+        # The seal's place: where the stamp goes, overlapping the signature's end a little.
+        radius = 14.0
+        cx, cy = x + sign_w + 6 + radius, line_y - 1
+        pdf.set_draw_color(*GOLD)
+        pdf.set_line_width(0.35)
+        with pdf.local_context(dash_pattern={"dash": 1.2, "gap": 1.0}):
+            pdf.circle(x=cx, y=cy, radius=radius)
+        pdf.set_font(FAMILY, "", 7)
+        pdf.set_text_color(*GOLD)
+        pdf.set_xy(cx - radius, cy - 2)
+        pdf.cell(2 * radius, 4, " · ".join(SEAL), align=Align.C)
+        self._how_to_verify(x, w, BAND_BOTTOM - 21)
+        return min(cy - radius, line_y - 14)
+
+    def _qr(self) -> float:
+        """The signed QR at the lower right, its caption under it; returns its top."""
         pdf, c = self.pdf, self.c
         qr = make_qr(c.url, border=0)
         matrix: Sequence[Sequence[bool]] = qr.get_matrix()
@@ -418,7 +556,7 @@ class _Page:
         quiet = 4 * module
         right = PAGE_W - MARGIN - 2
         x0 = right - width
-        y0 = PAGE_H - 22 - 8 - width
+        y0 = BAND_BOTTOM - 8 - width
         pdf.set_fill_color(255, 255, 255)
         pdf.rect(x0 - quiet, y0 - quiet, width + 2 * quiet, width + 2 * quiet, style="F")
         pdf.set_fill_color(0, 0, 0)
@@ -445,6 +583,7 @@ class _Page:
         pdf.set_text_color(*INK)
         base = c.url.split("#", 1)[0]
         pdf.cell(caption_w, 3.4, base, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        return y0 - quiet
 
     def _watermark(self, words: tuple[str, str, str]) -> None:
         pdf = self.pdf
@@ -467,10 +606,11 @@ class _Page:
         pdf.cell(CONTENT_W, 8.6, " · ".join(words), align=Align.C)
         pdf.set_char_spacing(0)
 
-    def _status_box(self) -> None:
-        """Why the certificate is not valid, in the middle of the lower part."""
+    def _status_box(self) -> float:
+        """Why the certificate is not valid, in the middle of the lower band (where a valid
+        one has its signature and seal); returns its top."""
         pdf, c = self.pdf, self.c
-        x, w, bottom = 116.0, 98.0, PAGE_H - 22
+        x, w, bottom = 116.0, 98.0, BAND_BOTTOM
         heading, description = STATUS_TEXT[c.status]
         parts: list[tuple[str, float, bool, bool]] = [(" · ".join(heading), 10.5, True, False)]
         parts += [(text, 7.4, False, False) for text in description]
@@ -501,22 +641,19 @@ class _Page:
         for lines, size, bold in blocks:
             pdf.set_font(FAMILY, "B" if bold else "", size)
             for line in lines:
-                pdf.set_x(x + 4)
-                self._cell_fitted(w - 8, size / PT_PER_MM * 1.4, line)
+                self._cell_fitted(w - 8, size / PT_PER_MM * 1.4, line, x + 4)
+        return y
 
-    def _how_to_verify(self) -> None:
+    def _how_to_verify(self, x: float, w: float, y: float) -> None:
         pdf = self.pdf
-        x, w = 116.0, 98.0
-        pdf.set_y(PAGE_H - 22 - 24)
-        pdf.set_font(FAMILY, "", 7.4)
+        pdf.set_y(y)
+        pdf.set_font(FAMILY, "", 7.2)
         pdf.set_text_color(*GREY)
         for text in HOW_TO_VERIFY:
-            pdf.set_x(x)
-            lines = self._wrap(w, text)
-            for line in lines:
+            for line in self._wrap(w, text):
                 pdf.set_x(x)
-                pdf.cell(w, 3.6, line, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.set_y(pdf.get_y() + 1)
+                pdf.cell(w, 3.3, line, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_y(pdf.get_y() + 0.8)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -529,26 +666,30 @@ class _Page:
         pdf.cell(CONTENT_W, height or size / PT_PER_MM * 1.4, text, align=Align.C,
                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def _fitted_line(self, text: str, max_size: float, *, bold: bool,
-                     color: tuple[int, int, int]) -> None:
-        """One line, never wrapped: the font shrinks until the text fits the width, and
-        below ``NAME_MIN_PT`` the glyphs are condensed horizontally instead."""
-        pdf = self.pdf
-        style = "B" if bold else ""
-        pdf.set_font(FAMILY, style, max_size)
-        width = pdf.get_string_width(text)
+    def _fitted(self, text: str, max_size: float, bold: bool) -> tuple[float, float, float]:
+        """(font size, horizontal stretch in %, line height in mm) for one unwrapped line:
+        the font shrinks until the text fits the width, and below ``NAME_MIN_PT`` the glyphs
+        are condensed horizontally instead."""
+        self.pdf.set_font(FAMILY, "B" if bold else "", max_size)
+        width = self.pdf.get_string_width(text)
         size, stretch = max_size, 100.0
         if width > CONTENT_W:
             size = max_size * CONTENT_W / width * 0.995
             if size < NAME_MIN_PT:
                 stretch = 100.0 * size / NAME_MIN_PT
                 size = NAME_MIN_PT
-        pdf.set_font(FAMILY, style, size)
+        return size, stretch, max(size, 0.75 * max_size) / PT_PER_MM * 1.45
+
+    def _fitted_line(self, text: str, max_size: float, *, bold: bool,
+                     color: tuple[int, int, int]) -> None:
+        """One line, never wrapped (see :meth:`_fitted`)."""
+        pdf = self.pdf
+        size, stretch, height = self._fitted(text, max_size, bold)
+        pdf.set_font(FAMILY, "B" if bold else "", size)
         pdf.set_stretching(stretch)
         pdf.set_text_color(*color)
         pdf.set_x(MARGIN)
-        pdf.cell(CONTENT_W, max(size, 0.75 * max_size) / PT_PER_MM * 1.45, text, align=Align.C,
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(CONTENT_W, height, text, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_stretching(100)
 
     def _wrap(self, width: float, text: str) -> list[str]:
@@ -557,9 +698,11 @@ class _Page:
         assert isinstance(lines, list)
         return [str(line) for line in lines]
 
-    def _cell_fitted(self, w: float, h: float, text: str) -> None:
-        """A centred cell on the current line, condensed horizontally if it is too wide."""
+    def _cell_fitted(self, w: float, h: float, text: str, x: float) -> None:
+        """A centred cell at ``x`` on the current line, condensed horizontally if it is too
+        wide; the next line starts under it."""
         pdf = self.pdf
+        pdf.set_x(x)
         width = pdf.get_string_width(text)
         if width > w:
             pdf.set_stretching(100.0 * w / width * 0.99)

@@ -20,7 +20,17 @@ from typing import Any
 
 import pytest
 from apiclient import Api
-from support import ADMIN, KAZAKH_NAME, KAZAKH_TITLE, certified, examined, issued, revoked, scored
+from support import (
+    ADMIN,
+    KAZAKH_NAME,
+    KAZAKH_TITLE,
+    certified,
+    examined,
+    issued,
+    reissued,
+    revoked,
+    scored,
+)
 
 from registry.application.service import RegistryService
 from registry.config import Settings
@@ -119,10 +129,14 @@ def get_pdf(api: Api, number: str) -> bytes:
 
 
 def certificate_for(service: RegistryService, name: str, title: str,
-                    code: str = "LONG-101") -> dict[str, Any]:
+                    code: str = "LONG-101", titles: LocalizedText | None = None
+                    ) -> dict[str, Any]:
+    """A certificate for ``name`` in a MOOC titled ``title`` in Kazakh (``titles``: in
+    each language given)."""
+    titles = titles or LocalizedText(kk=title, en="Kazakh literature")
     service.run(ADMIN, lambda cmd: cmd.moocs.draft(
-        code=code, title=LocalizedText(kk=title, en="Kazakh literature"), language="kk",
-        credits=5, hours=150, department="Philology"))
+        code=code, title=titles, language="kk", credits=5, hours=150,
+        department="Philology"))
     service.run(ADMIN, lambda cmd: cmd.moocs.submit_for_review(code))
     service.run(ADMIN, lambda cmd: cmd.moocs.record_expert_review(
         code=code, passed=True, reviewer="Prof. Ахметова", remarks=None))
@@ -275,9 +289,7 @@ def test_a_revoked_certificate_says_so_in_three_languages(api: Api) -> None:
 def test_a_superseded_certificate_says_so_and_names_its_successor(api: Api) -> None:
     service = api.container.service
     cert = certified(service)
-    new_number = service.run(ADMIN, lambda cmd: cmd.certificates.reissue(
-        number=cert["number"], full_name="Әлия Ғабитқызы Құрманова-Сейітова",
-        reason="name corrected"))
+    new_number = reissued(service, cert["number"])
     old = flat(text_of(save("superseded", get_pdf(api, cert["number"]))))
     for word in ("АУЫСТЫРЫЛҒАН", "ЗАМЕНЁН", "SUPERSEDED"):
         assert word in old
@@ -314,3 +326,168 @@ def test_render_is_pure_and_needs_no_learner_or_mooc() -> None:
     text = text_of(save("no-mooc", pdf))
     assert "3B2Z-K41B-YZT7-6BZ4-H" in text and KAZAKH_NAME in text
     assert "Hours" not in text  # no MOOC document: the hours are left out, not invented
+
+
+# -- the emblem, the signatory, the seal, the titles in each language, the balance ----------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TITLES = {"kk": "Қазақ әдебиетінің тарихы", "ru": "История казахской литературы",
+          "en": "History of Kazakh literature"}
+SIGNATORY = ("Жансеит Кансеитұлы Туймебаев", "Ректор · Ректор · Rector")
+
+
+def png_emblem(path: Path) -> Path:
+    """A 200×200 PNG emblem: a navy disc on white."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (200, 200), "white")
+    ImageDraw.Draw(image).ellipse((10, 10, 190, 190), fill=(31, 58, 95))
+    image.save(path)
+    return path
+
+
+def api_with(settings: Settings, clock: Any) -> Any:
+    from apiclient import make_client
+
+    return make_client(settings, clock)
+
+
+def blank_bands_mm(png: Path) -> list[float]:
+    """The heights of the horizontal bands inside the frame with nothing on them (every
+    pixel near white), tallest first."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        gray = image.convert("L")
+        width, height = gray.size
+        px_per_mm = width / 297.0
+        left, right = int(14 * px_per_mm), int(width - 14 * px_per_mm)
+        top, bottom = int(14 * px_per_mm), int(height - 14 * px_per_mm)
+        # A row is empty when even its darkest pixel is near white.
+        darkest = [int(gray.crop((left, y, right, y + 1)).getextrema()[0])  # type: ignore[index]
+                   for y in range(top, bottom)]
+    bands, run = [], 0
+    for value in [*darkest, 0]:
+        if value > 235:
+            run += 1
+        else:
+            if run:
+                bands.append(run / px_per_mm)
+            run = 0
+    return sorted(bands, reverse=True) or [0.0]
+
+
+def test_the_pdf_has_the_titles_in_each_language_the_emblem_the_signatory_and_the_seal(
+    sqlite_settings: Settings, clock: Any, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    emblem = png_emblem(tmp_path / "emblem.png")
+    settings = replace(sqlite_settings, emblem=emblem, signatory=SIGNATORY)
+    with api_with(settings, clock) as client:
+        api = Api(client)
+        cert = certificate_for(api.container.service, KAZAKH_NAME, TITLES["kk"], "TRI-101",
+                               LocalizedText(**TITLES))
+        pdf = save("trilingual", get_pdf(api, cert["number"]))
+        check_qr(api, cert, pdf)  # the QR still scans beside the seal
+    lines = [line.strip() for line in text_of(pdf).splitlines()]
+    for title in TITLES.values():  # each on its own line
+        assert title in lines, title
+    assert SIGNATORY[0] in lines and SIGNATORY[1] in lines
+    assert "Қолы · Подпись · Signature" in lines
+    assert "М.О. · М.П. · Seal" in lines
+    images = run("pdfimages", "-list", str(pdf)).splitlines()[2:]
+    assert [row.split()[3:5] for row in images] == [["200", "200"]]  # the emblem, and only it
+    png = render_png(pdf)
+    # No large empty band (the page before this layout had one of 34 mm).
+    assert blank_bands_mm(png)[0] < 16, blank_bands_mm(png)[:3]
+
+
+def test_an_svg_emblem_is_drawn_and_the_page_without_one_leaves_no_hole(
+    tmp_path: Path
+) -> None:
+    """The SVG is drawn as vectors (no image object): seen on the rendering, where the emblem's
+    navy disc adds thousands of navy pixels at the top centre (without it, only the names'
+    letters are there); the page is balanced either way."""
+    from PIL import Image
+
+    doc = {"number": "3B2ZK41BYZT76BZ4H", "token": "a.b.c", "status": "ACTIVE",
+           "fullName": KAZAKH_NAME, "courseTitle": TITLES["kk"], "credits": 5,
+           "issuedOn": "2026-06-15"}
+    mooc = {"hours": 150, "title": TITLES}
+    with_svg = Settings(emblem=EXAMPLES / "emblem.svg", signatory=SIGNATORY)
+    shown = {}
+    for name, settings in (("svg-emblem", with_svg), ("no-emblem", Settings())):
+        pdf = save(name, render_certificate_pdf(doc, None, mooc, settings))
+        png = render_png(pdf)
+        with Image.open(png) as image:
+            px_per_mm = image.size[0] / 297.0
+            top_centre = image.convert("RGB").crop((
+                int(138 * px_per_mm), int(14 * px_per_mm), int(159 * px_per_mm),
+                int(40 * px_per_mm)))
+            rgb = top_centre.tobytes()
+            navy = sum(1 for i in range(0, len(rgb), 3)
+                       if rgb[i + 2] > 70 and rgb[i] < 60 and rgb[i + 1] < 90)
+        shown[name] = navy
+        assert blank_bands_mm(png)[0] < 16, (name, blank_bands_mm(png)[:3])
+        flat_text = flat(text_of(pdf))
+        for title in TITLES.values():
+            assert title in flat_text
+    assert shown["svg-emblem"] > 2000 + 3 * shown["no-emblem"], shown
+
+
+def test_the_old_layout_would_have_failed_the_band_check(tmp_path: Path) -> None:
+    """The band check can fail: a page with its upper part squeezed to the top (as before
+    this layout shared the space) has an empty band well over 16 mm (the page before had 34 mm)."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (1754, 1240), 255)  # A4 landscape at 150 dpi
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((300, 150, 1450, 560), fill=0)  # the upper part, ending at ~95 mm
+    draw.rectangle((200, 800, 1550, 1100), fill=0)  # the lower band, from ~135 mm
+    path = tmp_path / "squeezed.png"
+    page.save(path)
+    assert blank_bands_mm(path)[0] > 30
+
+
+def test_a_bad_emblem_or_signatory_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    from registry.config import ConfigError
+
+    text = tmp_path / "emblem.txt"
+    text.write_text("not an image")
+    for value, expected in ((str(tmp_path / "missing.png"), "no such file"),
+                            (str(text), "this one is neither")):
+        with pytest.raises(ConfigError) as refused:
+            Settings.from_env({"REGISTRY_EMBLEM": value})
+        message = str(refused.value)
+        assert message.startswith(f"REGISTRY_EMBLEM: {value!r}: a readable PNG or SVG file")
+        assert expected in message and "\n" not in message
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # a PNG's signature, then nothing
+    settings = Settings.from_env({"REGISTRY_EMBLEM": str(broken)})  # looks like a PNG …
+    from registry.web.pdf import load_emblem
+
+    with pytest.raises(ConfigError, match=r"^REGISTRY_EMBLEM: '.*broken.png': a PNG or SVG "
+                                          r"file that fpdf2 can draw"):
+        load_emblem(settings.emblem)  # … and is refused at start, before any PDF
+    assert Settings.from_env({"REGISTRY_EMBLEM": str(EXAMPLES / "emblem.svg")}).emblem
+    assert Settings.from_env({"REGISTRY_SIGNATORY": " Ерлан  Сыдықов | Ректор "}).signatory \
+        == ("Ерлан Сыдықов", "Ректор")
+    for bad in ("Ерлан Сыдықов", "|Ректор", "A|B|C"):
+        with pytest.raises(ConfigError, match=r"^REGISTRY_SIGNATORY: .*'Name\|Position'"):
+            Settings.from_env({"REGISTRY_SIGNATORY": bad})
+
+
+def test_a_new_emblem_or_signatory_makes_a_new_etag(tmp_path: Path) -> None:
+    """The PDF cache and the browsers' copies follow a change of emblem or signatory."""
+    from registry.web.pdf import _content, etag_of
+
+    doc = {"number": "3B2ZK41BYZT76BZ4H", "token": "a.b.c", "status": "ACTIVE",
+           "fullName": KAZAKH_NAME, "courseTitle": TITLES["kk"], "credits": 5,
+           "issuedOn": "2026-06-15"}
+    first, second = png_emblem(tmp_path / "a.png"), tmp_path / "b.svg"
+    second.write_bytes((EXAMPLES / "emblem.svg").read_bytes())
+    tags = {etag_of(_content(doc, None, None, settings)) for settings in (
+        Settings(), Settings(emblem=first), Settings(emblem=second),
+        Settings(emblem=first, signatory=SIGNATORY))}
+    assert len(tags) == 4

@@ -111,6 +111,9 @@ def test_the_whole_path_over_graphql(api: Api, admin: str) -> None:
     verdict.pop("log_proof")
     header = json.loads(base64.urlsafe_b64decode(certificate["token"].split(".")[0] + "=="))
     assert verdict.pop("kid") == header["kid"]
+    assert (verdict.pop("lang"), verdict.pop("reasons")) == ("en", None)  # nothing to explain
+    assert verdict.pop("credential_url").endswith(  # for a wallet
+        f"/certificates/{certificate['number']}/credential.json")
     assert verdict == {"status": "VALID", "reason": None, "certificate": {
         "number": certificate["number"], "fullName": NAME, "courseTitle": TITLE["kk"],
         "credits": 5, "issuedOn": "2026-06-15", "status": "ACTIVE", "supersededBy": None}}

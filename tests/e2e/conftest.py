@@ -363,6 +363,32 @@ class VerifyPage:
         self.driver.save_screenshot(str(path))
         return path
 
+    # -- layout ---------------------------------------------------------------------------
+
+    def set_viewport(self, width: int, height: int = 900) -> None:
+        """Lay the page out as a ``width`` CSS-pixel wide screen (a phone: 390; a desktop:
+        1280), at one device pixel per CSS pixel so screenshots show the real layout."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+    def layout_problems(self) -> list[str]:
+        """What a reader would see as broken, measured on the laid-out page: a horizontal
+        scroll, any box sticking out of the screen, a word of the verdict split over two
+        lines, a one-word verdict or a button on more than one line."""
+        problems: list[str] = self.driver.execute_script(LAYOUT_PROBE)
+        return problems
+
+    def full_screenshot(self, name: str) -> Path:
+        """The whole page (not just the screen) at the current width."""
+        width = int(self.driver.execute_script("return window.innerWidth"))
+        height = int(self.driver.execute_script(
+            "return Math.ceil(document.documentElement.scrollHeight)"))
+        self.set_viewport(width, max(height, 600))
+        try:
+            return self.screenshot(name)
+        finally:
+            self.set_viewport(width)
+
     # -- logs -----------------------------------------------------------------------------
 
     def _drain(self) -> None:
@@ -404,6 +430,57 @@ class VerifyPage:
         """No console errors (CSP violations included) and no request off 127.0.0.1."""
         assert self.console_errors() == []
         assert self.foreign_requests() == []
+
+
+LAYOUT_PROBE = """
+const problems = [];
+const root = document.documentElement;
+if (root.scrollWidth > root.clientWidth) {
+  problems.push(`horizontal scroll: the page is ${root.scrollWidth}px wide on a ` +
+                `${root.clientWidth}px screen`);
+}
+const lines = (node, start, end) => {
+  const range = document.createRange();
+  range.setStart(node, start);
+  range.setEnd(node, end);
+  const tops = new Set();
+  for (const rect of range.getClientRects()) {
+    if (rect.width > 0.5) tops.add(Math.round(rect.top));
+  }
+  return tops.size;
+};
+const name = (el) => el.id ? `#${el.id}` : `${el.tagName.toLowerCase()}.${el.className}`;
+for (const el of document.body.querySelectorAll("*")) {
+  if (el.closest(".visually-hidden, [hidden]")) continue;
+  const box = el.getBoundingClientRect();
+  if (box.width > 0 && (box.right > root.clientWidth + 0.5 || box.left < -0.5)) {
+    problems.push(`${name(el)} sticks out of the screen (${box.left}–${box.right}px)`);
+  }
+  const scrolls = el.tagName === "INPUT";  // a text field scrolls its own text, by design
+  if (!scrolls && el.scrollWidth > el.clientWidth + 1 &&
+      getComputedStyle(el).overflowX !== "visible") {
+    problems.push(`${name(el)} overflows its box (${el.scrollWidth} > ${el.clientWidth})`);
+  }
+}
+const word = document.querySelector(".verdict__word");
+if (word && word.firstChild) {
+  const text = word.firstChild.textContent;
+  let at = 0;
+  for (const part of text.split(" ")) {
+    const n = lines(word.firstChild, at, at + part.length);
+    if (n > 1) problems.push(`the verdict's word "${part}" is broken over ${n} lines`);
+    at += part.length + 1;
+  }
+  const whole = lines(word.firstChild, 0, text.length);
+  if (!text.includes(" ") && whole > 1) problems.push(`the verdict "${text}" takes ${whole} lines`);
+}
+for (const button of document.querySelectorAll("button, a.button")) {
+  if (!button.offsetParent || !button.firstChild) continue;
+  const n = lines(button.firstChild, 0, button.firstChild.textContent.length);
+  if (n > 1) problems.push(`the button "${button.textContent}" wraps onto ${n} lines`);
+}
+return problems;
+"""
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ one) and asked no host other than 127.0.0.1. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -74,6 +75,11 @@ def open_verdict(page: VerifyPage, url: str) -> str:
     return page.wait_for_verdict()
 
 
+def grouped(number: str) -> str:
+    """The number in groups of four, as the PDF prints it."""
+    return "-".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
 def typed_form(number: str) -> str:
     """How a person types a printed number: lower case, in groups, hyphens and spaces."""
     groups = [number[i:i + 4] for i in range(0, len(number), 4)]
@@ -135,12 +141,12 @@ def test_a_valid_qr_shows_valid_with_the_holders_kazakh_name(
     assert fields["courseTitle"] == cert.course_title == "Қазақ әдебиетінің тарихы"
     assert fields["credits"] == "5"
     assert fields["issuedOn"] == ISSUED_ON["en"]
-    assert fields["number"] == cert.number
+    assert fields["number"] == grouped(cert.number)  # as the paper prints it
     assert fields["issuer"] == UNIVERSITY["en"]
     assert fields["kid"] == cert.kid
     assert fields["signature"] == CHECKED_IN_BROWSER["en"]
     assert fields["checkedAt"]
-    assert fields["auditLog"].startswith("entry #") and "inclusion proof" in fields["auditLog"]
+    assert re.fullmatch(r"entry \d+ — proof that it is in the log", fields["auditLog"])
     link = page.driver.find_element("css selector", '[data-field="auditLog"] a')
     proof_path = link.get_attribute("href").split("127.0.0.1", 1)[1].split("/", 1)[1]
     assert proof_path.startswith("log/proof/inclusion?index=")
@@ -203,14 +209,14 @@ def test_a_superseded_certificate_shows_superseded_and_its_replacement(
 
     assert page.verdict_word() == "SUPERSEDED"
     assert page.reason() == answer["reason"]
-    assert new.number in page.reason()
-    assert page.field("supersededBy") == new.number
+    assert grouped(new.number) in page.reason()  # grouped, as on paper
+    assert page.field("supersededBy") == grouped(new.number)
     assert page.field("fullName") == answer["certificate"]["fullName"]
     page.screenshot("superseded-qr")
 
     page.driver.find_element("css selector", "#details button").click()  # the new one
     assert page.wait_for_verdict() == "VALID"
-    assert page.field("number") == new.number
+    assert page.field("number") == grouped(new.number)
     assert page.field("fullName") == new.full_name == "Ержан Болатұлы Сейітов"
     page.assert_clean()
 
@@ -288,14 +294,18 @@ CASES = ("valid", "revoked", "superseded", "forged")
 def test_each_verdict_reads_in_kazakh_russian_and_english(
     open_browser: Browser, registry_server: LiveRegistry
 ) -> None:
-    verdict_of = registry_server.service.verify_token
-    tokens = {
+    def said(token: str) -> Callable[[str], str]:
+        return registry_server.service.verify_token(token)["explanation"].text
+
+    def quoted(_lang: str) -> str:
+        return str(registry_server.revocation_reason)
+
+    tokens: dict[str, tuple[str, str, Callable[[str], str] | None]] = {
         "valid": (registry_server.valid.token, "VALID", None),
-        "revoked": (registry_server.revoked.token, "REVOKED", registry_server.revocation_reason),
+        "revoked": (registry_server.revoked.token, "REVOKED", quoted),
         "superseded": (registry_server.superseded.token, "SUPERSEDED",
-                       verdict_of(registry_server.superseded.token)["reason"]),
-        "forged": (registry_server.forged_token, "INVALID",
-                   verdict_of(registry_server.forged_token)["reason"]),
+                       said(registry_server.superseded.token)),
+        "forged": (registry_server.forged_token, "INVALID", said(registry_server.forged_token)),
     }
     page = open_browser()
     for case in CASES:
@@ -310,7 +320,9 @@ def test_each_verdict_reads_in_kazakh_russian_and_english(
             pressed = page.driver.find_element("css selector", f'[data-lang="{lang}"]')
             assert pressed.get_attribute("aria-pressed") == "true"
             if reason is not None:
-                assert page.reason() == reason  # the registry's words, untranslated
+                # The registry's reason in the page's language; the university's own words
+                # (the revocation) as written.
+                assert page.reason() == reason(lang)
             if status == "INVALID":
                 assert registry_server.forged_name not in page.text()
             else:
@@ -396,7 +408,9 @@ def test_a_pasted_link_and_an_unknown_number(
 
     page.look_up("0000-0000-0000-0000-0")
     assert page.wait_for_verdict() == "INVALID"
-    assert page.reason() == registry_server.service.verify_number("00000000000000000")["reason"]
+    unknown = registry_server.service.verify_number("00000000000000000")["explanation"]
+    assert page.reason() == unknown.text("ru")  # asked in the page's language
+    assert page.reason().startswith("Этот реестр не выдавал")
     assert KAZAKH_NAME not in page.text()
     page.screenshot("unknown-number-ru")
     page.assert_clean()
@@ -444,4 +458,102 @@ def test_an_erased_holder_shows_the_verdict_without_a_name_and_says_why(
     assert page.field("signature") == CHECKED_IN_BROWSER["en"]
     assert "signed token" in page.reason()
     page.screenshot("erased-holder-qr")
+    page.assert_clean()
+
+
+# --------------------------------------------------------------------------------------------
+# Layout on a phone and on a desktop (issue 14: "НЕДЕЙСТВИ/ТЕЛЕН", the wrapped Verify button)
+
+
+PHONE, DESKTOP = 390, 1280
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_each_verdict_fits_the_screen_in_each_language(
+    open_browser: Browser, registry_server: LiveRegistry, width: int
+) -> None:
+    """No horizontal scroll, nothing sticking out, the verdict's words never broken inside
+    (a one-word verdict on one line), the buttons on one line — for each verdict in each
+    language. The screenshots (whole page) are in test-artifacts/verify-layout-*.png."""
+    cases = {"valid": registry_server.valid.token, "revoked": registry_server.revoked.token,
+             "superseded": registry_server.superseded.token,
+             "forged": registry_server.forged_token}
+    page = open_browser()
+    page.set_viewport(width)
+    for case, token in cases.items():
+        open_verdict(page, registry_server.url(token))
+        assert page.driver.execute_script("return window.innerWidth") == width
+        for lang in ("kk", "ru", "en"):
+            page.switch_language(lang)
+            assert page.html_lang() == lang
+            assert page.layout_problems() == [], (case, lang, width)
+            page.full_screenshot(f"layout-{width}-{case}-{lang}")
+    page.assert_clean()
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_the_mismatch_and_the_unreachable_registry_fit_too(
+    open_browser: Browser, registry_server: LiveRegistry, width: int
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    registry_server.recorder.jwks_override = {"keys": [
+        {**key, "x": b64url(other)} for key in registry_server.jwks["keys"]]}
+    page = open_browser("kk-KZ,kk")
+    page.set_viewport(width)
+    assert open_verdict(page, registry_server.url(registry_server.valid.token)) == "MISMATCH"
+    assert page.layout_problems() == []
+    page.full_screenshot(f"layout-{width}-mismatch-kk")
+    registry_server.recorder.jwks_override = None
+    registry_server.recorder.staged[registry_server.revoked.token] = None  # 503
+    assert open_verdict(page, registry_server.url(registry_server.revoked.token)) == "ERROR"
+    assert page.layout_problems() == []
+    page.full_screenshot(f"layout-{width}-unreachable-kk")
+
+
+def test_the_probe_sees_a_broken_word_and_a_wrapped_button(
+    open_browser: Browser, registry_server: LiveRegistry
+) -> None:
+    """The layout check itself can fail: the old style (any letter a break) at 390 px."""
+    page = open_browser("ru-RU,ru")
+    page.set_viewport(PHONE)
+    assert open_verdict(page, registry_server.url(registry_server.forged_token)) == "INVALID"
+    page.driver.execute_script("""
+        const word = document.querySelector('.verdict__word');
+        word.style.cssText = 'font-size: 2.5rem; overflow-wrap: anywhere';
+        const button = document.getElementById('lookup-submit');
+        button.style.cssText = 'white-space: normal; width: 3em';""")
+    problems = " | ".join(page.layout_problems())
+    assert 'the verdict\'s word "НЕДЕЙСТВИТЕЛЕН" is broken over 2 lines' in problems
+    assert 'the button "Проверить" wraps onto' in problems
+
+
+def test_a_valid_certificate_offers_its_credential_for_a_wallet(
+    open_browser: Browser, registry_server: LiveRegistry
+) -> None:
+    import urllib.request
+
+    cert = registry_server.valid
+    page = open_browser("kk-KZ,kk")
+    assert open_verdict(page, registry_server.url(cert.token)) == "VALID"
+    wallet = page.driver.find_element("css selector", "section.wallet")
+    assert "Learner Credential Wallet" in wallet.text and "verifierplus.org" in wallet.text
+    assert "әмиян" in wallet.text.lower()  # the guide in the page's language
+    link = wallet.find_element("css selector", "a.wallet__download")
+    path = f"/certificates/{cert.number}/credential.json"
+    assert link.get_attribute("href") == registry_server.base_url + path
+    shown_url = wallet.find_element("css selector", "input.wallet__url").get_attribute("value")
+    assert shown_url == registry_server.base_url + path
+    with urllib.request.urlopen(shown_url, timeout=10) as response:  # the file is there
+        credential = json.loads(response.read())
+    assert "OpenBadgeCredential" in credential["type"]
+    page.switch_language("en")
+    assert "Add to a digital wallet" in page.driver.find_element(
+        "css selector", "section.wallet").text
+    page.screenshot("wallet-kk")
+    # Not offered for a certificate that is not in force.
+    assert open_verdict(page, registry_server.url(registry_server.revoked.token)) == "REVOKED"
+    assert page.driver.find_elements("css selector", "section.wallet") == []
     page.assert_clean()

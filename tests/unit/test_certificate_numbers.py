@@ -77,4 +77,4 @@ def test_a_mistyped_symbol_is_called_a_typo_of_the_check_symbol(
                                             ("0" * 16 + "!", "'!'")])
 def test_a_number_that_is_not_one_says_why(bad: str, named: str) -> None:
     number, problem = read_number(bad)
-    assert number is None and problem is not None and named in problem
+    assert number is None and problem is not None and named in str(problem)

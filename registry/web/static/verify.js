@@ -71,9 +71,13 @@
       issuedOn: "Берілген күні",
       number: "Сертификат нөмірі",
       issuer: "Берген ұйым",
-      kid: "Қолтаңба кілті",
-      auditLog: "Аудит журналы",
-      auditEntry: "жазба №{index} — енгізу дәлелі",
+      kid: "Университеттің қолтаңба кілті",
+      kidHint: "Сертификаттың цифрлық қолтаңбасы жасалған, университет жариялаған кілт.",
+      auditLog: "Ашық журнал",
+      auditHint:
+        "Берілген әр сертификат өзгертуге болмайтын ашық журналға жазылады; сілтеме осы " +
+        "сертификаттың онда бар екенінің дәлелін ашады.",
+      auditEntry: "№{index} жазба — журналда бар екенінің дәлелі",
       replacedBy: "Орнына берілген",
       signature: "Қолтаңба",
       checkedAt: "Тексерілген уақыты",
@@ -87,6 +91,19 @@
       empty: "Сертификат нөмірін енгізіңіз немесе QR кодтағы сілтемені қойыңыз.",
       retry: "Қайталау",
       checkReplacement: "Жаңа сертификатты тексеру",
+      walletHeading: "Цифрлық әмиянға қосу",
+      walletIntro:
+        "Бұл сертификат Open Badges 3.0 форматындағы цифрлық куәлік ретінде де бар " +
+        "(credential.json файлы): оны әмиянда сақтап, кез келген жұмыс берушіге көрсетуге болады.",
+      walletDownload: "Файлды жүктеп алу",
+      walletUrl: "Куәліктің сілтемесі",
+      walletSteps: [
+        "Телефонға Digital Credentials Consortium-ның Learner Credential Wallet қолданбасын " +
+          "орнатыңыз (App Store немесе Google Play).",
+        "Әмиянда «Add credential» түймесін басып, жүктелген файлды таңдаңыз немесе жоғарыдағы " +
+          "сілтемені қойыңыз.",
+        "Жұмыс беруші файлды немесе сілтемені verifierplus.org сайтында да тексере алады.",
+      ],
       aboutHeading: "Тексеру қалай жүреді",
       about:
         "QR кодта сертификат деректерінің цифрлық қолтаңбамен қорғалған көшірмесі бар. " +
@@ -127,9 +144,13 @@
       issuedOn: "Дата выдачи",
       number: "Номер сертификата",
       issuer: "Выдан",
-      kid: "Ключ подписи",
-      auditLog: "Журнал аудита",
-      auditEntry: "запись №{index} — доказательство включения",
+      kid: "Ключ подписи университета",
+      kidHint: "Опубликованный университетом ключ, которым сделана цифровая подпись сертификата.",
+      auditLog: "Открытый журнал",
+      auditHint:
+        "Каждый выданный сертификат записывается в открытый журнал, который нельзя изменить; " +
+        "ссылка открывает доказательство, что этот сертификат в нём есть.",
+      auditEntry: "запись № {index} — доказательство, что она в журнале",
       replacedBy: "Заменён на",
       signature: "Подпись",
       checkedAt: "Проверено",
@@ -143,6 +164,19 @@
       empty: "Введите номер сертификата или вставьте ссылку из QR-кода.",
       retry: "Повторить",
       checkReplacement: "Проверить новый сертификат",
+      walletHeading: "Добавить в цифровой кошелёк",
+      walletIntro:
+        "Этот сертификат есть и в виде цифрового удостоверения Open Badges 3.0 (файл " +
+        "credential.json): его можно хранить в кошельке и показывать любому работодателю.",
+      walletDownload: "Скачать файл",
+      walletUrl: "Ссылка на удостоверение",
+      walletSteps: [
+        "Установите на телефон приложение Learner Credential Wallet от Digital Credentials " +
+          "Consortium (App Store или Google Play).",
+        "В кошельке нажмите «Add credential» и выберите скачанный файл или вставьте ссылку " +
+          "выше.",
+        "Работодатель может проверить файл или ссылку и на сайте verifierplus.org.",
+      ],
       aboutHeading: "Как проходит проверка",
       about:
         "QR-код содержит копию данных сертификата, защищённую цифровой подписью. " +
@@ -184,9 +218,13 @@
       issuedOn: "Issued on",
       number: "Certificate number",
       issuer: "Issued by",
-      kid: "Signing key",
-      auditLog: "Audit log",
-      auditEntry: "entry #{index} — inclusion proof",
+      kid: "University's signing key",
+      kidHint: "The key the university published and signed this certificate with.",
+      auditLog: "Public log",
+      auditHint:
+        "Every certificate issued is written into a public log that cannot be altered; the " +
+        "link opens the proof that this one is in it.",
+      auditEntry: "entry {index} — proof that it is in the log",
       replacedBy: "Replaced by",
       signature: "Signature",
       checkedAt: "Checked at",
@@ -200,6 +238,19 @@
       empty: "Enter a certificate number or paste the link from the QR code.",
       retry: "Try again",
       checkReplacement: "Verify the new certificate",
+      walletHeading: "Add to a digital wallet",
+      walletIntro:
+        "This certificate also exists as an Open Badges 3.0 digital credential (the file " +
+        "credential.json): keep it in a wallet and show it to any employer.",
+      walletDownload: "Download the file",
+      walletUrl: "The credential's link",
+      walletSteps: [
+        "Install the Digital Credentials Consortium's Learner Credential Wallet on your " +
+          "phone (App Store or Google Play).",
+        "In the wallet, tap “Add credential” and choose the downloaded file, or paste the " +
+          "link above.",
+        "An employer can also check the file or the link at verifierplus.org.",
+      ],
       aboutHeading: "How the check works",
       about:
         "The QR code holds a digitally signed copy of the certificate's data. This page asks " +
@@ -437,12 +488,19 @@
       credentials: "omit",
       cache: "no-store",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, lang: state.lang }),
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const answer = await response.json();
     if (!answer || !STATUSES.includes(answer.status)) throw new Error("unexpected answer");
     const reason = typeof answer.reason === "string" && answer.reason ? answer.reason : null;
+    // The reason in each language, so that switching the language needs no new request.
+    const reasons = {};
+    if (answer.reasons && typeof answer.reasons === "object") {
+      for (const lang of LANGS) {
+        if (typeof answer.reasons[lang] === "string") reasons[lang] = answer.reasons[lang];
+      }
+    }
     let certificate = null;
     const given = answer.certificate;
     if (answer.status !== "INVALID" && given && typeof given === "object") certificate = given;
@@ -452,7 +510,13 @@
     const logIndex = certificate && Number.isInteger(answer.log_index) ? answer.log_index : null;
     const logProof = logIndex !== null && typeof answer.log_proof === "string" &&
       answer.log_proof.startsWith("/log/proof/inclusion?") ? answer.log_proof : null;
-    return { status: answer.status, certificate, reason, kid, logIndex, logProof };
+    // The certificate's Open Badges credential, for a wallet (only for one in force).
+    const credentialUrl = certificate && typeof answer.credential_url === "string" &&
+      /^https?:\/\/[^#?]+\/certificates\/[0-9A-Z*~$=]+\/credential\.json$/.test(
+        answer.credential_url) ? answer.credential_url : null;
+    return {
+      status: answer.status, certificate, reason, reasons, kid, logIndex, logProof, credentialUrl,
+    };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -632,7 +696,8 @@
     // A verdict: the registry's status; a failed local check next to VALID is a mismatch.
     const shown = view.status === "VALID" && view.signature === "bad" ? "MISMATCH" : view.status;
     region.dataset.status = shown;
-    region.append(verdictCard(shown, view.status, view.reason));
+    const reason = view.reasons[state.lang] || view.reason;
+    region.append(verdictCard(shown, view.status, reason));
 
     const rows = [];
     const cert = shown === "INVALID" || shown === "MISMATCH" ? null : view.certificate;
@@ -642,9 +707,9 @@
       rows.push(["course", cert.courseTitle, null, "courseTitle"]);
       rows.push(["credits", cert.credits, null, "credits"]);
       rows.push(["issuedOn", formatDate(cert.issuedOn), null, "issuedOn"]);
-      rows.push(["number", cert.number, "field--mono", "number"]);
+      rows.push(["number", groupNumber(cert.number), "field--mono", "number"]);
       if (cert.supersededBy) {
-        rows.push(["replacedBy", cert.supersededBy, "field--mono", "supersededBy"]);
+        rows.push(["replacedBy", groupNumber(cert.supersededBy), "field--mono", "supersededBy"]);
       }
       rows.push(["issuer", ISSUER[state.lang], null, "issuer"]);
       if (view.kid) rows.push(["kid", view.kid, "field--mono", "kid"]);
@@ -680,6 +745,8 @@
         data.textContent = String(value);
       }
       row.append(term, data);
+      // What the key or the log is, in plain words, under the value.
+      if (HINTS[label]) row.append(el("dd", "field__hint", t(HINTS[label])));
       list.append(row);
     }
     details.append(list);
@@ -696,7 +763,41 @@
       });
       details.append(next);
     }
+    if (cert && shown === "VALID" && view.credentialUrl) {
+      details.append(walletOffer(cert.number, view.credentialUrl));
+    }
     details.hidden = false;
+  }
+
+  const HINTS = { kid: "kidHint", auditLog: "auditHint" };
+
+  /** ``3B2ZK41BYZT76BZ4H`` → ``3B2Z-K41B-YZT7-6BZ4-H``, as the paper prints it. */
+  function groupNumber(number) {
+    return (String(number).match(/.{1,4}/g) || []).join("-");
+  }
+
+  /** The certificate as an Open Badges credential for a wallet, and how to add it. */
+  function walletOffer(number, url) {
+    const section = el("section", "wallet");
+    section.setAttribute("aria-labelledby", "wallet-heading");
+    const heading = el("h2", "wallet__title", t("walletHeading"));
+    heading.id = "wallet-heading";
+    const download = el("a", "button button--secondary wallet__download", t("walletDownload"));
+    download.href = url;
+    download.setAttribute("download", `certificate-${number}.json`);
+    download.type = "application/ld+json";
+    const label = el("p", "wallet__label", t("walletUrl"));
+    const link = el("input", "wallet__url");
+    link.type = "text";
+    link.readOnly = true;
+    link.value = url;
+    link.setAttribute("aria-label", t("walletUrl"));
+    link.addEventListener("focus", () => link.select());
+    const steps = el("ol", "wallet__steps");
+    for (const step of t("walletSteps")) steps.append(el("li", null, step));
+    section.append(heading, el("p", "wallet__intro", t("walletIntro")), download, label, link,
+      steps);
+    return section;
   }
 
   function verdictCard(shown, registryStatus, reason) {
