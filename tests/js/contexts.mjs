@@ -13,4 +13,6 @@ export const contexts = () => new Map([
     read(join(folder, "ob-v3p0-context-3.0.3.jsonld"))],
   ["https://www.w3.org/ns/did/v1", read(join(folder, "did-v1.jsonld"))],
   ["https://w3id.org/security/multikey/v1", read(join(folder, "multikey-v1.jsonld"))],
+  ["https://w3id.org/security/suites/ed25519-2020/v1",
+    read(join(folder, "ed25519-signature-2020-v1.jsonld"))],
 ]);
