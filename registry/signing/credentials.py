@@ -34,8 +34,7 @@ from .dataintegrity import (
 from .keys import SigningKey, public_key_of
 
 __all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "did_web_document_url", "encode_list",
-           "method_key",
-           "open_badge", "revoked_in", "status_list_credential", "verify_issued"]
+           "method_key", "open_badge", "revoked_in", "status_list_credential", "verify_issued"]
 
 CREDENTIAL_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from .dataintegrity import InvalidProof, public_key_from_multikey, verify_document
 
 __all__ = ["verify_did_auth"]
 
 
-def _holder_key(holder: str, method: str) -> Any:
+def _holder_key(holder: str, method: str) -> Ed25519PublicKey:
     fingerprint = holder.removeprefix("did:key:")
     if fingerprint == holder or not fingerprint.startswith("z6Mk"):
         raise InvalidProof(f"the holder {holder!r} is not an Ed25519 did:key (did:key:z6Mk…)")
