@@ -24,7 +24,7 @@ from .domain.certificates import VerificationStatus, judge_key, read_number
 from .domain.keys import KeyWindow
 from .domain.revocations import Snapshot
 from .signing import InvalidToken, verify_token
-from .signing.credentials import revoked_in, verify_issued
+from .signing.credentials import did_web_document_url, revoked_in, verify_issued
 from .signing.dataintegrity import InvalidProof
 from .signing.jsonld import UnsafeDocument
 from .signing.revocations import InvalidSnapshot, verify_snapshot
@@ -204,19 +204,30 @@ def check_number(args: argparse.Namespace) -> tuple[int, list[str]]:
         f"status        checked online at {urlsplit(args.server).netloc}"]
 
 
+def _did_location(credential: dict[str, Any]) -> str:
+    """Where the credential's issuer publishes its DID document (did:web's Read rule), or
+    the registry's usual place when the issuer is not a did:web."""
+    issuer = credential.get("issuer")
+    did = issuer.get("id") if isinstance(issuer, dict) else issuer
+    try:
+        return did_web_document_url(str(did))
+    except ValueError:
+        return "<registry>/.well-known/did.json"
+
+
 def check_credential(args: argparse.Namespace, path: Path) -> tuple[int, list[str]]:
     """An Open Badges credential file: its proof against a saved DID document, its
     revocation bit in a saved (and itself checked) status list."""
     credential = _read_json(str(path), "the credential")
     if not isinstance(credential, dict) or "proof" not in credential:
         raise CannotCheck(f"{path} is not a signed credential (no proof)")
+    where = _did_location(credential)
     if not args.did:
         raise CannotCheck("checking a credential offline needs the registry's DID document: "
-                          "save <registry>/.well-known/did.json once and pass --did FILE")
-    did = _read_json(args.did, "<registry>/.well-known/did.json")
+                          f"save {where} once and pass --did FILE")
+    did = _read_json(args.did, where)
     if not isinstance(did, dict) or not isinstance(did.get("verificationMethod"), list):
-        raise CannotCheck(f"{args.did} is not a DID document: save "
-                          "<registry>/.well-known/did.json again")
+        raise CannotCheck(f"{args.did} is not a DID document: save {where} again")
     try:
         proof = verify_issued(credential, did)
     except (InvalidProof, UnsafeDocument) as invalid:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -152,3 +155,32 @@ def cli_env(monkeypatch: Any, settings: Settings) -> None:
         monkeypatch.setenv("REGISTRY_DATABASE_URL", settings.database_url)
     else:
         monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(app: Any, port: int, name: str, **config: Any) -> Iterator[None]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` (lifespan on) in a thread named
+    ``name`` for the block; ``config`` goes to uvicorn (``ssl_certfile``, …)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on",
+                                           access_log=False, **config))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"{name}: the registry did not start")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

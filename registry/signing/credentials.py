@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -33,8 +33,8 @@ from .dataintegrity import (
 )
 from .keys import SigningKey, public_key_of
 
-__all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "encode_list", "method_key",
-           "open_badge", "revoked_in", "status_list_credential", "verify_issued"]
+__all__ = ["CREDENTIAL_CONTEXT", "Issuer", "did_document", "did_web_document_url", "encode_list",
+           "method_key", "open_badge", "revoked_in", "status_list_credential", "verify_issued"]
 
 CREDENTIAL_CONTEXT = ["https://www.w3.org/ns/credentials/v2",
                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -67,6 +67,15 @@ class Issuer:
 
     def method(self, kid: str) -> str:
         return f"{self.did}#{kid}"
+
+    @property
+    def did_document_path(self) -> str:
+        """The path, under the public URL, where a did:web resolver looks for this DID's
+        document: ``/.well-known/did.json`` for a bare authority, ``/did.json`` when the
+        public URL has a path (did:web §3.2, Read: ``did:web:host:registry`` is
+        ``https://host/registry/did.json``)."""
+        has_path = bool(urlsplit(self.public_url).path.strip("/"))
+        return "/did.json" if has_path else "/.well-known/did.json"
 
     def credential_url(self, number: str) -> str:
         return f"{self.public_url}/certificates/{number}/credential.json"
@@ -191,6 +200,20 @@ def did_document(issuer: Issuer, jwks: Iterable[Mapping[str, Any]]) -> dict[str,
                 "publicKeyMultibase": multikey(public_key_of(jwk))} for jwk in jwks]
     return {"@context": DID_CONTEXT, "id": did, "verificationMethod": methods,
             "assertionMethod": [method["id"] for method in methods]}
+
+
+def did_web_document_url(did: str) -> str:
+    """The HTTPS URL of the document of ``did`` (did:web §3.2, Read): the method-specific id's
+    ``:``-separated parts percent-decoded (``%3A`` is the port's colon) and joined by ``/``,
+    then ``/.well-known/did.json`` for a bare authority or ``/did.json`` after a path.
+    ``ValueError`` for anything but a did:web."""
+    specific = did.removeprefix("did:web:")
+    parts = specific.split(":")
+    if specific == did or "#" in did or "/" in did or not all(parts):
+        raise ValueError(f"{did!r} is not a did:web")
+    authority, *path = (unquote(part) for part in parts)
+    location = "/".join([authority, *path])
+    return f"https://{location}/did.json" if path else f"https://{location}/.well-known/did.json"
 
 
 def credential_text(credential: dict[str, Any]) -> str:

@@ -92,23 +92,35 @@ def _options_hash(config: str) -> bytes:
 
 def sign_document(document: dict[str, Any], private_key: Ed25519PrivateKey, *,
                   verification_method: str, created: str,
-                  extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """``document`` with an embedded ``DataIntegrityProof`` (``assertionMethod``)."""
+                  extra: dict[str, dict[str, Any]] | None = None,
+                  purpose: str = "assertionMethod", challenge: str | None = None
+                  ) -> dict[str, Any]:
+    """``document`` with an embedded ``DataIntegrityProof`` for ``purpose`` (with
+    ``challenge``, for an ``authentication``)."""
     options = {"type": "DataIntegrityProof", "cryptosuite": CRYPTOSUITE, "created": created,
-               "verificationMethod": verification_method, "proofPurpose": "assertionMethod"}
+               "verificationMethod": verification_method, "proofPurpose": purpose}
+    if challenge is not None:
+        options["challenge"] = challenge
     signature = private_key.sign(_hash_data(document, options, extra))
     return {**document, "proof": {**options, "proofValue": "z" + base58btc(signature)}}
 
 
 def verify_document(document: dict[str, Any], public_key: Ed25519PublicKey, *,
-                    extra: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                    extra: dict[str, dict[str, Any]] | None = None,
+                    ed25519_2020: bool = False) -> dict[str, Any]:
     """Check ``document``'s ``eddsa-rdfc-2022`` proof under ``public_key``; its proof, or
-    :class:`InvalidProof`."""
+    :class:`InvalidProof`. With ``ed25519_2020`` an ``Ed25519Signature2020`` proof (the older
+    Linked Data suite wallets still sign presentations with) is accepted too: it signs the
+    same ``SHA-256(proof options) ‖ SHA-256(document)``, both RDFC-1.0, under the document's
+    contexts."""
     proof = document.get("proof")
     if not isinstance(proof, dict):
         raise InvalidProof("the document has no single embedded proof")
-    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
-        raise InvalidProof(f"the proof is not a DataIntegrityProof with {CRYPTOSUITE}")
+    legacy = ed25519_2020 and proof.get("type") == "Ed25519Signature2020"
+    if not legacy and (proof.get("type") != "DataIntegrityProof"
+                       or proof.get("cryptosuite") != CRYPTOSUITE):
+        raise InvalidProof(f"the proof is not a DataIntegrityProof with {CRYPTOSUITE}"
+                           + (" nor an Ed25519Signature2020" if ed25519_2020 else ""))
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
         raise InvalidProof("the proof has no multibase base58btc proofValue")

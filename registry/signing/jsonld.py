@@ -42,6 +42,7 @@ CONTEXTS = {
         "ob-v3p0-context-3.0.3.jsonld",
     "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
     "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
+    "https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-signature-2020-v1.jsonld",
 }
 
 

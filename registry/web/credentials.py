@@ -2,7 +2,8 @@
 
 ``GET /certificates/{number}/credential.json`` — the certificate's Open Badges 3.0 credential,
 as signed at issuance (a download a learner imports into a wallet); ``GET /.well-known/did.json``
-— the issuer's ``did:web`` document, every certificate key ever used; ``GET
+— the issuer's ``did:web`` document, every certificate key ever used (also ``GET /did.json``
+when ``REGISTRY_PUBLIC_URL`` has a path, where a did:web resolver looks for it then); ``GET
 /status/lists/{n}`` — the signed ``BitstringStatusListCredential`` of list ``n``, with an ETag
 and a short ``Cache-Control`` so a revocation shows on the next fetch after at most a minute;
 ``GET /status/revocations`` — the signed revocation snapshot for offline checks of QR tokens
@@ -153,6 +154,16 @@ async def did(request: Request) -> Response:
                         headers={"Cache-Control": DID_CACHE})
 
 
+async def did_under_path(request: Request) -> Response:
+    """``/did.json``: where a did:web resolver looks when the DID has a path
+    (``did:web:host:registry`` → ``https://host/registry/did.json``); for a bare authority
+    the document is only at ``/.well-known/did.json``."""
+    issuer = issuer_of(_container(request).settings)
+    if issuer.did_document_path != "/did.json":
+        return _not_found(f"the DID document of {issuer.did} is at /.well-known/did.json")
+    return await did(request)
+
+
 async def status_list(request: Request) -> Response:
     text = request.path_params["n"]
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIST:
@@ -174,6 +185,7 @@ def routes() -> list[Route]:
     return [
         Route("/certificates/{number}/credential.json", credential, methods=["GET"]),
         Route("/.well-known/did.json", did, methods=["GET"]),
+        Route("/did.json", did_under_path, methods=["GET"]),
         Route("/status/lists/{n}", status_list, methods=["GET"]),
         Route("/status/revocations", revocations, methods=["GET"]),
     ]

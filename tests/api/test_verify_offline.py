@@ -311,3 +311,4 @@ def test_verify_a_credential_file_with_a_saved_did_and_status_list(
     assert code == 2 and out == "" and "status list" in err
     code, _, err = run(capsys, credential)
     assert code == 2 and "--did" in err
+    assert "save https://registry.example.kz/.well-known/did.json once" in err  # its DID's URL

@@ -8,13 +8,12 @@ Manager (which would try to download a driver). No test tool downloads a browser
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
 import socket
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+from support import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -230,8 +230,6 @@ def _forge(token: str, name: str) -> str:
 @pytest.fixture(scope="module")
 def live_registry() -> Iterator[LiveRegistry]:
     _require_browser()
-    import uvicorn
-
     from registry.application.context import CommandContext
     from registry.clock import FixedClock
     from registry.config import Settings
@@ -244,16 +242,8 @@ def live_registry() -> Iterator[LiveRegistry]:
     clock = FixedClock(ZoneInfo(settings.timezone), issued_at)
     app = create_app(settings, clock=clock, poll_interval=0.05)
     recorder = Recorder(app)
-    server = uvicorn.Server(uvicorn.Config(
-        recorder, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-        access_log=False))
-    thread = threading.Thread(target=server.run, name="registry-e2e", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the registry did not start")
-        time.sleep(0.05)
+    serving = contextlib.ExitStack()
+    serving.enter_context(live_server(recorder, port, "registry-e2e"))
     try:
         service = app.state.container.service
         ctx = CommandContext(*ADMIN)
@@ -277,8 +267,7 @@ def live_registry() -> Iterator[LiveRegistry]:
             forged_token=_forge(valid.token, forged_name), forged_name=forged_name, jwks=jwks,
             revocation_reason=REVOCATION_REASON)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        serving.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -4,25 +4,14 @@
 // The JSON-LD contexts come from the repository (registry/signing/contexts), the DID document
 // and status list from the files given; anything else is refused (no network). Prints
 // {"verified": bool, "status": bool|null, "error": str|null}; exits 0 either way.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { contexts, read } from "./contexts.mjs";
 import * as vc from "@digitalbazaar/vc";
 import { DataIntegrityProof } from "@digitalbazaar/data-integrity";
 import { cryptosuite } from "@digitalbazaar/eddsa-rdfc-2022-cryptosuite";
 import * as Ed25519Multikey from "@digitalbazaar/ed25519-multikey";
 import { checkStatus } from "@digitalbazaar/vc-bitstring-status-list";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const contexts = join(here, "..", "..", "registry", "signing", "contexts");
-const read = (path) => JSON.parse(readFileSync(path, "utf8"));
-const documents = new Map([
-  ["https://www.w3.org/ns/credentials/v2", read(join(contexts, "credentials-v2.jsonld"))],
-  ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-    read(join(contexts, "ob-v3p0-context-3.0.3.jsonld"))],
-  ["https://www.w3.org/ns/did/v1", read(join(contexts, "did-v1.jsonld"))],
-  ["https://w3id.org/security/multikey/v1", read(join(contexts, "multikey-v1.jsonld"))],
-]);
+const documents = contexts();
 
 const [credentialPath, didPath, statusPath] = process.argv.slice(2);
 const credential = read(credentialPath);

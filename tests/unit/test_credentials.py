@@ -23,6 +23,7 @@ from registry.signing.credentials import (
     bit,
     decode_list,
     did_document,
+    did_web_document_url,
     encode_list,
     open_badge,
     status_list_credential,
@@ -190,13 +191,19 @@ def test_a_status_list_credential_is_signed_like_the_credentials() -> None:
 
 # -- Digital Bazaar's verifier (@digitalbazaar/vc + eddsa-rdfc-2022), offline ------------------
 
-def node_verify(tmp_path: Path, credential: dict[str, Any], did: dict[str, Any],
-                status: dict[str, Any] | None = None) -> dict[str, Any]:
+def node_with(package: str) -> str:
+    """node, with ``package`` installed in tests/js (skipped without them; CI requires them)."""
     node = shutil.which("node")
-    if node is None or not (JS / "node_modules" / "@digitalbazaar" / "vc").exists():
+    if node is None or not (JS / "node_modules" / package).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true: node and tests/js/node_modules (npm install) are required")
         pytest.skip("node or tests/js/node_modules missing: run `npm install --prefix tests/js`")
+    return node
+
+
+def node_verify(tmp_path: Path, credential: dict[str, Any], did: dict[str, Any],
+                status: dict[str, Any] | None = None) -> dict[str, Any]:
+    node = node_with("@digitalbazaar/vc")
     files = []
     for name, document in (("credential", credential), ("did", did), ("status", status)):
         if document is not None:
@@ -258,3 +265,37 @@ def test_the_memoised_contexts_canonicalise_exactly_as_pyld_does(
     assert canonicalize(unsigned) == _pyld_alone(unsigned)
     assert canonicalize(config) == _pyld_alone(config)
     verify_document(credential, KEY.public_key)
+
+
+# -- did:web: where a resolver looks for the DID document (did:web §3.2, Read) ---------------
+
+@pytest.mark.parametrize("did, url", [
+    ("did:web:w3c-ccg.github.io", "https://w3c-ccg.github.io/.well-known/did.json"),
+    ("did:web:w3c-ccg.github.io:user:alice", "https://w3c-ccg.github.io/user/alice/did.json"),
+    ("did:web:example.com%3A3000:user:alice", "https://example.com:3000/user/alice/did.json"),
+    ("did:web:127.0.0.1%3A8000", "https://127.0.0.1:8000/.well-known/did.json"),
+])
+def test_a_did_web_names_its_documents_url_as_the_method_says(did: str, url: str) -> None:
+    assert did_web_document_url(did) == url
+
+
+@pytest.mark.parametrize("did", ["did:key:z6Mkabc", "did:web:", "did:web:host::path",
+                                 "did:web:host#key-1", "https://host"])
+def test_anything_but_a_did_web_has_no_document_url(did: str) -> None:
+    with pytest.raises(ValueError, match="not a did:web"):
+        did_web_document_url(did)
+
+
+@pytest.mark.parametrize("public_url, path", [
+    ("https://registry.kaznu.kz", "/.well-known/did.json"),
+    ("http://127.0.0.1:8000", "/.well-known/did.json"),
+    ("https://kaznu.kz/registry", "/did.json"),
+    ("https://kaznu.kz:8443/det/registry", "/did.json"),
+])
+def test_the_registry_serves_its_document_where_its_did_says(public_url: str, path: str) -> None:
+    """Both forms: the DID made from REGISTRY_PUBLIC_URL, read back by did:web's rule, names
+    the public URL plus the path the registry serves the document at."""
+    issuer = Issuer(public_url, {"en": "U"})
+    assert issuer.did_document_path == path
+    assert did_web_document_url(issuer.did) == (
+        "https://" + public_url.split("://", 1)[1] + path)
