@@ -67,8 +67,10 @@ def opened(settings: Settings, *, seed: bool = False) -> Container:
     checkpointer): what is timed is the import and the save, not the log (bench/write_cost.py
     measures that)."""
     container = build(settings, seed=seed, run_projections=False)
-    container.audit_runner.stop()
-    container.checkpointer.stop()
+    # stopped for good before anything is timed: a runner caught mid-batch finishes that
+    # batch first, and a 5 s join would leave it logging events while the import is timed
+    container.audit_runner.stop(timeout=3600)
+    container.checkpointer.stop(timeout=3600)
     container.service.wait_seconds = 0
     return container
 
