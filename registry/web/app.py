@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -130,23 +130,31 @@ async def api_verify(request: Request) -> Response:
         return bad_request("the body must be JSON")
     if not isinstance(body, dict):
         return bad_request("the body must be a JSON object")
-    service = container_of(request).service
+    container = container_of(request)
+    service = container.service
     token, number = body.get("token"), body.get("number")
+    verify: Callable[[str], dict[str, Any]]
     if isinstance(token, str) and token:
-        result = await run_in_threadpool(service.verify_token, token)
+        verify, what = service.verify_token, token
     elif isinstance(number, str) and number:
-        result = await run_in_threadpool(service.verify_number, number)
+        verify, what = service.verify_number, number
     else:
         return bad_request('send {"token": "…"} or {"number": "…"}')
+
+    def verified() -> tuple[dict[str, Any], tuple[int | None, str | None]]:
+        # one thread hop for the verdict and the certificate's place in the log
+        result = verify(what)
+        return result, audit.certificate_in_log(container.audit, result)
+
+    result, (log_index, log_proof) = await run_in_threadpool(verified)
     lang = body.get("lang") if isinstance(body.get("lang"), str) else None
     verdict = public_verdict(result, language_of(
         lang or request.query_params.get("lang"), request.headers.get("accept-language")))
     metrics.count_verification(str(verdict["status"]))
-    verdict["log_index"] = await audit.certificate_log_index(request, result)
-    verdict["log_proof"] = await audit.inclusion_proof_path(request, verdict["log_index"])
+    verdict["log_index"], verdict["log_proof"] = log_index, log_proof
     # For a wallet (issue 13): the Open Badges credential of a certificate in force.
     cert = result["certificate"]
-    verdict["credential_url"] = container_of(request).settings.credential_url(cert["number"]) \
+    verdict["credential_url"] = container.settings.credential_url(cert["number"]) \
         if cert and cert.get("credential") and verdict["status"] == "VALID" else None
     return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
 

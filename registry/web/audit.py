@@ -131,21 +131,19 @@ def routes() -> list[Route]:
     ]
 
 
-async def inclusion_proof_path(request: Request, index: int | None) -> str | None:
-    """Where an employer or auditor gets the inclusion proof of leaf ``index`` in the latest
-    signed checkpoint (``None`` until a checkpoint covers it)."""
-    if index is None:
-        return None
-    latest = await run_in_threadpool(_log(request).view.latest_checkpoint)
-    if latest is None or index >= latest.size:
-        return None
-    return f"/log/proof/inclusion?index={index}&size={latest.size}"
-
-
-async def certificate_log_index(request: Request, result: dict[str, Any]) -> int | None:
-    """The leaf index of a verified certificate's issuance event (``None`` until it is
-    logged, and for an INVALID verdict)."""
+def certificate_in_log(log: TransparencyLog, result: dict[str, Any]
+                       ) -> tuple[int | None, str | None]:
+    """A verified certificate's place in the log: the leaf index of its issuance event
+    (``None`` until it is logged, and for an INVALID verdict) and where the inclusion proof of
+    that leaf in the latest signed checkpoint is (``None`` until a checkpoint covers it).
+    Blocking (two reads): call it in the thread pool, with the verification itself."""
     certificate = result.get("certificate")
     if not certificate:
-        return None
-    return await run_in_threadpool(_log(request).certificate_log_index, certificate["number"])
+        return None, None
+    index = log.certificate_log_index(certificate["number"])
+    if index is None:
+        return None, None
+    latest = log.view.latest_checkpoint()
+    if latest is None or index >= latest.size:
+        return index, None
+    return index, f"/log/proof/inclusion?index={index}&size={latest.size}"

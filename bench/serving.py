@@ -1,0 +1,217 @@
+"""Benchmark (issue 15, target 1): the public and authenticated hot paths against the ceiling of
+their own stack, with distinct certificates and tokens rotating through the load.
+
+    .venv/bin/python bench/serving.py [--seconds 3] [--rounds 5] [--connections 16]
+                                      [--learners 300] [--tokens 64]
+
+A registry is filled by ``registry demo --learners N`` (a KazNU-like term: every certificate
+distinct), and ``--tokens`` admin tokens are made; then ``registry serve`` serves it exactly as in
+production (uvicorn with uvloop and httptools, the rate limits raised so the anonymous budget
+does not refuse the load), and a plain Starlette app answering a constant JSON body is served
+by the same uvicorn. Each server is pinned to core 0, the load generator to core 1; the load is
+``--connections`` keep-alive HTTP/1.1 connections, each request drawn in turn from a list of
+distinct requests (so no cache keyed by certificate or token makes a benchmark of one hot
+entry). Ratios are medians of ``--rounds`` alternated pairs, in requests per second and in
+requests per CPU second of the server process (``bench/read_api.py`` explains why both):
+
+1. ``POST /api/verify`` with a certificate's token ÷ the plain Starlette JSON endpoint (target
+   ≥ 0.35, and p99 < 10 ms at 16 connections);
+2. GraphQL ``{ __typename }`` with a bearer token ÷ plain Starlette (target ≥ 0.25);
+3. GraphQL ``certificate(number)`` ÷ ``{ __typename }`` (target ≥ 0.6).
+
+Not part of the pytest suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from read_api import CLIENT_CORE, cpu_seconds, free_port, start, stop  # noqa: E402
+
+PUBLIC_URL = "http://127.0.0.1:8000"
+CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
+
+
+# -- the plain Starlette app (the ceiling of 1 and 2) ------------------------------------------
+
+def plain_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def verify(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"status": "VALID", "certificate": None, "reason": None})
+
+    return Starlette(routes=[Route("/api/verify", verify, methods=["POST"]),
+                             Route("/graphql", verify, methods=["POST"])])
+
+
+def serve_plain(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(plain_app(), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
+
+
+# -- seeding -----------------------------------------------------------------------------------
+
+def seed(data_dir: Path, learners: int, tokens: int) -> tuple[list[tuple[str, str]], list[str]]:
+    """(certificate number, token) pairs of the ACTIVE certificates; admin bearer tokens."""
+    env = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir), "REGISTRY_PUBLIC_URL": PUBLIC_URL,
+           "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "registry.cli", "demo", "--learners", str(learners),
+                    "--quiet"], env=env, check=True, stdout=subprocess.DEVNULL)
+    from registry.application.context import CommandContext
+    from registry.bootstrap import build
+    from registry.config import Settings
+    from registry.domain.access import Role
+
+    container = build(Settings(data_dir=data_dir, public_url=PUBLIC_URL))
+    try:
+        service = container.service
+        docs = service.views.find("certificates", {"status": "ACTIVE"}, limit=100_000)
+        admin = CommandContext(actor_name="bench", actor_role="admin")
+        secrets = [service.run(admin, lambda cmd, i=i: cmd.tokens.create(
+            name=f"bench {i}", role=Role.ADMIN, learner_id=None, courses=None))
+            for i in range(tokens)]
+        return [(doc["number"], doc["token"]) for doc in docs], secrets
+    finally:
+        container.close()
+
+
+# -- load: keep-alive HTTP/1.1, requests drawn in turn, latencies kept -------------------------
+
+def post(port: int, path: str, body: dict[str, Any], token: str | None = None) -> bytes:
+    data = json.dumps(body).encode()
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\n{auth}Content-Length: {len(data)}\r\n\r\n"
+            ).encode() + data
+
+
+async def connection(port: int, requests: list[bytes], offset: int, until: float, check: bytes,
+                     latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = offset
+    try:
+        while time.monotonic() < until:
+            started = time.perf_counter()
+            writer.write(requests[i % len(requests)])
+            i += 1
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not head.startswith(b"HTTP/1.1 200") or check not in body or b'"errors"' in body:
+                raise RuntimeError(f"unexpected answer: {head[:40]!r} {body[:300]!r}")
+    finally:
+        writer.close()
+
+
+def measure(port: int, pid: int, requests: list[bytes], check: bytes, seconds: float,
+            connections: int) -> dict[str, float]:
+    async def run() -> dict[str, float]:
+        latencies: list[float] = []
+        cpu = cpu_seconds(pid)
+        started = time.monotonic()
+        until = started + seconds
+        await asyncio.gather(*(connection(port, requests, k * 7919, until, check, latencies)
+                               for k in range(connections)))
+        wall = time.monotonic() - started
+        used = cpu_seconds(pid) - cpu
+        latencies.sort()
+        return {"rps": len(latencies) / wall, "cpu": len(latencies) / used if used else 0.0,
+                "p50": latencies[len(latencies) // 2] * 1000,
+                "p99": latencies[int(len(latencies) * 0.99)] * 1000}
+
+    return asyncio.run(run())
+
+
+Side = tuple[int, int, list[bytes], bytes]  # port, pid, requests, what each answer must hold
+
+
+def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace) -> None:
+    for side in (ours, base):  # warm-up
+        measure(side[0], side[1], side[2], side[3], 1.0, args.connections)
+    pairs = [(measure(*ours, args.seconds, args.connections),
+              measure(*base, args.seconds, args.connections)) for _ in range(args.rounds)]
+    for label, key in (("wall", "rps"), ("CPU", "cpu")):
+        ratio = statistics.median(a[key] / b[key] for a, b in pairs)
+        print(f"{name}, {label}: {statistics.median(a[key] for a, _ in pairs):8.1f} ÷ "
+              f"{statistics.median(b[key] for _, b in pairs):8.1f} = ratio {ratio:.2f} "
+              f"(pairs: {', '.join(f'{a[key] / b[key]:.2f}' for a, b in pairs)})")
+    print(f"{name}: ours p50 {statistics.median(a['p50'] for a, _ in pairs):.2f} ms, "
+          f"p99 {statistics.median(a['p99'] for a, _ in pairs):.2f} ms "
+          f"({args.connections} connections)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--learners", type=int, default=300)
+    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--plain-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain_server:
+        serve_plain(args.plain_server)
+        return
+    os.sched_setaffinity(0, {CLIENT_CORE})
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
+        data_dir = Path(tmp) / "var"
+        certificates, tokens = seed(data_dir, args.learners, args.tokens)
+        print(f"{len(certificates)} distinct certificates, {len(tokens)} distinct tokens")
+        ours_port, plain_port = free_port(), free_port()
+        env = {"REGISTRY_DATA_DIR": str(data_dir), "REGISTRY_PUBLIC_URL": PUBLIC_URL,
+               "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute",
+               "REGISTRY_RATE_LIMIT_VERIFY": "100000000/minute"}
+        ours = start(["-m", "registry.cli", "serve", "--port", str(ours_port)], env, ours_port)
+        base = start([__file__, "--plain-server", str(plain_port)], {}, plain_port)
+        try:
+            verify = [post(ours_port, "/api/verify", {"token": token})
+                      for _, token in certificates]
+            plain = [post(plain_port, "/api/verify", {"token": token})
+                     for _, token in certificates[:1]]
+            typename = [post(ours_port, "/graphql", {"query": "{ __typename }"}, token)
+                        for token in tokens]
+            certificate = [post(ours_port, "/graphql",
+                                {"query": CERTIFICATE, "variables": {"n": number}})
+                           for number, _ in certificates]
+            print(f"server on core 0, load on core {CLIENT_CORE}; {args.connections} "
+                  f"connections, {args.rounds} × {args.seconds:g} s pairs")
+            alternate("1. POST /api/verify ÷ plain Starlette",
+                      (ours_port, ours.pid, verify, b'"VALID"'),
+                      (plain_port, base.pid, plain, b'"VALID"'), args)
+            alternate("2. { __typename } with a token ÷ plain Starlette",
+                      (ours_port, ours.pid, typename, b"Query"),
+                      (plain_port, base.pid, plain, b'"VALID"'), args)
+            alternate("3. certificate(number) ÷ { __typename }",
+                      (ours_port, ours.pid, certificate, b'"number"'),
+                      (ours_port, ours.pid, typename, b"Query"), args)
+        finally:
+            stop(ours)
+            stop(base)
+
+
+if __name__ == "__main__":
+    main()
