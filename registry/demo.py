@@ -118,12 +118,22 @@ def person(rng: random.Random) -> Person:
                   kazakh=False)
 
 
-def iin_for(i: int, born: date, female: bool) -> str | None:
-    """A valid IIN, unique for learner ``i`` (``None`` when no check digit exists for it)."""
+def iin_for(i: int, born: date, female: bool, taken: set[str] | None = None) -> str | None:
+    """A valid IIN for learner ``i``, not one of ``taken`` (added to it): the serial starts at
+    ``i`` mod 10,000 and moves on past serials taken by another learner born the same day or
+    without a check digit (``None`` only when every serial of that day is used)."""
     century = ("4" if female else "3") if born.year < 2000 else ("6" if female else "5")
-    first = f"{born:%y%m%d}{century}{i % 10000:04d}"
-    check = iin_check_digit(first)
-    return None if check is None else f"{first}{check}"
+    for step in range(10_000):
+        first = f"{born:%y%m%d}{century}{(i + step) % 10000:04d}"
+        check = iin_check_digit(first)
+        if check is None:
+            continue
+        iin = f"{first}{check}"
+        if taken is None or iin not in taken:
+            if taken is not None:
+                taken.add(iin)
+            return iin
+    return None
 
 
 # -- courses ----------------------------------------------------------------------------------
@@ -214,6 +224,7 @@ class Term:
         self.cmd: Commands = container.commands
         self.learners = learners
         self.rng = random.Random(seed)
+        self.iins: set[str] = set()  # the IINs given so far: each learner's is its own
         self.progress = progress or (lambda done: None)
         self.today: date = self.app.today()
         self.made = Made()
@@ -353,7 +364,7 @@ class Term:
         cmd, rng = self.cmd, self.rng
         who = person(rng)
         born = date(1975, 1, 1) + timedelta(days=rng.randrange(9000))
-        iin = iin_for(i, born, who.female) if rng.random() < 0.9 else None
+        iin = iin_for(i, born, who.female, self.iins) if rng.random() < 0.9 else None
         email = (f"{who.latin_name.split()[1].lower()}.{i}@live.kaznu.kz"
                  if rng.random() < 0.8 else None)
         # A few are registered with their name mistyped (Kazakh letters lost to a Russian
