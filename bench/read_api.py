@@ -209,33 +209,42 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 # -- the load generator: keep-alive HTTP/1.1 over asyncio streams ------------------------------
 
+def post(port: int, path: str, body: dict[str, Any], token: str | None = None) -> bytes:
+    """One keep-alive HTTP/1.1 POST of ``body`` as JSON, with a bearer ``token`` if given."""
+    data = json.dumps(body).encode()
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\n{auth}Content-Length: {len(data)}\r\n\r\n"
+            ).encode() + data
+
+
 def request_bytes(port: int, query: str, variables: dict[str, Any] | None,
                   token: str | None) -> bytes:
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    return (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Content-Type: application/json\r\n{auth}Content-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
+    return post(port, "/graphql", {"query": query, "variables": variables}, token)
 
 
-async def connection(port: int, request: bytes, until: float, check: bytes) -> int:
+async def connection(port: int, requests: list[bytes], offset: int, until: float,
+                     check: bytes, latencies: list[float]) -> None:
+    """Send ``requests`` in turn (from ``offset``) until ``until``, one after another's
+    answer; each answer must be a 200 holding ``check`` and no GraphQL errors."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    done = 0
+    i = offset
     try:
         while time.monotonic() < until:
-            writer.write(request)
+            started = time.perf_counter()
+            writer.write(requests[i % len(requests)])
+            i += 1
             head = await reader.readuntil(b"\r\n\r\n")
             length = 0
             for line in head.split(b"\r\n"):
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
             body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
             if not head.startswith(b"HTTP/1.1 200") or check not in body or b'"errors"' in body:
                 raise RuntimeError(f"unexpected answer: {head[:40]!r} {body[:300]!r}")
-            done += 1
     finally:
         writer.close()
-    return done
 
 
 def cpu_seconds(pid: int) -> float:
@@ -244,40 +253,52 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(port: int, request: bytes, seconds: float, connections: int, check: bytes,
-            pid: int | None = None) -> tuple[float, float]:
-    """Requests per second over ``seconds``, and requests per CPU second of the server
-    ``pid`` (the steadier figure on a shared machine: another job on the server's core slows
-    the wall clock, not the server's own CPU time per request)."""
-    async def run() -> tuple[float, float]:
+def measure(port: int, requests: list[bytes], seconds: float, connections: int, check: bytes,
+            pid: int | None = None) -> dict[str, float]:
+    """Requests per second over ``seconds`` (``rps``), requests per CPU second of the server
+    ``pid`` (``cpu``: the steadier figure on a shared machine — another job on the server's
+    core slows the wall clock, not the server's own CPU time per request), and the latency's
+    ``p50`` and ``p99`` in ms. The connections start at different places in ``requests``."""
+    async def run() -> dict[str, float]:
+        latencies: list[float] = []
         cpu = cpu_seconds(pid) if pid else 0.0
         started = time.monotonic()
         until = started + seconds
-        counts = await asyncio.gather(*(connection(port, request, until, check)
-                                        for _ in range(connections)))
+        await asyncio.gather(*(connection(port, requests, k * 7919, until, check, latencies)
+                               for k in range(connections)))
         wall = time.monotonic() - started
         used = cpu_seconds(pid) - cpu if pid else 0.0
-        return sum(counts) / wall, (sum(counts) / used if used else 0.0)
+        latencies.sort()
+        return {"rps": len(latencies) / wall, "cpu": len(latencies) / used if used else 0.0,
+                "p50": latencies[len(latencies) // 2] * 1000,
+                "p99": latencies[int(len(latencies) * 0.99)] * 1000}
 
     return asyncio.run(run())
 
 
-Side = tuple[int, bytes, bytes, int]  # port, request, what the answer must hold, server pid
+Side = tuple[int, list[bytes], bytes, int]  # port, requests, what each answer holds, server pid
 
 
-def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace) -> None:
-    for port, request, check, pid in (ours, base):  # warm-up: the caches, the connections
-        measure(port, request, 1.0, args.connections, check, pid)
+def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace, *,
+              latency: bool = False) -> None:
+    """``--rounds`` alternated pairs after a warm-up; the medians and the median of the pairs'
+    ratios, in wall time and in CPU time (and our side's p50/p99 with ``latency``)."""
+    for port, requests, check, pid in (ours, base):  # warm-up: the caches, the connections
+        measure(port, requests, 1.0, args.connections, check, pid)
     pairs = []
     for _ in range(args.rounds):
         a = measure(ours[0], ours[1], args.seconds, args.connections, ours[2], ours[3])
         b = measure(base[0], base[1], args.seconds, args.connections, base[2], base[3])
         pairs.append((a, b))
-    for label, i, unit in (("wall", 0, "req/s"), ("CPU", 1, "req/CPU-s")):
-        ratio = statistics.median(a[i] / b[i] for a, b in pairs)
-        print(f"{name}, {label}: {statistics.median(a[i] for a, _ in pairs):8.1f} {unit} ÷ "
-              f"{statistics.median(b[i] for _, b in pairs):8.1f} {unit} = ratio {ratio:.2f} "
-              f"(pairs: {', '.join(f'{a[i] / b[i]:.2f}' for a, b in pairs)})")
+    for label, key, unit in (("wall", "rps", "req/s"), ("CPU", "cpu", "req/CPU-s")):
+        ratio = statistics.median(a[key] / b[key] for a, b in pairs)
+        print(f"{name}, {label}: {statistics.median(a[key] for a, _ in pairs):8.1f} {unit} ÷ "
+              f"{statistics.median(b[key] for _, b in pairs):8.1f} {unit} = ratio {ratio:.2f} "
+              f"(pairs: {', '.join(f'{a[key] / b[key]:.2f}' for a, b in pairs)})")
+    if latency:
+        print(f"{name}: ours p50 {statistics.median(a['p50'] for a, _ in pairs):.2f} ms, "
+              f"p99 {statistics.median(a['p99'] for a, _ in pairs):.2f} ms "
+              f"({args.connections} connections)")
 
 
 def main() -> None:
@@ -305,10 +326,10 @@ def main() -> None:
                "REGISTRY_PUBLIC_URL": "http://127.0.0.1:8000",
                # the anonymous budget (SPEC §10) would refuse a benchmark's traffic
                "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute"}
-        page = request_bytes(ours_port, PAGE, None, token), b"Learner 099"
-        plain = request_bytes(plain_port, PLAIN_PAGE, None, None), b"Learner 099"
-        typename = request_bytes(ours_port, TYPENAME, None, None), b"Query"
-        certificate = (request_bytes(ours_port, CERTIFICATE, {"n": number}, None),
+        page = [request_bytes(ours_port, PAGE, None, token)], b"Learner 099"
+        plain = [request_bytes(plain_port, PLAIN_PAGE, None, None)], b"Learner 099"
+        typename = [request_bytes(ours_port, TYPENAME, None, None)], b"Query"
+        certificate = ([request_bytes(ours_port, CERTIFICATE, {"n": number}, None)],
                        number.encode())
         if args.profile:
             Path(args.profile).mkdir(parents=True, exist_ok=True)

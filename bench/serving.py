@@ -25,14 +25,10 @@ Not part of the pytest suite.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from read_api import CLIENT_CORE, cpu_seconds, free_port, start, stop  # noqa: E402
+from read_api import CLIENT_CORE, alternate, free_port, post, start, stop  # noqa: E402
 
 PUBLIC_URL = "http://127.0.0.1:8000"
 CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
@@ -95,75 +91,6 @@ def seed(data_dir: Path, learners: int, tokens: int) -> tuple[list[tuple[str, st
         container.close()
 
 
-# -- load: keep-alive HTTP/1.1, requests drawn in turn, latencies kept -------------------------
-
-def post(port: int, path: str, body: dict[str, Any], token: str | None = None) -> bytes:
-    data = json.dumps(body).encode()
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Content-Type: application/json\r\n{auth}Content-Length: {len(data)}\r\n\r\n"
-            ).encode() + data
-
-
-async def connection(port: int, requests: list[bytes], offset: int, until: float, check: bytes,
-                     latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    i = offset
-    try:
-        while time.monotonic() < until:
-            started = time.perf_counter()
-            writer.write(requests[i % len(requests)])
-            i += 1
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            body = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if not head.startswith(b"HTTP/1.1 200") or check not in body or b'"errors"' in body:
-                raise RuntimeError(f"unexpected answer: {head[:40]!r} {body[:300]!r}")
-    finally:
-        writer.close()
-
-
-def measure(port: int, pid: int, requests: list[bytes], check: bytes, seconds: float,
-            connections: int) -> dict[str, float]:
-    async def run() -> dict[str, float]:
-        latencies: list[float] = []
-        cpu = cpu_seconds(pid)
-        started = time.monotonic()
-        until = started + seconds
-        await asyncio.gather(*(connection(port, requests, k * 7919, until, check, latencies)
-                               for k in range(connections)))
-        wall = time.monotonic() - started
-        used = cpu_seconds(pid) - cpu
-        latencies.sort()
-        return {"rps": len(latencies) / wall, "cpu": len(latencies) / used if used else 0.0,
-                "p50": latencies[len(latencies) // 2] * 1000,
-                "p99": latencies[int(len(latencies) * 0.99)] * 1000}
-
-    return asyncio.run(run())
-
-
-Side = tuple[int, int, list[bytes], bytes]  # port, pid, requests, what each answer must hold
-
-
-def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace) -> None:
-    for side in (ours, base):  # warm-up
-        measure(side[0], side[1], side[2], side[3], 1.0, args.connections)
-    pairs = [(measure(*ours, args.seconds, args.connections),
-              measure(*base, args.seconds, args.connections)) for _ in range(args.rounds)]
-    for label, key in (("wall", "rps"), ("CPU", "cpu")):
-        ratio = statistics.median(a[key] / b[key] for a, b in pairs)
-        print(f"{name}, {label}: {statistics.median(a[key] for a, _ in pairs):8.1f} ÷ "
-              f"{statistics.median(b[key] for _, b in pairs):8.1f} = ratio {ratio:.2f} "
-              f"(pairs: {', '.join(f'{a[key] / b[key]:.2f}' for a, b in pairs)})")
-    print(f"{name}: ours p50 {statistics.median(a['p50'] for a, _ in pairs):.2f} ms, "
-          f"p99 {statistics.median(a['p99'] for a, _ in pairs):.2f} ms "
-          f"({args.connections} connections)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -200,14 +127,14 @@ def main() -> None:
             print(f"server on core 0, load on core {CLIENT_CORE}; {args.connections} "
                   f"connections, {args.rounds} × {args.seconds:g} s pairs")
             alternate("1. POST /api/verify ÷ plain Starlette",
-                      (ours_port, ours.pid, verify, b'"VALID"'),
-                      (plain_port, base.pid, plain, b'"VALID"'), args)
+                      (ours_port, verify, b'"VALID"', ours.pid),
+                      (plain_port, plain, b'"VALID"', base.pid), args, latency=True)
             alternate("2. { __typename } with a token ÷ plain Starlette",
-                      (ours_port, ours.pid, typename, b"Query"),
-                      (plain_port, base.pid, plain, b'"VALID"'), args)
+                      (ours_port, typename, b"Query", ours.pid),
+                      (plain_port, plain, b'"VALID"', base.pid), args, latency=True)
             alternate("3. certificate(number) ÷ { __typename }",
-                      (ours_port, ours.pid, certificate, b'"number"'),
-                      (ours_port, ours.pid, typename, b"Query"), args)
+                      (ours_port, certificate, b'"number"', ours.pid),
+                      (ours_port, typename, b"Query", ours.pid), args, latency=True)
         finally:
             stop(ours)
             stop(base)

@@ -86,7 +86,8 @@ def _hash_data(document: dict[str, Any], options: dict[str, Any],
 def _options_hash(config: str) -> bytes:
     """SHA-256 of the canonical proof options (JSON text in, a pure function): the options
     differ only in ``created`` (to the second) and the key, so certificates issued in the same
-    second — a batch, a busy term — canonicalise them once (half of a signature's cost)."""
+    second — a batch, a busy term — canonicalise them once (about a quarter of a signature's
+    cost once the processed contexts are memoised, registry/signing/jsonld.py)."""
     return hashlib.sha256(canonicalize(json.loads(config)).encode()).digest()
 
 
