@@ -303,6 +303,7 @@ for i in range(100_000):
     container.service.run(ADMIN, lambda cmd: cmd.enrollments.enroll(
         learner_id=uuid.UUID(learner["id"]), mooc_code="CRASH-1"))
     print(i, flush=True)
+    sys.stdin.readline()
 """
 
 REBUILD = """
@@ -315,8 +316,10 @@ from registry.projections.engine import EventSource, ProjectionDaemon, rebuild
 container = build(Settings.from_env(), seed=False, run_projections=False)
 daemon = ProjectionDaemon(EventSource(container.app), container.views, projections(),
                           batch_size=5, fill_factor=4)
-rebuild(daemon, [p.name for p in projections()],
-        progress=lambda name, position, total: print(name, position, flush=True))
+def progress(name, position, total):
+    print(name, position, flush=True)
+    sys.stdin.readline()  # in step with the test: it cannot run ahead to the end
+rebuild(daemon, [p.name for p in projections()], progress=progress)
 """
 
 
@@ -331,7 +334,12 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def _killed_after(script: str, settings: Settings, lines: int) -> None:
-    """Run ``script`` and kill -9 it once it has printed ``lines`` lines."""
+    """Run ``script`` and kill -9 it once it has printed ``lines`` lines.
+
+    The script waits for a line on its stdin after each line it prints, so
+    however slow this process is to read, the script is at most one step
+    past its ``lines``-th line when the signal lands (somewhere inside that
+    step, or waiting at the end of it) — never run on to its end."""
     import signal
     import subprocess
     import sys
@@ -340,12 +348,15 @@ def _killed_after(script: str, settings: Settings, lines: int) -> None:
     here = Path(__file__).resolve().parent.parent
     code = script.format(paths=[str(here.parent), str(here)])
     process = subprocess.Popen([sys.executable, "-c", code], env=_env(settings),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
     try:
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stdin is not None
         for _ in range(lines):
             if not process.stdout.readline():
                 raise AssertionError(f"the script ended early: {process.stderr.read()}")  # type: ignore[union-attr]
+            process.stdin.write("\n")
+            process.stdin.flush()
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()  # reaped: its leases are seen to be gone
