@@ -108,6 +108,10 @@ def views_ready() -> Iterator[None]:
                           "try again in a moment.", reason=str(not_ready)) from None
 
 
+class _NotCached(LookupError):
+    """A row a verdict from memory needs is not in the read cache."""
+
+
 class RegistryService:
     # A lost optimistic-concurrency race is retried after a pause with full jitter, growing
     # from CONFLICT_BASE to CONFLICT_CAP: 16 attempts wait about 2.5 s in all on average (5 s
@@ -471,20 +475,32 @@ class RegistryService:
     def key_windows(self) -> dict[str, KeyWindow]:
         return {doc["kid"]: key_window(doc) for doc in self.views.find("keys", limit=10_000)}
 
-    _key_cache: tuple[tuple[int, ...], dict[str, KeyWindow]] | None = None
+    _key_cache: tuple[tuple[int, ...], dict[str, KeyWindow], Doc] | None = None
 
     def current_key_windows(self) -> dict[str, KeyWindow]:
         """The key ring's windows, read again only when the keys view has moved (stamped as
         the read cache stamps rows): a certificate's status needs its key's compromise date,
         and reading the key ring for every certificate shown doubled a verification's cost."""
+        return self._key_ring()[0]
+
+    def _key_ring(self) -> tuple[dict[str, KeyWindow], Doc]:
+        """The windows and the JWKS made of them, kept while the keys view has not moved."""
+        cached = self._cached_key_ring()
+        if cached is not None:
+            return cached
+        stamp = self.read_cache.stamp(("keys",))
+        windows = self.key_windows()
+        jwks = {"keys": [window.published() for window in windows.values()]}
+        if stamp is not None:
+            self._key_cache = (stamp, windows, jwks)
+        return windows, jwks
+
+    def _cached_key_ring(self) -> tuple[dict[str, KeyWindow], Doc] | None:
         stamp = self.read_cache.stamp(("keys",))
         cached = self._key_cache
         if cached is not None and stamp is not None and cached[0] == stamp:
-            return cached[1]
-        windows = self.key_windows()
-        if stamp is not None:
-            self._key_cache = (stamp, windows)
-        return windows
+            return cached[1], cached[2]
+        return None
 
     def jwks(self) -> Doc:
         """Every certificate key ever used, retired ones included, with its active window
@@ -526,13 +542,51 @@ class RegistryService:
             for doc in self.lapsed(windows)])
 
     def verify_token(self, token: str) -> Doc:
+        """The verdict on a certificate's QR token (blocking: it may read the views)."""
+        windows, jwks = self._key_ring()
+        return self._verify_token(token, windows, jwks, self._certificate)
+
+    def verify_number(self, number: str) -> Doc:
+        """The verdict on a certificate's number typed in by hand (blocking)."""
+        return self._verify_number(number, self.current_key_windows(), self._certificate)
+
+    def verified_from_memory(self, token: str | None = None, number: str | None = None
+                             ) -> Doc | None:
+        """:meth:`verify_token`'s (or :meth:`verify_number`'s) verdict from this process's
+        caches alone — no read, so no thread hop for the event loop; ``None`` when a row it
+        needs is not cached (then call the blocking one, which fills the caches). As fresh as
+        the blocking answer: the key ring and every certificate row are kept only while the
+        views they came from have not moved (:class:`ReadCache`), so a revocation or a key's
+        compromise is answered at once."""
+        ring = self._cached_key_ring()
+        if ring is None:
+            return None
         try:
-            number, kid, issued_on, full_name = self._check_signature(token, self.jwks())
+            if token is not None:
+                return self._verify_token(token, ring[0], ring[1], self._cached_certificate)
+            assert number is not None
+            return self._verify_number(number, ring[0], self._cached_certificate)
+        except _NotCached:
+            return None
+
+    def _certificate(self, number: str) -> Doc | None:
+        return self.get("certificates", number)
+
+    def _cached_certificate(self, number: str) -> Doc | None:
+        found = self.cached("certificates", number)
+        if found is None:
+            raise _NotCached(number)  # unknown numbers are not kept: they may be issued yet
+        return found
+
+    def _verify_token(self, token: str, windows: Mapping[str, KeyWindow], jwks: Doc,
+                      certificate: Callable[[str], Doc | None]) -> Doc:
+        try:
+            number, kid, issued_on, full_name = self._check_signature(token, jwks)
         except ValueError as invalid:
             reason = invalid.reason if isinstance(invalid, Unverifiable) else token_reason(
                 "malformed", str(invalid))
             return self._verdict(VerificationStatus.INVALID, reason, None, None)
-        result = self._judge(number, kid, issued_on)
+        result = self._judge(number, kid, issued_on, windows, certificate(number))
         issued = result["certificate"]
         if issued is not None and issued.get("token") and issued["token"] != token:
             return self._verdict(VerificationStatus.INVALID, Reason.of("TOKEN_MISUSED"), None,
@@ -542,21 +596,22 @@ class RegistryService:
             result["certificate"] = {**issued, "fullName": full_name}
         return result
 
-    def verify_number(self, number: str) -> Doc:
+    def _verify_number(self, number: str, windows: Mapping[str, KeyWindow],
+                       certificate: Callable[[str], Doc | None]) -> Doc:
         canonical, problem = read_number(number)
         if canonical is None:
             return self._verdict(VerificationStatus.INVALID, problem, None, None)
-        cert = self.views.get("certificates", canonical)
+        cert = certificate(canonical)
         if cert is None:
             return self._verdict(VerificationStatus.INVALID, Reason.of("NUMBER_UNKNOWN"), None,
                                  None)
-        return self._judge(cert["number"], cert["kid"], date.fromisoformat(cert["issuedOn"]))
+        return self._judge(cert["number"], cert["kid"], date.fromisoformat(cert["issuedOn"]),
+                           windows, cert)
 
-    def _judge(self, number: str, kid: str, issued_on: date) -> Doc:
-        key_doc = self.views.get("keys", kid)
-        cert = self.get("certificates", number)
+    def _judge(self, number: str, kid: str, issued_on: date, windows: Mapping[str, KeyWindow],
+               cert: Doc | None) -> Doc:
         status, reason = judge(
-            key=key_window(key_doc) if key_doc else None,
+            key=windows.get(kid),
             issued_on=issued_on,
             status=CertificateStatus(cert["status"]) if cert else None,
             revocation_reason=cert.get("revocationReason") if cert else None,

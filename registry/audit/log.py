@@ -24,6 +24,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from cachetools import LRUCache
+
 from ..application.mapper import PERSONAL_REF
 from ..application.personal import PersonalRecord
 from ..retry import Backoff
@@ -36,6 +38,8 @@ from .view import AuditLogView, Leaf, StoredCheckpoint
 log = logging.getLogger(__name__)
 
 PAGE = 1000
+ISSUANCE_LEAVES = 200_000  # certificates whose issuance leaf is kept in memory (~30 MB)
+RECENT_SECONDS = 1.0  # how old the checkpoint a proof's link names may be
 
 
 class LogInconsistent(RuntimeError):
@@ -74,6 +78,8 @@ class TransparencyLog:
         self.problem: str | None = None
         self._lock = threading.Lock()
         self._sweep_from = 0
+        self._issuance_leaves: LRUCache[str, int] = LRUCache(maxsize=ISSUANCE_LEAVES)
+        self._recent: tuple[float, StoredCheckpoint | None] | None = None
 
     @property
     def origin(self) -> str:
@@ -147,10 +153,38 @@ class TransparencyLog:
         return self.view.leaf_indexes(positions) if positions else {}
 
     def certificate_log_index(self, number: str) -> int | None:
-        """The leaf of a certificate's issuance (its aggregate's first event)."""
+        """The leaf of a certificate's issuance (its aggregate's first event). A leaf's index
+        never changes once logged, so found ones are kept (:meth:`known_certificate_index`)."""
         from ..domain.certificates import Certificate
 
-        return self.log_index(Certificate.create_id(number), 1)
+        index = self.log_index(Certificate.create_id(number), 1)
+        if index is not None:
+            with self._lock:
+                self._issuance_leaves[number] = index
+        return index
+
+    def known_certificate_index(self, number: str) -> int | None:
+        """:meth:`certificate_log_index` from memory alone (``None``: not known here yet)."""
+        return self._issuance_leaves.get(number)
+
+    def recent_checkpoint(self) -> StoredCheckpoint | None:
+        """The latest signed checkpoint as read at most :data:`RECENT_SECONDS` ago — for
+        links to proofs, where a checkpoint a moment old is as good as the newest (its proofs
+        stay valid for good); ``None`` while none is signed. Blocking when it reads."""
+        kept = self._recent
+        if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS:
+            return kept[1]
+        latest = self.view.latest_checkpoint()
+        self._recent = (time.monotonic(), latest)
+        return latest
+
+    def recent_checkpoint_in_memory(self) -> tuple[StoredCheckpoint | None] | None:
+        """:meth:`recent_checkpoint` without a read: a 1-tuple of it, or ``None`` if it is
+        not fresh in memory."""
+        kept = self._recent
+        if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS:
+            return (kept[1],)
+        return None
 
     # -- signing -------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from ..api.context import authenticated
 from ..audit.log import TransparencyLog
 from ..audit.merkle import ProofError
+from ..audit.view import StoredCheckpoint
 from ..domain.access import Action, authorize
 from ..domain.errors import DomainError, Unauthenticated
 from .graphql import bearer_token
@@ -135,15 +136,31 @@ def certificate_in_log(log: TransparencyLog, result: dict[str, Any]
                        ) -> tuple[int | None, str | None]:
     """A verified certificate's place in the log: the leaf index of its issuance event
     (``None`` until it is logged, and for an INVALID verdict) and where the inclusion proof of
-    that leaf in the latest signed checkpoint is (``None`` until a checkpoint covers it).
-    Blocking (two reads): call it in the thread pool, with the verification itself."""
+    that leaf in a signed checkpoint at most a second old is (``None`` until a checkpoint
+    covers it). Blocking (up to two reads): call it in the thread pool, with the verification
+    itself."""
     certificate = result.get("certificate")
     if not certificate:
         return None, None
-    index = log.certificate_log_index(certificate["number"])
+    return _place(log.certificate_log_index(certificate["number"]), log.recent_checkpoint())
+
+
+def certificate_in_log_from_memory(log: TransparencyLog, result: dict[str, Any]
+                                   ) -> tuple[int | None, str | None] | None:
+    """:func:`certificate_in_log` without a read (``None``: it needs one)."""
+    certificate = result.get("certificate")
+    if not certificate:
+        return None, None
+    index = log.known_certificate_index(certificate["number"])
+    recent = log.recent_checkpoint_in_memory()
+    if index is None or recent is None:
+        return None
+    return _place(index, recent[0])
+
+
+def _place(index: int | None, latest: StoredCheckpoint | None) -> tuple[int | None, str | None]:
     if index is None:
         return None, None
-    latest = log.view.latest_checkpoint()
     if latest is None or index >= latest.size:
         return index, None
     return index, f"/log/proof/inclusion?index={index}&size={latest.size}"

@@ -8,8 +8,10 @@ import uuid
 from datetime import date
 from typing import Any
 
+import pytest
 from apiclient import Api, view_reads
-from support import ADMIN, certified
+from registry.domain.certificates import encode_number
+from support import ADMIN, certified, eventually
 
 CERTIFICATE = """query($n: String!) { certificate(number: $n) { number status fullName
   revocationReason } }"""
@@ -55,3 +57,103 @@ def test_an_erasure_is_seen_by_the_next_read(api: Api) -> None:
     assert read(api, cert["number"])["fullName"] != ""
     service.erase_personal_data(ADMIN, uuid.UUID(cert["learnerId"]), "Request 2026/117")
     assert read(api, cert["number"])["fullName"] == ""
+
+
+# -- /api/verify and verifyCertificate answered from memory (issue 15) --------------------------
+
+VERIFY = "query($t: String!) { verifyCertificate(token: $t) { status reason } }"
+
+
+def verified(api: Api, token: str) -> dict[str, Any]:
+    answer = api.client.post("/api/verify", json={"token": token})
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def verified_number(api: Api, number: str) -> dict[str, Any]:
+    found: dict[str, Any] = api.client.post("/api/verify", json={"number": number}).json()
+    return found
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The thread hops /api/verify and the GraphQL resolvers take meanwhile."""
+    import registry.api.context as context
+    import registry.web.app as web
+
+    seen: list[str] = []
+
+    def counting(module: Any) -> Any:
+        real = module.run_in_threadpool
+
+        async def hop(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(getattr(fn, "__name__", repr(fn)))
+            return await real(fn, *args, **kwargs)
+        return hop
+
+    for module in (web, context):
+        monkeypatch.setattr(module, "run_in_threadpool", counting(module))
+    return seen
+
+
+def warm(api: Api) -> dict[str, Any]:
+    """A certificate whose issuance the log has taken, verified once (the caches filled)."""
+    cert = certified(api.container.service)
+    eventually(lambda: verified(api, cert["token"])["log_index"] is not None,
+               "the issuance is in the log")
+    return cert
+
+
+def test_a_verification_asked_again_takes_no_thread_hop_and_reads_no_view(
+        api: Api, hops: list[str]) -> None:
+    cert = warm(api)
+    hops.clear()
+    with view_reads(api) as seen:
+        for _ in range(5):
+            answer = verified(api, cert["token"])
+            assert answer["status"] == "VALID" and answer["certificate"]["number"] == cert["number"]
+            assert api(VERIFY, {"t": cert["token"]})["data"]["verifyCertificate"]["status"] \
+                == "VALID"
+    assert seen == [] and hops == []
+
+
+def test_a_verification_from_memory_says_what_the_blocking_one_says(api: Api) -> None:
+    cert = warm(api)
+    quick = api.container.service.verified_from_memory(token=cert["token"])
+    assert quick == api.container.service.verify_token(cert["token"])
+    by_number = api.container.service.verified_from_memory(number=cert["number"])
+    assert by_number == api.container.service.verify_number(cert["number"])
+    forged = cert["token"][:-4] + ("AAAA" if not cert["token"].endswith("AAAA") else "BBBB")
+    assert verified(api, forged)["status"] == "INVALID"
+
+
+def test_a_revocation_is_seen_by_the_next_verification(api: Api, hops: list[str]) -> None:
+    service = api.container.service
+    cert = warm(api)
+    service.run(ADMIN, lambda cmd: cmd.certificates.revoke(number=cert["number"],
+                                                           reason="Forged exam"))
+    answer = verified(api, cert["token"])
+    assert answer["status"] == "REVOKED"
+    assert api(VERIFY, {"t": cert["token"]})["data"]["verifyCertificate"]["status"] == "REVOKED"
+
+
+def test_a_key_compromise_is_seen_by_the_next_verification(api: Api) -> None:
+    service = api.container.service
+    cert = warm(api)
+    kid = service.get("certificates", cert["number"])["kid"]  # type: ignore[index]
+    service.run(ADMIN, lambda cmd: cmd.keys.compromise(kid, date(2020, 1, 1), "leaked"))
+    assert verified(api, cert["token"])["status"] == "REVOKED"
+    assert api(VERIFY, {"t": cert["token"]})["data"]["verifyCertificate"]["status"] == "REVOKED"
+
+
+def test_a_number_unknown_until_issued_is_not_kept_unknown(api: Api) -> None:
+    service = api.container.service
+    cert = warm(api)
+    assert verified_number(api, cert["number"])["status"] == "VALID"
+    unknown = encode_number(bytes(10))  # well formed, never issued: the views are asked
+    assert service.verified_from_memory(number=unknown) is None
+    assert verified_number(api, unknown)["status"] == "INVALID"
+    assert service.verified_from_memory(number=unknown) is None  # still asked: may be issued
+    malformed = service.verified_from_memory(number="KZ-0000-0000-0")  # needs no row at all
+    assert malformed is not None and malformed["status"] == "INVALID"
