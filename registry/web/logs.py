@@ -9,8 +9,10 @@ query strings are redacted either way (:mod:`registry.web.accesslog`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import sys
 import uuid
 from contextvars import ContextVar
@@ -39,6 +41,25 @@ def _given_id(scope: Scope) -> str | None:
     return None
 
 
+_PROCESS = uuid.uuid4().hex[:16]  # this process's random half of every id it makes
+_SERIAL = itertools.count(1)
+
+
+def _forked() -> None:
+    global _PROCESS, _SERIAL
+    _PROCESS, _SERIAL = uuid.uuid4().hex[:16], itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_forked)  # a forked worker makes ids of its own
+
+
+def new_request_id() -> str:
+    """A new request id: 32 hex digits like a UUID's, unique across processes (a random
+    half per process) and within one (a counter) — without the ``os.urandom`` system call
+    per request that ``uuid4`` makes (5 % of a ``{ __typename }``'s cost)."""
+    return f"{_PROCESS}{next(_SERIAL) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+
+
 class RequestIdMiddleware:
     """Gives each request an id (its ``X-Request-Id``, or a new one) for the logs and the
     answer."""
@@ -50,7 +71,7 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        rid = _given_id(scope) or uuid.uuid4().hex
+        rid = _given_id(scope) or new_request_id()
         token = request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:

@@ -231,3 +231,19 @@ def test_the_metrics_cost_of_a_request_is_small(api: Api) -> None:
         api.client.post("/graphql", json={"query": "{ __typename }"})
     round_trip = (time.perf_counter() - started) / 50
     assert per_request < round_trip / 20, (per_request, round_trip)
+
+
+def test_request_ids_made_by_a_forked_process_are_its_own() -> None:
+    import os
+
+    from registry.web.logs import new_request_id
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    ours = {new_request_id() for _ in range(3)}
+    assert len(ours) == 3 and theirs not in ours and theirs[:16] != next(iter(ours))[:16]
