@@ -39,11 +39,8 @@ from typing import Any
 
 import httpx2 as httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from read_api import CLIENT_CORE, SERVER_CORE, free_port, measure, post, stop  # noqa: E402
+# read_api (beside this script) puts the project first on sys.path
+from read_api import CLIENT_CORE, ROOT, SERVER_CORE, free_port, measure, post, stop  # noqa: E402
 
 PUBLIC_URL = "http://127.0.0.1:8000"
 CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"

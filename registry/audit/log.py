@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 PAGE = 1000
 ISSUANCE_LEAVES = 200_000  # certificates whose issuance leaf is kept in memory (~30 MB)
 RECENT_SECONDS = 1.0  # how old the checkpoint a proof's link names may be
+SWEEP_SECONDS = 5.0  # one window of old leaves re-derived at most this often
 
 
 class LogInconsistent(RuntimeError):
@@ -80,6 +81,7 @@ class TransparencyLog:
         self._sweep_from = 0
         self._issuance_leaves: LRUCache[str, int] = LRUCache(maxsize=ISSUANCE_LEAVES)
         self._recent: tuple[float, StoredCheckpoint | None] | None = None
+        self._swept_at = float("-inf")
 
     @property
     def origin(self) -> str:
@@ -248,9 +250,16 @@ class TransparencyLog:
             raise LogInconsistent(f"the stored tree lacks nodes of size {size}") from None
 
     def _sweep_old(self, signed: int) -> None:
-        """Re-derive a window of already signed leaves (round robin over restarts)."""
+        """Re-derive a window of already signed leaves (round robin over restarts) — at most
+        one window each :data:`SWEEP_SECONDS`, so a busy log (a signing every few writes)
+        does not re-derive thousands of old leaves a second on the write path's database;
+        every signing while a problem stands, so a refusal is kept until it is put right."""
         if signed == 0 or self.sweep <= 0:
             return
+        now = time.monotonic()
+        if self.problem is None and now - self._swept_at < SWEEP_SECONDS:
+            return
+        self._swept_at = now
         start = self._sweep_from if self._sweep_from < signed else 0
         end = min(start + self.sweep, signed)
         self._verify(start, end, None)

@@ -20,6 +20,7 @@ from support import (
 )
 
 from registry.audit import merkle
+from registry.audit import log as log_module
 from registry.audit.log import LogInconsistent
 from registry.audit.note import read_checkpoint
 from registry.bootstrap import Container, build
@@ -161,8 +162,9 @@ class AuditLogStorageCase(StorageCase):
                                   registry.audit.consistency(signed.size, later.size))
 
     def test_an_event_changed_behind_the_registrys_back_stops_the_signing(
-        self, registry: Container
+        self, registry: Container, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        monkeypatch.setattr(log_module, "SWEEP_SECONDS", 0.0)  # old leaves: at every signing
         registry.checkpointer.stop()  # signing is driven by hand here
         published_mooc(registry.service)
         caught_up(registry)
@@ -180,6 +182,34 @@ class AuditLogStorageCase(StorageCase):
                 registry.audit.sign()
         assert registry.audit.view.latest_checkpoint() == good
         assert registry.audit.problem and f"leaf {leaf}:" in registry.audit.problem
+
+    def test_an_old_leaf_changed_is_caught_by_the_next_sweep_and_keeps_the_log_refusing(
+        self, registry: Container
+    ) -> None:
+        registry.checkpointer.stop()
+        published_mooc(registry.service)
+        caught_up(registry)
+        registry.audit.sign()
+        enrolled(registry.service, "KAZLIT-101")
+        caught_up(registry)
+        registry.audit.sign()  # swept the old leaves just now
+        stored = registry.app.recorder.select_notifications(start=1, limit=10_000)
+        leaf, notification = next((i, n) for i, n in enumerate(stored)
+                                   if n.topic.endswith("Mooc.Drafted"))
+        self.update_event_state(registry, notification.id,
+                                notification.state.replace(b"Philology", b"Philosophy"))
+        published_mooc(registry.service, "SECOND-101")
+        caught_up(registry)
+        try:
+            registry.audit.sign()  # within SWEEP_SECONDS of the last window: old leaves not read
+        except LogInconsistent:
+            pass  # a machine so slow that the interval was over already
+        registry.audit._swept_at -= log_module.SWEEP_SECONDS  # … and now the interval is over
+        published_mooc(registry.service, "LATER-101")
+        caught_up(registry)
+        for _attempt in range(2):  # found by the sweep, and refused until put right
+            with pytest.raises(LogInconsistent, match=f"leaf {leaf}:"):
+                registry.audit.sign()
 
     def update_event_state(self, registry: Container, notification_id: int,
                            state: bytes) -> None:
