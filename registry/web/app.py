@@ -36,7 +36,7 @@ from ..config import Settings
 from ..domain.verdicts import LANGUAGES, Reason, language_of
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
-from . import audit, credentials, documents, metrics, pdf
+from . import audit, credentials, documents, metrics, pdf, tiles
 from .assets import StaticAssets
 from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
@@ -283,6 +283,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
         *audit.routes(),
+        *tiles.routes(),
         *documents.routes(),
         *credentials.routes(),
         Route("/static/{path:path}", static.endpoint, methods=["GET", "HEAD"], name="static"),
