@@ -1,4 +1,4 @@
-"""The log as C2SP ``tlog-tiles`` over HTTP (SPEC §13), beside ``/log/checkpoint``.
+"""The log as C2SP ``tlog-tiles`` over HTTP, and each certificate's ``tlog-proof`` (SPEC §13).
 
 ``GET /log/tile/<L>/<N>[.p/<W>]`` — Merkle tiles, public; ``GET /log/tile/entries/<N>[.p/<W>]``
 — entry bundles (each envelope's canonical bytes, uint16 big-endian length first), for
@@ -6,6 +6,11 @@
 Both are ``application/octet-stream``; full tiles are immutable and cached for a year, partial
 ones for a minute (entry bundles only in private caches); a tile the latest signed checkpoint does not cover is 404. Entry bundles are
 gzipped when the client accepts it.
+
+``GET /certificates/{number}/proof`` — the ``c2sp.org/tlog-proof@v1`` of the certificate's
+issuance (``audit/proof.py``) against the checkpoint ``/log/checkpoint`` serves, as a
+``<number>.tlog-proof`` download; 404 (``NO_SUCH_CERTIFICATE``, or ``NOT_YET_IN_LOG`` until a
+signed checkpoint covers the issuance).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import gzip
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..audit import tiles
+from ..audit import proof, tiles
 from ..audit.log import TransparencyLog
+from ..domain.certificates import read_number
 from .audit import refused_entries
 
 FULL_CACHE = "max-age=31536000, immutable"
@@ -73,5 +79,35 @@ async def tile(request: Request) -> Response:
     return Response(body, media_type="application/octet-stream", headers=headers)
 
 
+def _certificate_proof(request: Request, number: str) -> str | proof.TlogProof:
+    from .app import container_of
+
+    container = container_of(request)
+    found = proof.certificate_proof(container.audit, number)
+    if isinstance(found, str) and container.service.certificate(number) is None:
+        return "no such certificate"
+    return found
+
+
+async def certificate_proof(request: Request) -> Response:
+    number, _ = read_number(request.path_params["number"])
+    found = await run_in_threadpool(_certificate_proof, request, number) if number else None
+    if not isinstance(found, proof.TlogProof):
+        if found is None or found == "no such certificate":
+            return JSONResponse({"error": "no such certificate", "code": "NO_SUCH_CERTIFICATE"},
+                                status_code=404)
+        return JSONResponse({
+            "error": f"certificate {number} is {found}: the log signs a checkpoint every few "
+                     "seconds (and its witnesses cosign it); ask again in a minute",
+            "code": "NOT_YET_IN_LOG"}, status_code=404, headers={"Cache-Control": "no-cache"})
+    return Response(found.text(), media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{number}.tlog-proof"',
+        "Cache-Control": "no-cache",  # a newer checkpoint makes a newer proof
+    })
+
+
 def routes() -> list[Route]:
-    return [Route("/log/tile/{path:path}", tile, methods=["GET"])]
+    return [
+        Route("/log/tile/{path:path}", tile, methods=["GET"]),
+        Route("/certificates/{number}/proof", certificate_proof, methods=["GET"]),
+    ]
