@@ -141,17 +141,22 @@ async def api_verify(request: Request) -> Response:
     else:
         return bad_request('send {"token": "…"} or {"number": "…"}')
 
-    def verified() -> tuple[dict[str, Any], tuple[int | None, str | None]]:
-        # one thread hop for the verdict and the certificate's place in the log
+    def verified() -> tuple[dict[str, Any], tuple[int | None, str | None],
+                            tuple[str | None, int]]:
+        # one thread hop for the verdict, the certificate's place in the log and its proof
         result = verify(what)
-        return result, audit.certificate_in_log(container.audit, result)
+        place = audit.certificate_in_log(container.audit, result)
+        number = result["certificate"]["number"] if result.get("certificate") else None
+        return result, place, tiles.proof_offer(container.audit, number, place[0])
 
-    result, (log_index, log_proof) = await run_in_threadpool(verified)
+    result, (log_index, log_proof), (proof_url, witnesses) = await run_in_threadpool(verified)
     lang = body.get("lang") if isinstance(body.get("lang"), str) else None
     verdict = public_verdict(result, language_of(
         lang or request.query_params.get("lang"), request.headers.get("accept-language")))
     metrics.count_verification(str(verdict["status"]))
     verdict["log_index"], verdict["log_proof"] = log_index, log_proof
+    # The certificate's tlog proof (issue 16), and how many witnesses cosigned its checkpoint.
+    verdict["certificate_proof"], verdict["log_witnesses"] = proof_url, witnesses
     # For a wallet (issue 13): the Open Badges credential of a certificate in force.
     cert = result["certificate"]
     verdict["credential_url"] = container.settings.credential_url(cert["number"]) \

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..audit import proof, tiles
+from ..audit.cosignature import split_note
 from ..audit.log import TransparencyLog
 from ..domain.certificates import read_number
 from .audit import refused_entries
@@ -104,6 +105,21 @@ async def certificate_proof(request: Request) -> Response:
         "Content-Disposition": f'attachment; filename="{number}.tlog-proof"',
         "Cache-Control": "no-cache",  # a newer checkpoint makes a newer proof
     })
+
+
+def proof_offer(log: TransparencyLog, number: str | None, index: int | None
+                ) -> tuple[str | None, int]:
+    """For the verification page: where certificate ``number``'s tlog proof is (``None``
+    until the served checkpoint covers its issuance at leaf ``index``) and how many witnesses
+    cosigned that checkpoint. Blocking (one read): call it in the thread pool."""
+    if number is None or index is None:
+        return None, 0
+    served = log.checkpoint()
+    if index >= served.size:
+        return None, 0
+    _, signatures = split_note(served.note)
+    witnesses = {name for name, _ in signatures if name != log.origin}
+    return f"/certificates/{number}/proof", len(witnesses)
 
 
 def routes() -> list[Route]:

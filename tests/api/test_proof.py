@@ -196,3 +196,30 @@ def test_verify_counts_the_witnesses_that_cosigned(
 
     code, _, err = run(capsys, *base, "--proof", both, "--quorum", "3")
     assert code == 2 and "--quorum 3 needs at least 3 --witness keys" in err
+
+
+def test_the_verdict_says_where_the_proof_is_and_how_many_witnesses_cosigned(
+        api: Api, admin: str) -> None:
+    container = api.container
+    container.checkpointer.stop()
+    logged(api)
+    cert = certificate_for(api, admin)
+    container.audit_runner.wait(container.app.last_notification_id())
+    answer = api.client.post("/api/verify", json={"token": cert["token"]}).json()
+    assert (answer["certificate_proof"], answer["log_witnesses"]) == (None, 0)  # not signed yet
+    latest = container.audit.sign()
+    answer = api.client.post("/api/verify", json={"number": cert["number"]}).json()
+    assert answer["certificate_proof"] == f"/certificates/{cert['number']}/proof"
+    assert answer["log_witnesses"] == 0
+    # the checkpoint as stored with two witnesses' cosignatures (the witness round trip's job)
+    signers = [WitnessSigner.generate(n) for n in ("w1.example", "w2.example")]
+    body = latest.note.partition("\n\n")[0] + "\n"
+    view: Any = container.audit.view
+    with view.datastore.transaction(commit=True) as c:
+        c.execute(view.sql(f"UPDATE {view.checkpoints_table()} SET note = ? WHERE tree_size = ?"),
+                  [latest.note + "".join(cosign(body, s, 1_780_000_000) for s in signers),
+                   latest.size])
+    answer = api.client.post("/api/verify", json={"token": cert["token"]}).json()
+    assert answer["log_witnesses"] == 2
+    forged = api.client.post("/api/verify", json={"token": cert["token"][:-4] + "AAAA"}).json()
+    assert forged["status"] == "INVALID" and forged["certificate_proof"] is None
