@@ -4,7 +4,8 @@ independent witnesses"), laid out at a phone's and a desktop's width (screenshot
 test-artifacts/verify-proof-*.png).
 
 Two witnesses' real cosignatures (``cosignature.py``) are put on the registry's latest
-checkpoint for the test, as the witnesses' round trip would store them."""
+checkpoint for the test, as the witnesses' round trip would store them. With none, the page
+says "recorded in the university's public log (entry N)" (test_verify_page.py)."""
 
 from __future__ import annotations
 
@@ -81,15 +82,3 @@ def test_the_page_links_the_witnessed_proof_in_plain_words(
     assert all(f"\n\u2014 {name} " in proof for name in WITNESSES)
     page.assert_clean()
 
-
-def test_with_no_witness_the_page_says_recorded_only(
-    open_browser: Browser, registry_server: LiveRegistry
-) -> None:
-    page = open_browser()
-    cert = registry_server.valid
-    assert open_verdict(page, registry_server.url(cert.token)) == "VALID"
-    index = _index(registry_server, cert.number)
-    assert page.field("auditLog") == f"Recorded in the university's public log (entry {index})"
-    page.switch_language("ru")
-    assert page.field("auditLog") == f"Записан в открытый журнал университета (запись № {index})"
-    page.assert_clean()
