@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import merkle
 from .cosignature import WitnessVerifier, verify_cosignatures
-from .note import Checkpoint, NoteError, Verifier, read_checkpoint
+from .note import Checkpoint, NoteError, Verifier, read_checkpoint, split_note
 
 if TYPE_CHECKING:
     from .log import TransparencyLog
@@ -149,16 +149,22 @@ def issued_certificate(verified: Verified, number: str) -> dict[str, Any]:
     return payload
 
 
-def certificate_proof(log: TransparencyLog, number: str) -> str | TlogProof:
-    """The tlog proof of certificate ``number``'s issuance against the checkpoint the log
-    serves (the newest that reached the witnesses' quorum), or why there is none yet.
+def served_size(note: str) -> int:
+    """The tree size of a served checkpoint note."""
+    return Checkpoint.parse(split_note(note)[0]).size
+
+
+def certificate_proof(log: TransparencyLog, number: str, served: str | None
+                      ) -> str | TlogProof:
+    """The tlog proof of certificate ``number``'s issuance against ``served`` — the note
+    ``GET /log/checkpoint`` serves (the newest checkpoint that reached the witnesses' quorum,
+    cosignatures included; ``None`` while none has) — or why there is none yet.
     Blocking: call it in the thread pool."""
     index = log.certificate_log_index(number)
     if index is None:
         return "not yet in the log"
-    served = log.checkpoint()
-    if index >= served.size:
-        return "not yet in a signed checkpoint"
+    if served is None or index >= (size := served_size(served)):
+        return "not yet in a checkpoint the log serves"
     leaves = log.view.leaves(index, 1)
-    hashes = merkle.inclusion_proof(index, served.size, log.view.nodes)
-    return TlogProof(index, hashes, served.note, leaves[0].envelope)
+    hashes = merkle.inclusion_proof(index, size, log.view.nodes)
+    return TlogProof(index, hashes, served, leaves[0].envelope)

@@ -147,7 +147,7 @@ async def api_verify(request: Request) -> Response:
         result = verify(what)
         place = audit.certificate_in_log(container.audit, result)
         number = result["certificate"]["number"] if result.get("certificate") else None
-        return result, place, tiles.proof_offer(container.audit, number, place[0])
+        return result, place, tiles.proof_offer(container, number, place[0])
 
     result, (log_index, log_proof), (proof_url, witnesses) = await run_in_threadpool(verified)
     lang = body.get("lang") if isinstance(body.get("lang"), str) else None

@@ -23,8 +23,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..audit import proof, tiles
-from ..audit.cosignature import split_note
 from ..audit.log import TransparencyLog
+from ..audit.note import split_note
+from ..bootstrap import Container
 from ..domain.certificates import read_number
 from .audit import refused_entries
 
@@ -80,11 +81,21 @@ async def tile(request: Request) -> Response:
     return Response(body, media_type="application/octet-stream", headers=headers)
 
 
+def served_note(container: Container) -> str | None:
+    """The checkpoint note ``GET /log/checkpoint`` serves — with witnesses configured, the
+    newest that reached the quorum, cosignatures included (``None`` while none has)."""
+    witnessing = getattr(container, "witnessing", None)  # the witness side (SPEC §13)
+    if witnessing is not None:
+        note: str | None = witnessing.checkpoint_note()
+        return note
+    return container.audit.checkpoint().note
+
+
 def _certificate_proof(request: Request, number: str) -> str | proof.TlogProof:
     from .app import container_of
 
     container = container_of(request)
-    found = proof.certificate_proof(container.audit, number)
+    found = proof.certificate_proof(container.audit, number, served_note(container))
     if isinstance(found, str) and container.service.certificate(number) is None:
         return "no such certificate"
     return found
@@ -107,18 +118,18 @@ async def certificate_proof(request: Request) -> Response:
     })
 
 
-def proof_offer(log: TransparencyLog, number: str | None, index: int | None
+def proof_offer(container: Container, number: str | None, index: int | None
                 ) -> tuple[str | None, int]:
     """For the verification page: where certificate ``number``'s tlog proof is (``None``
     until the served checkpoint covers its issuance at leaf ``index``) and how many witnesses
-    cosigned that checkpoint. Blocking (one read): call it in the thread pool."""
+    cosigned that checkpoint. Blocking: call it in the thread pool."""
     if number is None or index is None:
         return None, 0
-    served = log.checkpoint()
-    if index >= served.size:
+    served = served_note(container)
+    if served is None or index >= proof.served_size(served):
         return None, 0
-    _, signatures = split_note(served.note)
-    witnesses = {name for name, _ in signatures if name != log.origin}
+    _, signatures = split_note(served)
+    witnesses = {name for name, _ in signatures if name != container.audit.origin}
     return f"/certificates/{number}/proof", len(witnesses)
 
 

@@ -76,7 +76,7 @@ def test_no_proof_until_a_signed_checkpoint_covers_the_issuance(api: Api, admin:
     early = api.client.get(f"/certificates/{cert['number']}/proof")
     assert early.status_code == 404
     assert early.json()["code"] == "NOT_YET_IN_LOG"
-    assert "signed checkpoint" in early.json()["error"]
+    assert "not yet in a checkpoint the log serves" in early.json()["error"]
     container.audit.sign()
     assert api.client.get(f"/certificates/{cert['number']}/proof").status_code == 200
     for number in ("0000000000000", "nonsense", cert["number"][:-1] + "0"):
