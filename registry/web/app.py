@@ -36,7 +36,7 @@ from ..config import Settings
 from ..domain.verdicts import LANGUAGES, Reason, language_of
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
-from . import audit, credentials, documents, metrics, pdf, tiles
+from . import audit, credentials, documents, metrics, pdf
 from .assets import StaticAssets
 from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
@@ -44,6 +44,8 @@ from .logs import RequestIdMiddleware
 from .metrics import MetricsMiddleware
 from .ratelimit import RateLimitMiddleware, RateLimits
 from .readiness import readyz
+from .tiles import proof_offer
+from .tiles import routes as tile_routes
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +149,7 @@ async def api_verify(request: Request) -> Response:
         result = verify(what)
         place = audit.certificate_in_log(container.audit, result)
         number = result["certificate"]["number"] if result.get("certificate") else None
-        return result, place, tiles.proof_offer(container, number, place[0])
+        return result, place, proof_offer(container, number, place[0])
 
     result, (log_index, log_proof), (proof_url, witnesses) = await run_in_threadpool(verified)
     lang = body.get("lang") if isinstance(body.get("lang"), str) else None
@@ -288,9 +290,9 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
         *audit.routes(),
-        *tiles.routes(),
         *documents.routes(),
         *credentials.routes(),
+        *tile_routes(),  # /log/tile/…, /certificates/{number}/proof
         Route("/static/{path:path}", static.endpoint, methods=["GET", "HEAD"], name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
