@@ -295,7 +295,8 @@ class TilesCase:
         # beyond the checkpoint: not yet in the tree (even though more may be stored)
         for path in ("/log/tile/0/001", "/log/tile/0/001.p/2", "/log/tile/1/000.p/2",
                      "/log/tile/1/000", "/log/tile/2/000.p/1", "/log/tile/entries/001.p/2",
-                     "/log/tile/0/x001/000"):
+                     "/log/tile/0/x001/000", "/log/tile/63/000",
+                     "/log/tile/0/" + "x999/" * 300 + "999"):
             response = get(path)
             assert response.status_code == 404, path
             assert "latest signed checkpoint" in response.text
