@@ -337,3 +337,19 @@ class TestTilesOnSQLite(OnSQLite, TilesCase):
 
 class TestTilesOnPostgres(OnPostgres, TilesCase):
     pass
+
+
+def test_a_tile_is_one_range_read_of_the_stored_nodes(sqlite_settings: Settings,
+                                                      clock: FixedClock) -> None:
+    with TestClient(create_app(sqlite_settings, clock=clock, poll_interval=0.05)) as client:
+        container: Container = client.app.state.container  # type: ignore[attr-defined]
+        grow(container, 70_000)
+        view: Any = container.audit.view
+        calls: list[str] = []
+        for name in ("level_range", "nodes", "leaves"):
+            method = getattr(view, name)
+            setattr(view, name, lambda *a, _m=method, _n=name: calls.append(_n) or _m(*a))
+        for path in ("/log/tile/0/100", "/log/tile/1/000", "/log/tile/2/000.p/1"):
+            calls.clear()
+            assert client.get(path).status_code == 200
+            assert calls == ["level_range"], path  # no per-node reads, no hashing
