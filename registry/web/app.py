@@ -6,8 +6,7 @@ Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /
 ``/certificates/{number}.pdf`` the printable certificate; ``/healthz``, ``/readyz`` and
 ``/metrics`` (``web/readiness.py``, ``web/metrics.py``); the open credentials
 (``web/credentials.py``: ``/certificates/{number}/credential.json``, ``/.well-known/did.json``,
-``/status/lists/{n}``); the log's tiles and each certificate's tlog proof (``web/tiles.py``:
-``/log/tile/…``, ``/certificates/{number}/proof``).
+``/status/lists/{n}``).
 The lifespan builds the registry off the event loop and closes it on shutdown (the live
 updates' hub included), so SQLite's WAL is checkpointed.
 """
