@@ -1,13 +1,25 @@
 """``registry verify TOKEN|IMAGE.png|CERT.pdf|URL|NUMBER [--jwks FILE] [--revocations FILE]
-[--server URL]`` and ``registry verify CREDENTIAL.json [--did FILE] [--status-list FILE]`` — an
-employer's or auditor's check of a certificate without trusting anyone's screen.
+[--server URL] [--proof FILE --log-vkey VKEY [--witness VKEY …] [--quorum N]]`` and
+``registry verify CREDENTIAL.json [--did FILE] [--status-list FILE]`` — an employer's or
+auditor's check of a certificate without trusting anyone's screen.
 
 The signature is checked against a saved JWKS (a credential's proof against a saved DID
 document) with no network. Whether the certificate was later revoked or superseded only the
 registry knows: a saved revocations snapshot (``/status/revocations``; for a credential, its
 saved status list) says so as of the time it was made, with no network either; with
 ``--server`` the registry is asked. The output always says whether, and how, the status was
-checked. Exit status: 0 valid, 1 not valid, 2 could not check.
+checked.
+
+With ``--proof`` (the certificate's ``/certificates/{number}/proof``, a
+``c2sp.org/tlog-proof@v1``) it also checks, offline, that the university's public log recorded
+this certificate's issuance: the proof's checkpoint is signed by the log's key (``--log-vkey``,
+saved once from ``/log/vkey``) and cosigned by at least ``--quorum`` of the independent
+witnesses given (``--witness``, each one's verifier key; quorum 1 by default when any is
+given), and the logged envelope is the issuance of the very certificate in hand — its number,
+course, credits, date and signing key as the QR's signed token states them. The employer holds
+the certificate (PDF, QR image or URL) and its proof file; a number typed from the paper with
+``--proof`` shows what the log recorded for it, but carries no signature of its own.
+Exit status: 0 valid, 1 not valid, 2 could not check.
 """
 
 from __future__ import annotations
@@ -20,10 +32,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .audit import proof
+from .audit.cli import _text_or_file
+from .audit.cosignature import WitnessVerifier
+from .audit.note import NoteError, Verifier
 from .domain.certificates import VerificationStatus, judge_key, read_number
 from .domain.keys import KeyWindow
 from .domain.revocations import Snapshot
-from .signing import InvalidToken, verify_token
+from .signing import CertificateClaims, InvalidToken, verify_token
 from .signing.credentials import did_web_document_url, revoked_in, verify_issued
 from .signing.dataintegrity import InvalidProof
 from .signing.jsonld import UnsafeDocument
@@ -170,7 +186,67 @@ def check(args: argparse.Namespace) -> tuple[int, list[str]]:
         lines.append("status        NOT checked (offline): revocation and reissue need the "
                      "registry's revocations (--revocations FILE) or the registry "
                      "(--server URL)")
+    if args.proof:
+        problem, said = check_proof(args, claims.number, claims, kid)
+        lines += said
+        if problem:
+            verdict, code = f"INVALID: {problem}", 1
     return code, [verdict, *lines]
+
+
+def _log_keys(args: argparse.Namespace) -> tuple[Verifier, list[WitnessVerifier], int]:
+    if not args.log_vkey:
+        raise CannotCheck("checking a log proof needs the log's verifier key: save "
+                          "<registry>/log/vkey once and pass --log-vkey FILE")
+    try:
+        log_key = Verifier.parse(_text_or_file(args.log_vkey))
+        witnesses = [WitnessVerifier.parse(_text_or_file(w)) for w in args.witness or ()]
+    except NoteError as error:
+        raise CannotCheck(f"a verifier key cannot be read: {error}") from None
+    quorum = args.quorum if args.quorum is not None else min(len(witnesses), 1)
+    if quorum > len(witnesses):
+        raise CannotCheck(f"--quorum {quorum} needs at least {quorum} --witness keys")
+    return log_key, witnesses, quorum
+
+
+def check_proof(args: argparse.Namespace, number: str, claims: CertificateClaims | None = None,
+                kid: str | None = None) -> tuple[str | None, list[str]]:
+    """Why the log proof in ``args.proof`` does not show certificate ``number``'s issuance
+    (as ``claims`` and ``kid`` state it, when the token is at hand) — ``None`` when it
+    does — and the lines to print."""
+    log_key, witnesses, quorum = _log_keys(args)
+    try:
+        text = Path(args.proof).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CannotCheck(f"the proof file cannot be read ({error}): save "
+                          f"<registry>/certificates/{number}/proof again") from None
+    try:
+        verified = proof.verify(proof.TlogProof.parse(text), log_key, witnesses, quorum)
+        payload = proof.issued_certificate(verified, number)
+    except proof.ProofInvalid as invalid:
+        return f"the log proof: {invalid}", ["log           NOT confirmed by the log proof"]
+    if claims is not None:
+        stated = {"course_title": claims.course_title, "credits": claims.credits,
+                  "issued_on": claims.issued_on.isoformat(), "kid": kid}
+        differ = sorted(k for k, v in stated.items() if payload.get(k) != v)
+        if differ:
+            return (f"the log recorded certificate {number} with another "
+                    f"{', '.join(differ)} than this certificate states",
+                    ["log           NOT confirmed by the log proof"])
+    checkpoint = verified.checkpoint
+    lines = [f"log           recorded: entry {verified.index} of {checkpoint.origin} "
+             f"(checkpoint of {checkpoint.size} entries, signed by the log's key)"]
+    if witnesses:
+        names = ", ".join(sorted(verified.witnesses)) or "none"
+        lines.append(f"witnesses     {len(verified.witnesses)} of {len(witnesses)} cosigned it "
+                     f"({names}); {quorum} needed")
+    else:
+        lines.append("witnesses     NOT checked: pass each witness's key as --witness VKEY")
+    if claims is None:
+        lines.append(f"course        {payload.get('course_title')}")
+        lines.append(f"credits       {payload.get('credits')}")
+        lines.append(f"issued on     {payload.get('issued_on')}")
+    return None, lines
 
 
 def _revocations(name: str, jwks: dict[str, Any]) -> tuple[Snapshot, str]:
@@ -193,6 +269,15 @@ def check_number(args: argparse.Namespace) -> tuple[int, list[str]]:
     number, problem = read_number(args.source)
     if number is None:
         return 1, [f"INVALID: {problem}"]
+    if not args.server and args.proof:
+        unproven, said = check_proof(args, number)
+        if unproven:
+            return 1, [f"INVALID: {unproven}", f"certificate   {number}", *said]
+        return 0, [f"RECORDED: the university's log holds the issuance of {number}",
+                   f"certificate   {number}", *said,
+                   "signature     NOT checked: a number carries none; verify the QR (its "
+                   "image, the PDF or the URL)",
+                   "status        NOT checked (offline): ask the registry (--server URL)"]
     if not args.server:
         raise CannotCheck("a number alone carries no signature: verify the QR (its image, the "
                           "PDF or the URL) offline, or ask the registry with --server URL")
@@ -290,4 +375,16 @@ def register(sub: Any) -> None:
     verify.add_argument("--status-list", help="for a credential: its saved status list "
                                               "(credentialStatus.statusListCredential)")
     verify.add_argument("--server", help="the registry's URL, to ask for the status too")
+    verify.add_argument("--proof", metavar="FILE",
+                        help="the certificate's saved log proof (/certificates/NUMBER/proof): "
+                             "check offline that the university's public log recorded it")
+    verify.add_argument("--log-vkey", metavar="VKEY",
+                        help="with --proof: the log's verifier key (a file from /log/vkey, or "
+                             "the key)")
+    verify.add_argument("--witness", action="append", metavar="VKEY",
+                        help="with --proof: an independent witness's verifier key (a file or "
+                             "the key); repeat for each witness")
+    verify.add_argument("--quorum", type=int, metavar="N",
+                        help="with --proof: how many of the witnesses must have cosigned "
+                             "(default 1 when any --witness is given)")
     verify.set_defaults(func=_verify)

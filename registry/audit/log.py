@@ -28,6 +28,7 @@ from cachetools import LRUCache
 
 from ..application.mapper import PERSONAL_REF
 from ..application.personal import PersonalRecord
+from ..recent import Recent
 from ..retry import Backoff
 from ..storage.errors import unavailable_reason
 from . import envelope, merkle
@@ -80,7 +81,7 @@ class TransparencyLog:
         self._lock = threading.Lock()
         self._sweep_from = 0
         self._issuance_leaves: LRUCache[str, int] = LRUCache(maxsize=ISSUANCE_LEAVES)
-        self._recent: tuple[float, StoredCheckpoint | None] | None = None
+        self._recent = Recent(view.latest_checkpoint, RECENT_SECONDS)
         self._swept_at = float("-inf")
 
     @property
@@ -173,20 +174,12 @@ class TransparencyLog:
         """The latest signed checkpoint as read at most :data:`RECENT_SECONDS` ago — for
         links to proofs, where a checkpoint a moment old is as good as the newest (its proofs
         stay valid for good); ``None`` while none is signed. Blocking when it reads."""
-        kept = self._recent
-        if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS:
-            return kept[1]
-        latest = self.view.latest_checkpoint()
-        self._recent = (time.monotonic(), latest)
-        return latest
+        return self._recent.get()
 
     def recent_checkpoint_in_memory(self) -> tuple[StoredCheckpoint | None] | None:
         """:meth:`recent_checkpoint` without a read: a 1-tuple of it, or ``None`` if it is
         not fresh in memory."""
-        kept = self._recent
-        if kept is not None and time.monotonic() - kept[0] < RECENT_SECONDS:
-            return (kept[1],)
-        return None
+        return self._recent.in_memory()
 
     # -- signing -------------------------------------------------------------------------------
 

@@ -55,6 +55,11 @@ class AuditLogView(ABC):
     def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]: ...
 
     @abstractmethod
+    def level_range(self, level: int, start: int, count: int) -> list[bytes]:
+        """The stored node hashes ``(level, start)`` … ``(level, start + count - 1)`` in order,
+        up to the first one missing (one range read: a tile, ``tiles.py``)."""
+
+    @abstractmethod
     def leaves(self, start: int, limit: int) -> list[Leaf]: ...
 
     @abstractmethod

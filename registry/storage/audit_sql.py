@@ -71,6 +71,10 @@ class AuditStatements(SqlDialect):
         return self.sql(f"SELECT level, idx, hash FROM {self.nodes_table()} "
                         f"WHERE {condition}"), params
 
+    def select_level_range(self) -> str:
+        return self.sql(f"SELECT idx, hash FROM {self.nodes_table()} "
+                        "WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx")
+
     def insert_leaf(self) -> str:
         return self.sql(f"INSERT INTO {self.leaves_table()} "
                         "(leaf_index, notification_id, event_id, envelope) VALUES (?, ?, ?, ?)")
@@ -185,6 +189,17 @@ class SqlAuditLogView(AuditStatements, AuditLogView):
     def nodes(self, keys: Iterable[Node]) -> dict[Node, bytes]:
         with self.datastore.transaction(commit=False) as c:
             return self._nodes(c, keys)
+
+    def level_range(self, level: int, start: int, count: int) -> list[bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_level_range(), [level, start, start + count])
+            rows = c.fetchall()
+        hashes = []
+        for expected, row in enumerate(rows, start):
+            if int(row["idx"]) != expected:
+                break
+            hashes.append(bytes(row["hash"]))
+        return hashes
 
     def leaves(self, start: int, limit: int) -> list[Leaf]:
         with self.datastore.transaction(commit=False) as c:

@@ -30,10 +30,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from ..api.schema import schema
+from ..audit.log import RECENT_SECONDS
 from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
 from ..domain.verdicts import LANGUAGES, Reason, language_of
+from ..recent import Recent
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
 from . import audit, credentials, documents, metrics, pdf
@@ -44,6 +46,8 @@ from .logs import RequestIdMiddleware
 from .metrics import MetricsMiddleware
 from .ratelimit import RateLimitMiddleware, RateLimits
 from .readiness import readyz
+from .tiles import proof_offer, served_note
+from .tiles import routes as tile_routes
 
 log = logging.getLogger(__name__)
 
@@ -142,27 +146,42 @@ async def api_verify(request: Request) -> Response:
         quick = service.verified_from_memory(number=number)
     else:
         return bad_request('send {"token": "…"} or {"number": "…"}')
+    served: Recent[str | None] = request.app.state.served_note
+    origin = container.audit.origin
     place = None if quick is None else audit.certificate_in_log_from_memory(container.audit,
                                                                              quick)
-    if quick is not None and place is not None:
-        result, (log_index, log_proof) = quick, place  # answered from memory, on the loop
+    note = served.in_memory() if place is not None else None
+    if quick is not None and place is not None and note is not None:
+        # answered from memory, on the loop
+        result, (log_index, log_proof) = quick, place
+        proof_url, witnesses = proof_offer(note[0], origin, _number(result), log_index)
     else:
-        def verified() -> tuple[dict[str, Any], tuple[int | None, str | None]]:
-            # one thread hop for the verdict and the certificate's place in the log
+        def verified() -> tuple[dict[str, Any], tuple[int | None, str | None],
+                                tuple[str | None, int]]:
+            # one thread hop for the verdict, the certificate's place in the log and its proof
             result = verify(what)
-            return result, audit.certificate_in_log(container.audit, result)
+            place = audit.certificate_in_log(container.audit, result)
+            return result, place, proof_offer(served.get(), origin, _number(result), place[0])
 
-        result, (log_index, log_proof) = await run_in_threadpool(verified)
+        result, (log_index, log_proof), (proof_url, witnesses) = await run_in_threadpool(
+            verified)
     lang = body.get("lang") if isinstance(body.get("lang"), str) else None
     verdict = public_verdict(result, language_of(
         lang or request.query_params.get("lang"), request.headers.get("accept-language")))
     metrics.count_verification(str(verdict["status"]))
     verdict["log_index"], verdict["log_proof"] = log_index, log_proof
+    # The certificate's tlog proof (issue 16), and how many witnesses cosigned its checkpoint.
+    verdict["certificate_proof"], verdict["log_witnesses"] = proof_url, witnesses
     # For a wallet (issue 13): the Open Badges credential of a certificate in force.
     cert = result["certificate"]
     verdict["credential_url"] = container.settings.credential_url(cert["number"]) \
         if cert and cert.get("credential") and verdict["status"] == "VALID" else None
     return JSONResponse(verdict, headers={"Cache-Control": "no-store"})
+
+
+def _number(result: dict[str, Any]) -> str | None:
+    certificate = result.get("certificate")
+    return certificate["number"] if certificate else None
 
 
 def public_verdict(result: dict[str, Any], lang: str = "en") -> dict[str, Any]:
@@ -252,6 +271,8 @@ def create_app(
             build, settings, clock, poll_interval=poll_interval
         )
         app.state.container = container
+        # the checkpoint /log/checkpoint serves, a second old at most, for /api/verify's link
+        app.state.served_note = Recent(lambda: served_note(container), RECENT_SECONDS)
         container.app.saved_observers.append(metrics.count_events)
         app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
         try:
@@ -291,6 +312,7 @@ def create_app(
         *audit.routes(),
         *documents.routes(),
         *credentials.routes(),
+        *tile_routes(),  # /log/tile/…, /certificates/{number}/proof
         Route("/static/{path:path}", static.endpoint, methods=["GET", "HEAD"], name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

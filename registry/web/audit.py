@@ -98,19 +98,30 @@ async def consistency(request: Request) -> Response:
                         headers={"Cache-Control": PROOF_CACHE})
 
 
-async def entries(request: Request) -> Response:
+async def refused_entries(request: Request) -> Response | None:
+    """The 401/403 answer to a request for envelopes without an ``auditor`` or ``admin``
+    token (envelopes name staff and hold commitments to personal data); ``None`` if allowed."""
     from .app import container_of
 
-    container = container_of(request)
     token = bearer_token(request)
     try:
-        principal = await authenticated(container.service, token) if token else None
+        principal = await authenticated(container_of(request).service, token) if token else None
         authorize(principal, Action.READ_AUDIT_LOG)
     except DomainError as refusal:
         status = 401 if isinstance(refusal, Unauthenticated) else 403
         return JSONResponse({"error": refusal.message, "code": refusal.code},
                             status_code=status,
                             headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+    return None
+
+
+async def entries(request: Request) -> Response:
+    from .app import container_of
+
+    container = container_of(request)
+    refused = await refused_entries(request)
+    if refused is not None:
+        return refused
     try:
         start, limit = _ints(request, "start", "limit", defaults={"start": 0, "limit": 100})
     except ValueError as error:

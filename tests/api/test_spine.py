@@ -109,6 +109,8 @@ def test_the_whole_path_over_graphql(api: Api, admin: str) -> None:
     verdict = api.client.post("/api/verify", json={"token": certificate["token"]}).json()
     verdict.pop("log_index")  # the issuance's audit-log entry: tests/api/test_audit_api.py
     verdict.pop("log_proof")
+    assert verdict.pop("certificate_proof") in (None, f"/certificates/{certificate['number']}/proof")
+    assert verdict.pop("log_witnesses") == 0  # no witness configured (tests/api/test_proof.py)
     header = json.loads(base64.urlsafe_b64decode(certificate["token"].split(".")[0] + "=="))
     assert verdict.pop("kid") == header["kid"]
     assert (verdict.pop("lang"), verdict.pop("reasons")) == ("en", None)  # nothing to explain

@@ -146,10 +146,12 @@ def test_a_valid_qr_shows_valid_with_the_holders_kazakh_name(
     assert fields["kid"] == cert.kid
     assert fields["signature"] == CHECKED_IN_BROWSER["en"]
     assert fields["checkedAt"]
-    assert re.fullmatch(r"entry \d+ — proof that it is in the log", fields["auditLog"])
+    # the issuance in the public log, with its proof file (test_verify_proof_link.py)
+    assert re.fullmatch(r"Recorded in the university's public log \(entry \d+\)",
+                        fields["auditLog"])
     link = page.driver.find_element("css selector", '[data-field="auditLog"] a')
     proof_path = link.get_attribute("href").split("127.0.0.1", 1)[1].split("/", 1)[1]
-    assert proof_path.startswith("log/proof/inclusion?index=")
+    assert proof_path == f"certificates/{cert.number}/proof"
     page.screenshot("valid-qr")
 
     # Served under the strict CSP, and the fragment never reached the server.

@@ -78,6 +78,15 @@
         "Берілген әр сертификат өзгертуге болмайтын ашық журналға жазылады; сілтеме осы " +
         "сертификаттың онда бар екенінің дәлелін ашады.",
       auditEntry: "№{index} жазба — журналда бар екенінің дәлелі",
+      auditRecorded: "Университеттің ашық журналына жазылған (№{index} жазба)",
+      auditWitnessed_one:
+        "Университеттің ашық журналына жазылған (№{index} жазба), оны {n} тәуелсіз куәгер растады",
+      auditWitnessed_other:
+        "Университеттің ашық журналына жазылған (№{index} жазба), оны {n} тәуелсіз куәгер растады",
+      auditProofHint:
+        "Берілген әр сертификат өзгертуге болмайтын ашық журналға жазылады; тәуелсіз куәгерлер " +
+        "журналдың бәріне бірдей тарихты көрсететінін тексереді. Сілтеме осы сертификаттың " +
+        "дәлелін жүктеп береді, оны кез келген адам желіге қосылмай-ақ тексере алады.",
       replacedBy: "Орнына берілген",
       signature: "Қолтаңба",
       checkedAt: "Тексерілген уақыты",
@@ -151,6 +160,18 @@
         "Каждый выданный сертификат записывается в открытый журнал, который нельзя изменить; " +
         "ссылка открывает доказательство, что этот сертификат в нём есть.",
       auditEntry: "запись № {index} — доказательство, что она в журнале",
+      auditRecorded: "Записан в открытый журнал университета (запись № {index})",
+      auditWitnessed_one:
+        "Записан в открытый журнал университета (запись № {index}); подтверждено {n} " +
+        "независимым свидетелем",
+      auditWitnessed_other:
+        "Записан в открытый журнал университета (запись № {index}); подтверждено {n} " +
+        "независимыми свидетелями",
+      auditProofHint:
+        "Каждый выданный сертификат записывается в открытый журнал, который нельзя изменить; " +
+        "независимые свидетели проверяют, что журнал всем показывает одну и ту же историю. " +
+        "По ссылке скачивается доказательство для этого сертификата — любой может проверить " +
+        "его без подключения к сети.",
       replacedBy: "Заменён на",
       signature: "Подпись",
       checkedAt: "Проверено",
@@ -225,6 +246,17 @@
         "Every certificate issued is written into a public log that cannot be altered; the " +
         "link opens the proof that this one is in it.",
       auditEntry: "entry {index} — proof that it is in the log",
+      auditRecorded: "Recorded in the university's public log (entry {index})",
+      auditWitnessed_one:
+        "Recorded in the university's public log (entry {index}), confirmed by {n} " +
+        "independent witness",
+      auditWitnessed_other:
+        "Recorded in the university's public log (entry {index}), confirmed by {n} " +
+        "independent witnesses",
+      auditProofHint:
+        "Every certificate issued is written into a public log that cannot be altered; " +
+        "independent witnesses check that the log shows everyone the same history. The link " +
+        "downloads this certificate's proof, which anyone can check offline.",
       replacedBy: "Replaced by",
       signature: "Signature",
       checkedAt: "Checked at",
@@ -510,12 +542,19 @@
     const logIndex = certificate && Number.isInteger(answer.log_index) ? answer.log_index : null;
     const logProof = logIndex !== null && typeof answer.log_proof === "string" &&
       answer.log_proof.startsWith("/log/proof/inclusion?") ? answer.log_proof : null;
+    // The certificate's own proof (c2sp.org/tlog-proof) and the witnesses that cosigned it.
+    const proofUrl = logIndex !== null && typeof answer.certificate_proof === "string" &&
+      /^\/certificates\/[0-9A-Z*~$=]+\/proof$/.test(answer.certificate_proof)
+      ? answer.certificate_proof : null;
+    const witnesses = proofUrl && Number.isInteger(answer.log_witnesses) &&
+      answer.log_witnesses > 0 ? answer.log_witnesses : 0;
     // The certificate's Open Badges credential, for a wallet (only for one in force).
     const credentialUrl = certificate && typeof answer.credential_url === "string" &&
       /^https?:\/\/[^#?]+\/certificates\/[0-9A-Z*~$=]+\/credential\.json$/.test(
         answer.credential_url) ? answer.credential_url : null;
     return {
       status: answer.status, certificate, reason, reasons, kid, logIndex, logProof, credentialUrl,
+      proofUrl, witnesses,
     };
   }
 
@@ -713,7 +752,7 @@
       }
       rows.push(["issuer", ISSUER[state.lang], null, "issuer"]);
       if (view.kid) rows.push(["kid", view.kid, "field--mono", "kid"]);
-      if (view.logProof) rows.push(["auditLog", view.logIndex, null, "auditLog"]);
+      if (view.logProof || view.proofUrl) rows.push(["auditLog", view.logIndex, null, "auditLog"]);
     }
     const signatureKey = view.signature === "ok" ? "sigBrowser"
       : view.signature === "bad" ? "sigMismatch" : "sigRegistry";
@@ -733,6 +772,12 @@
         const time = el("time", null, value);
         time.dateTime = cert.issuedOn;
         data.append(time);
+      } else if (name === "auditLog" && view.proofUrl) {
+        // In plain words, with the proof file to download (registry verify --proof).
+        const link = el("a", null, recordedText(value, view.witnesses));
+        link.href = view.proofUrl;
+        link.setAttribute("download", `${cert.number}.tlog-proof`);
+        data.append(link);
       } else if (name === "auditLog") {
         const link = el("a", null, t("auditEntry").replace("{index}", String(value)));
         link.href = view.logProof;
@@ -746,7 +791,8 @@
       }
       row.append(term, data);
       // What the key or the log is, in plain words, under the value.
-      if (HINTS[label]) row.append(el("dd", "field__hint", t(HINTS[label])));
+      const hint = label === "auditLog" && view.proofUrl ? "auditProofHint" : HINTS[label];
+      if (hint) row.append(el("dd", "field__hint", t(hint)));
       list.append(row);
     }
     details.append(list);
@@ -770,6 +816,23 @@
   }
 
   const HINTS = { kid: "kidHint", auditLog: "auditHint" };
+
+  /** "Recorded in the university's public log (entry 17), confirmed by 2 independent
+   *  witnesses", in the page's language and its plural form (Russian: 1, 21 … one; else
+   *  other; Kazakh: one form). */
+  function recordedText(index, witnesses) {
+    let key = "auditRecorded";
+    if (witnesses > 0) {
+      let form = witnesses === 1 ? "one" : "other";
+      try {
+        form = new Intl.PluralRules(state.lang).select(witnesses) === "one" ? "one" : "other";
+      } catch (_) {
+        /* no Intl: the English rule */
+      }
+      key = `auditWitnessed_${form}`;
+    }
+    return t(key).replace("{index}", String(index)).replace("{n}", String(witnesses));
+  }
 
   /** ``3B2ZK41BYZT76BZ4H`` → ``3B2Z-K41B-YZT7-6BZ4-H``, as the paper prints it. */
   function groupNumber(number) {
