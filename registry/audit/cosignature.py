@@ -1,0 +1,233 @@
+"""C2SP ``tlog-cosignature`` v1: witnesses' timestamped signatures on a checkpoint.
+
+A cosignature is a signed-note signature line, ``— <witness name> base64(keyID ‖ payload)``.
+
+* Ed25519 (type 0x04): keyID = SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4]; payload =
+  uint64 big-endian timestamp ‖ Ed25519 signature of
+  ``cosignature/v1\\ntime <timestamp>\\n`` + the whole checkpoint body (extension lines too).
+* ML-DSA-44 (type 0x06, verified only): keyID over the 1312-byte key the same way; payload =
+  timestamp ‖ 2420-byte signature of the ``subtree/v1`` ``cosigned_message`` structure (name,
+  timestamp, origin, start 0, end = tree size, root hash).
+
+The verifier key is ``name+hex(keyID)+base64(type ‖ public key)``; the cosigner's private key,
+kept in the data directory, has the format of the log's (``note.py``) with type 0x04:
+``PRIVATE+KEY+name+hex(keyID)+base64(0x04 ‖ Ed25519 seed)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .note import EM_DASH, Checkpoint, NoteError, _check_name
+
+ED25519_COSIGNATURE = 0x04
+ML_DSA_44 = 0x06
+_KEY_SIZES = {ED25519_COSIGNATURE: 32, ML_DSA_44: 1312}
+_SIGNATURE_SIZES = {ED25519_COSIGNATURE: 64, ML_DSA_44: 2420}
+MAX_TIMESTAMP = 2**63 - 1
+
+
+MAX_SIGNATURES = 100  # signed-note: a verifier rejects a note with more
+
+
+class CosignatureError(NoteError):
+    """A malformed witness key or cosignature, or a known witness's cosignature that does not
+    verify."""
+
+
+def split_note(text: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """A signed note's body (ending in a newline) and its signatures (key name, decoded
+    ``keyID ‖ signature``), in order; :class:`NoteError` when it is not one (signed-note: text
+    with no control character but newline, a blank line, then one or more lines
+    ``— <name> <base64>`` of at least 5 bytes, at most 100)."""
+    if any((ord(c) < 0x20 and c != "\n") or 0xD800 <= ord(c) < 0xE000 for c in text):
+        raise NoteError("a signed note holds no control character other than newline")
+    body, sep, lines = text.rpartition("\n\n")
+    if not sep or not lines.endswith("\n"):
+        raise NoteError("a signed note is a body, a blank line and signature lines")
+    signatures: list[tuple[str, bytes]] = []
+    for line in lines[:-1].split("\n"):
+        dash, _, rest = line.partition(" ")
+        name, _, encoded = rest.partition(" ")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raw = b""
+        if dash != EM_DASH or not name or len(raw) < 5:
+            raise NoteError(f"malformed signature line {line!r}")
+        signatures.append((_check_name(name), raw))
+    if len(signatures) > MAX_SIGNATURES:
+        raise NoteError(f"a signed note has at most {MAX_SIGNATURES} signatures")
+    return body + "\n", signatures
+
+
+def cosigner_key_id(name: str, algorithm: int, public_key: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key).digest()[:4]
+
+
+def signed_message(checkpoint_body: str, timestamp: int) -> bytes:
+    """What an Ed25519 ``cosignature/v1`` signs."""
+    return f"cosignature/v1\ntime {timestamp}\n{checkpoint_body}".encode()
+
+
+def subtree_message(name: str, timestamp: int, origin: str, start: int, end: int,
+                    root: bytes) -> bytes:
+    """What an ML-DSA-44 cosignature signs (``cosigned_message``; a checkpoint is start 0,
+    end = its size)."""
+    name_bytes, origin_bytes = name.encode(), origin.encode()
+    if not (0 < len(name_bytes) < 256 and 0 < len(origin_bytes) < 256):
+        raise CosignatureError("a cosigner name and a log origin are 1 to 255 bytes")
+    return (b"subtree/v1\n\x00" + bytes([len(name_bytes)]) + name_bytes
+            + struct.pack(">Q", timestamp) + bytes([len(origin_bytes)]) + origin_bytes
+            + struct.pack(">QQ", start, end) + root)
+
+
+def cosignature_timestamp(payload: bytes) -> int:
+    """The timestamp of a decoded cosignature (key ID included)."""
+    if len(payload) not in {4 + 8 + size for size in _SIGNATURE_SIZES.values()}:
+        raise CosignatureError("a cosignature is a key ID, a timestamp and a signature")
+    (timestamp,) = struct.unpack(">Q", payload[4:12])
+    if timestamp > MAX_TIMESTAMP:
+        raise CosignatureError(f"the cosignature's timestamp {timestamp} exceeds 2^63-1")
+    return int(timestamp)
+
+
+@dataclass(frozen=True)
+class WitnessVerifier:
+    """A witness's public key, as its vkey names it."""
+
+    name: str
+    public_key: bytes
+    algorithm: int = ED25519_COSIGNATURE
+
+    @property
+    def key_id(self) -> bytes:
+        return cosigner_key_id(self.name, self.algorithm, self.public_key)
+
+    @property
+    def vkey(self) -> str:
+        encoded = base64.b64encode(bytes([self.algorithm]) + self.public_key).decode("ascii")
+        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def parse(cls, vkey: str) -> WitnessVerifier:
+        parts = vkey.strip().split("+", 2)
+        if len(parts) != 3:
+            raise CosignatureError("a witness's verifier key is name+keyid+key")
+        name, hex_id, encoded = parts
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+            wanted_id = bytes.fromhex(hex_id)
+        except (binascii.Error, ValueError):
+            raise CosignatureError("the witness's verifier key is not hex and base64") from None
+        if len(hex_id) != 8 or not raw or _KEY_SIZES.get(raw[0]) != len(raw) - 1:
+            raise CosignatureError(
+                "a witness's verifier key is of type 0x04 (Ed25519 cosignature/v1, 32 bytes) "
+                "or 0x06 (ML-DSA-44, 1312 bytes)")
+        verifier = cls(_check_name(name), raw[1:], raw[0])
+        if verifier.key_id != wanted_id:
+            raise CosignatureError("the witness key's id does not match its name and key")
+        return verifier
+
+    def timestamp_if_valid(self, checkpoint_body: str, payload: bytes) -> int | None:
+        """The cosignature's timestamp when ``payload`` (key ID included) is this witness's
+        valid cosignature of ``checkpoint_body``, else ``None``."""
+        if len(payload) != 12 + _SIGNATURE_SIZES[self.algorithm] or payload[:4] != self.key_id:
+            return None
+        timestamp = cosignature_timestamp(payload)
+        signature = payload[12:]
+        try:
+            if self.algorithm == ED25519_COSIGNATURE:
+                Ed25519PublicKey.from_public_bytes(self.public_key).verify(
+                    signature, signed_message(checkpoint_body, timestamp))
+            else:
+                from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
+                checkpoint = Checkpoint.parse(checkpoint_body)
+                MLDSA44PublicKey.from_public_bytes(self.public_key).verify(
+                    signature, subtree_message(self.name, timestamp, checkpoint.origin, 0,
+                                               checkpoint.size, checkpoint.root))
+        except InvalidSignature:
+            return None
+        return timestamp
+
+
+@dataclass(frozen=True)
+class WitnessSigner:
+    """This registry's own cosigning key (Ed25519, type 0x04)."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def verifier(self) -> WitnessVerifier:
+        public = self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return WitnessVerifier(self.name, public)
+
+    def skey(self) -> str:
+        seed = self.private_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.NoEncryption())
+        encoded = base64.b64encode(bytes([ED25519_COSIGNATURE]) + seed).decode("ascii")
+        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def parse(cls, skey: str) -> WitnessSigner:
+        parts = skey.strip().split("+", 4)
+        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+            raise CosignatureError("a cosigner key is PRIVATE+KEY+name+keyid+key")
+        try:
+            raw = base64.b64decode(parts[4], validate=True)
+        except binascii.Error:
+            raise CosignatureError("the cosigner key is not base64") from None
+        if len(raw) != 33 or raw[0] != ED25519_COSIGNATURE:
+            raise CosignatureError("a cosigner key is of type 0x04 (Ed25519, 32-byte seed)")
+        signer = cls(_check_name(parts[2]), Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        if signer.verifier.key_id.hex() != parts[3]:
+            raise CosignatureError("the cosigner key's id does not match its name and key")
+        return signer
+
+    @classmethod
+    def generate(cls, name: str) -> WitnessSigner:
+        return cls(_check_name(name), Ed25519PrivateKey.generate())
+
+
+def cosign(checkpoint_body: str, signer: WitnessSigner, timestamp: int) -> str:
+    """The cosignature line (ending in a newline) of ``signer`` on a checkpoint body."""
+    Checkpoint.parse(checkpoint_body)  # only checkpoints are cosigned
+    if not 0 <= timestamp <= MAX_TIMESTAMP:
+        raise CosignatureError(f"a cosignature's timestamp is 0 to 2^63-1, not {timestamp}")
+    signature = signer.private_key.sign(signed_message(checkpoint_body, timestamp))
+    payload = signer.verifier.key_id + struct.pack(">Q", timestamp) + signature
+    return f"{EM_DASH} {signer.name} {base64.b64encode(payload).decode('ascii')}\n"
+
+
+def verify_cosignatures(note_text: str, witnesses: Sequence[WitnessVerifier]) -> dict[str, int]:
+    """The witnesses (name → cosignature timestamp) whose valid cosignatures are on the note.
+
+    Lines of other keys (the log's own signature, unknown witnesses) are ignored; a line with
+    a known witness's name and key ID whose signature does not verify is a
+    :class:`CosignatureError`, as is a malformed note."""
+    body, signatures = split_note(note_text)
+    Checkpoint.parse(body)
+    known = {(w.name, w.key_id): w for w in witnesses}
+    found: dict[str, int] = {}
+    for name, payload in signatures:
+        witness = known.get((name, payload[:4]))
+        if witness is None:
+            continue
+        timestamp = witness.timestamp_if_valid(body, payload)
+        if timestamp is None:
+            raise CosignatureError(
+                f"the cosignature of witness {name} ({witness.key_id.hex()}) does not verify")
+        found[name] = max(timestamp, found.get(name, timestamp))
+    return found
