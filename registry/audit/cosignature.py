@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .note import EM_DASH, Checkpoint, NoteError, _check_name
+from .note import EM_DASH, Checkpoint, NoteError, _check_name, split_note, split_skey
 
 ED25519_COSIGNATURE = 0x04
 ML_DSA_44 = 0x06
@@ -36,38 +36,9 @@ _SIGNATURE_SIZES = {ED25519_COSIGNATURE: 64, ML_DSA_44: 2420}
 MAX_TIMESTAMP = 2**63 - 1
 
 
-MAX_SIGNATURES = 100  # signed-note: a verifier rejects a note with more
-
-
 class CosignatureError(NoteError):
     """A malformed witness key or cosignature, or a known witness's cosignature that does not
     verify."""
-
-
-def split_note(text: str) -> tuple[str, list[tuple[str, bytes]]]:
-    """A signed note's body (ending in a newline) and its signatures (key name, decoded
-    ``keyID ‖ signature``), in order; :class:`NoteError` when it is not one (signed-note: text
-    with no control character but newline, a blank line, then one or more lines
-    ``— <name> <base64>`` of at least 5 bytes, at most 100)."""
-    if any((ord(c) < 0x20 and c != "\n") or 0xD800 <= ord(c) < 0xE000 for c in text):
-        raise NoteError("a signed note holds no control character other than newline")
-    body, sep, lines = text.rpartition("\n\n")
-    if not sep or not lines.endswith("\n"):
-        raise NoteError("a signed note is a body, a blank line and signature lines")
-    signatures: list[tuple[str, bytes]] = []
-    for line in lines[:-1].split("\n"):
-        dash, _, rest = line.partition(" ")
-        name, _, encoded = rest.partition(" ")
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except binascii.Error:
-            raw = b""
-        if dash != EM_DASH or not name or len(raw) < 5:
-            raise NoteError(f"malformed signature line {line!r}")
-        signatures.append((_check_name(name), raw))
-    if len(signatures) > MAX_SIGNATURES:
-        raise NoteError(f"a signed note has at most {MAX_SIGNATURES} signatures")
-    return body + "\n", signatures
 
 
 def cosigner_key_id(name: str, algorithm: int, public_key: bytes) -> bytes:
@@ -182,17 +153,9 @@ class WitnessSigner:
 
     @classmethod
     def parse(cls, skey: str) -> WitnessSigner:
-        parts = skey.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise CosignatureError("a cosigner key is PRIVATE+KEY+name+keyid+key")
-        try:
-            raw = base64.b64decode(parts[4], validate=True)
-        except binascii.Error:
-            raise CosignatureError("the cosigner key is not base64") from None
-        if len(raw) != 33 or raw[0] != ED25519_COSIGNATURE:
-            raise CosignatureError("a cosigner key is of type 0x04 (Ed25519, 32-byte seed)")
-        signer = cls(_check_name(parts[2]), Ed25519PrivateKey.from_private_bytes(raw[1:]))
-        if signer.verifier.key_id.hex() != parts[3]:
+        name, hex_id, seed = split_skey(skey, ED25519_COSIGNATURE, CosignatureError)
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        if signer.verifier.key_id.hex() != hex_id:
             raise CosignatureError("the cosigner key's id does not match its name and key")
         return signer
 

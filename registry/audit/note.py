@@ -27,6 +27,7 @@ from ..files import create_exclusive
 
 ED25519 = 0x01
 EM_DASH = "\u2014"
+MAX_SIGNATURES = 100  # signed-note: a verifier rejects a note with more
 LOG_KEY_FILE = "transparency-log.key"
 PREVIOUS_FILE = "transparency-log.previous"  # the verifier keys of its earlier names
 
@@ -115,17 +116,9 @@ class Signer:
 
     @classmethod
     def parse(cls, skey: str) -> Signer:
-        parts = skey.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise NoteError("a signer key is PRIVATE+KEY+name+keyid+key")
-        try:
-            raw = base64.b64decode(parts[4], validate=True)
-        except binascii.Error:
-            raise NoteError("the signer key is not base64") from None
-        if len(raw) != 33 or raw[0] != ED25519:
-            raise NoteError("only Ed25519 signer keys are supported")
-        signer = cls(_check_name(parts[2]), Ed25519PrivateKey.from_private_bytes(raw[1:]))
-        if signer.verifier.key_id.hex() != parts[3]:
+        name, hex_id, seed = split_skey(skey, ED25519, NoteError)
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        if signer.verifier.key_id.hex() != hex_id:
             raise NoteError("the signer key's id does not match its name and key")
         return signer
 
@@ -134,26 +127,55 @@ class Signer:
         return cls(_check_name(name), Ed25519PrivateKey.generate())
 
 
-def open_note(text: str, verifier: Verifier) -> str:
-    """The body of ``text`` when ``verifier`` signed it; :class:`NoteError` otherwise."""
-    body, sep, signatures = text.rpartition("\n\n")
-    if not sep or not signatures.endswith("\n"):
+def split_note(text: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """A signed note's body (ending in a newline) and its signatures (key name, decoded
+    ``keyID ‖ signature``), in order; :class:`NoteError` when it is not one (signed-note: text
+    with no control character but newline, a blank line, then one or more lines
+    ``— <name> <base64>`` of at least 5 bytes, at most 100)."""
+    if any((ord(c) < 0x20 and c != "\n") or 0xD800 <= ord(c) < 0xE000 for c in text):
+        raise NoteError("a signed note holds no control character other than newline")
+    body, sep, lines = text.rpartition("\n\n")
+    if not sep or not lines.endswith("\n"):
         raise NoteError("a signed note is a body, a blank line and signature lines")
-    body += "\n"
-    for line in signatures[:-1].split("\n"):
+    signatures: list[tuple[str, bytes]] = []
+    for line in lines[:-1].split("\n"):
         dash, _, rest = line.partition(" ")
         name, _, encoded = rest.partition(" ")
-        if dash != EM_DASH or not name or not encoded or " " in encoded:
-            raise NoteError(f"malformed signature line {line!r}")
-        if name != verifier.name:
-            continue
         try:
             raw = base64.b64decode(encoded, validate=True)
         except binascii.Error:
-            raise NoteError(f"signature of {name} is not base64") from None
-        if raw[:4] == verifier.key_id and verifier.verify(body.encode(), raw[4:]):
+            raw = b""
+        if dash != EM_DASH or not name or len(raw) < 5:
+            raise NoteError(f"malformed signature line {line!r}")
+        signatures.append((_check_name(name), raw))
+    if len(signatures) > MAX_SIGNATURES:
+        raise NoteError(f"a signed note has at most {MAX_SIGNATURES} signatures")
+    return body + "\n", signatures
+
+
+def open_note(text: str, verifier: Verifier) -> str:
+    """The body of ``text`` when ``verifier`` signed it; :class:`NoteError` otherwise."""
+    body, signatures = split_note(text)
+    for name, raw in signatures:
+        if name == verifier.name and raw[:4] == verifier.key_id \
+                and verifier.verify(body.encode(), raw[4:]):
             return body
     raise NoteError(f"no valid signature by {verifier.name} ({verifier.key_id.hex()})")
+
+
+def split_skey(skey: str, algorithm: int, error: type[NoteError]) -> tuple[str, str, bytes]:
+    """``PRIVATE+KEY+name+hex(keyID)+base64(algorithm ‖ 32-byte seed)`` → (name, hex key
+    ID, seed); the caller checks the key ID against the key it makes."""
+    parts = skey.strip().split("+", 4)
+    if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+        raise error("a signer key is PRIVATE+KEY+name+keyid+key")
+    try:
+        raw = base64.b64decode(parts[4], validate=True)
+    except binascii.Error:
+        raise error("the signer key is not base64") from None
+    if len(raw) != 33 or raw[0] != algorithm:
+        raise error(f"this signer key is not of type 0x{algorithm:02x} with a 32-byte seed")
+    return _check_name(parts[2]), parts[3], raw[1:]
 
 
 @dataclass(frozen=True)
