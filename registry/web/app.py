@@ -36,7 +36,7 @@ from ..config import Settings
 from ..domain.verdicts import LANGUAGES, Reason, language_of
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
-from . import audit, credentials, documents, metrics, pdf
+from . import audit, credentials, documents, metrics, pdf, witness
 from .assets import StaticAssets
 from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
@@ -197,6 +197,20 @@ async def certificate_qr(request: Request) -> Response:
     return Response(await run_in_threadpool(qr_svg, url), media_type="image/svg+xml")
 
 
+def witnessed_state(container: Container) -> dict[str, Any]:
+    """The witnesses' side of ``/healthz`` (blocking): the newest witnessed checkpoint's size
+    and age, the quorum, how many witnesses, and why any of them does not cosign."""
+    witnessing = container.witnessing
+    names = witnessing.witnesses()
+    if not names:
+        return {"witnesses": 0, "problems": {}}
+    latest = witnessing.latest()
+    age = metrics.age_seconds(latest[0].signed_at, container.clock.now()) if latest else None
+    return {"witnesses": len(names), "quorum": witnessing.quorum(),
+            "size": latest[0].size if latest else None, "ageSeconds": age,
+            "problems": witnessing.problems()}
+
+
 async def healthz(request: Request) -> Response:
     """``ok``; ``degraded`` (still 200: reads are served) with the reasons when the store
     refused a write, a background loop is failing or the log refuses to sign; 503 when the
@@ -219,6 +233,10 @@ async def healthz(request: Request) -> Response:
         ("log", container.audit.problem),
         ("live", container.live.problem),
     ) if problem}
+    witnessed = await run_in_threadpool(witnessed_state, container)
+    if witnessed["problems"]:
+        reasons["witnesses"] = "; ".join(f"{name}: {problem}" for name, problem
+                                         in sorted(witnessed["problems"].items()))
     return JSONResponse({
         "status": "degraded" if reasons else "ok",
         "reasons": reasons,
@@ -228,6 +246,9 @@ async def healthz(request: Request) -> Response:
                                   if name in container.board.progress.stopped else {})}
                         for name, position in sorted(container.board.progress.positions.items())},
         "log": {"size": size, "problem": container.audit.problem},
+        **({"witnessed": {key: witnessed[key] for key in ("size", "ageSeconds", "quorum",
+                                                          "witnesses")}}
+           if witnessed["witnesses"] else {}),
         "live": {"subscribers": container.live.subscribers, "dropped": container.live.dropped},
     }, headers={"Cache-Control": "no-store"})
 
@@ -247,6 +268,7 @@ def create_app(
         )
         app.state.container = container
         container.app.saved_observers.append(metrics.count_events)
+        container.witnessing.observers.append(metrics.count_witness_submission)
         app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
         try:
             yield
@@ -283,6 +305,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
         *audit.routes(),
+        *witness.routes(),
         *documents.routes(),
         *credentials.routes(),
         Route("/static/{path:path}", static.endpoint, methods=["GET", "HEAD"], name="static"),
