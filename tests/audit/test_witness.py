@@ -25,6 +25,7 @@ from registry.audit.note import Checkpoint, Signer, read_checkpoint
 from registry.audit.witness import parse_submission
 from registry.audit.witnessing import request_body
 from registry.bootstrap import Container
+from registry.config import ConfigError, Settings
 from registry.domain.errors import AlreadyExists, InvalidInput, NotFound
 from registry.storage.witness_sql import WitnessState
 
@@ -275,3 +276,13 @@ class TestWitnessOnSQLite(OnSQLite, WitnessCase):
 class TestWitnessOnPostgres(OnPostgres, WitnessCase):
     pass
 
+
+
+def test_the_quorum_and_timeout_are_validated_like_other_settings() -> None:
+    assert Settings.from_env({}).witness_quorum is None  # 1 once a witness is configured
+    assert Settings.from_env({"REGISTRY_WITNESS_QUORUM": "2"}).witness_quorum == 2
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(ConfigError, match="REGISTRY_WITNESS_QUORUM"):
+            Settings.from_env({"REGISTRY_WITNESS_QUORUM": bad})
+    with pytest.raises(ConfigError, match="REGISTRY_WITNESS_TIMEOUT_SECONDS"):
+        Settings.from_env({"REGISTRY_WITNESS_TIMEOUT_SECONDS": "0"})

@@ -1,0 +1,146 @@
+"""Two registries witness each other over HTTP (issue 16): each submits its checkpoints to the
+other's ``POST /witness/add-checkpoint``, serves ``GET /log/checkpoint`` with the other's
+cosignature once the quorum is reached, shows it in ``/healthz`` and ``/metrics``, and an
+auditor checks it offline with ``registry audit verify --witness``. A witness that never
+answers holds no write back."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import drop_schema
+from starlette.testclient import TestClient
+from support import eventually, registered
+
+from registry.application.context import CommandContext
+from registry.application.witnesses import WitnessCommands
+from registry.audit.cosignature import verify_cosignatures
+from registry.audit.note import read_checkpoint
+from registry.bootstrap import Container
+from registry.cli import main
+from registry.clock import FixedClock
+from registry.config import Settings
+from registry.web.app import create_app
+
+OPERATOR = CommandContext(actor_name="registry-cli", actor_role="operator")
+
+
+def _settings(base: Settings, name: str) -> Settings:
+    return dataclasses.replace(base, data_dir=base.data_dir.parent / name,
+                               public_url=f"https://{name}.example.kz", checkpoint_seconds=0.1)
+
+
+@pytest.fixture
+def pair(backend_settings: Settings, clock: FixedClock, tmp_path: Path
+         ) -> Iterator[tuple[TestClient, TestClient]]:
+    settings = [_settings(backend_settings, "a"), _settings(backend_settings, "b")]
+    if backend_settings.database_url:  # one schema each
+        settings[1] = dataclasses.replace(
+            settings[1], database_url=backend_settings.database_url + "_b")
+    try:
+        with TestClient(create_app(settings[0], clock=clock, poll_interval=0.05)) as a, \
+                TestClient(create_app(settings[1], clock=clock, poll_interval=0.05)) as b:
+            yield a, b
+    finally:
+        if backend_settings.database_url:
+            url, schema = backend_settings.database_url.rsplit("schema=", 1)
+            drop_schema(url.rstrip("?&"), schema + "_b")
+
+
+def container(client: TestClient) -> Container:
+    found: Container = client.app.state.container  # type: ignore[attr-defined]
+    return found
+
+
+def over_http(client: TestClient) -> Any:
+    """A submitter's ``post`` that reaches the other registry's app (any host)."""
+    def post(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
+        path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+        answer = client.post(path, content=body)
+        return answer.status_code, answer.headers.get("content-type", ""), answer.content
+    return post
+
+
+def witness_each_other(a: TestClient, b: TestClient) -> None:
+    for log, witness, client in ((container(a), container(b), b), (container(b), container(a), a)):
+        witness.service.execute(OPERATOR, lambda _, w=witness, lg=log: WitnessCommands(
+            w.app).trust(origin=lg.audit.origin, vkey=lg.audit.verifier.vkey))
+        log.service.execute(OPERATOR, lambda _, w=witness, lg=log: WitnessCommands(
+            lg.app).add(url=f"{w.settings.public_url}/witness",
+                        vkey=w.witness.signer.verifier.vkey))
+        log.witnessing.post = over_http(client)
+        log.witnessing.refresh = 0.0
+
+
+def test_two_registries_witness_each_other(pair: tuple[TestClient, TestClient],
+                                           tmp_path: Path, monkeypatch: Any) -> None:
+    a, b = pair
+    witness_each_other(a, b)
+    for client, other in ((a, b), (b, a)):
+        registered(container(client).service)
+        log = container(client).audit
+        witness_vkey = container(other).witness.signer.verifier.vkey
+
+        def witnessed(client: TestClient = client) -> str | None:
+            answer = client.get("/log/checkpoint")
+            return answer.text if answer.status_code == 200 else None
+
+        note = eventually(witnessed, f"{log.origin} witnessed")
+        checkpoint = read_checkpoint(note, log.verifier)
+        cosigner = container(other).witness.signer
+        assert note.index(f"— {log.origin} ") < note.index(f"— {cosigner.name} ")
+        assert list(verify_cosignatures(note, [cosigner.verifier])) == [
+            f"{'b' if client is a else 'a'}.example.kz/witness"]
+
+        health = client.get("/healthz").json()
+        assert health["witnessed"]["size"] == checkpoint.size
+        assert health["witnessed"]["quorum"] == 1 and "witnesses" not in health["reasons"]
+        metrics = client.get("/metrics").text
+        assert "registry_witnessed_checkpoint_age_seconds" in metrics
+        assert 'registry_witness_submissions_total{outcome="cosigned"' in metrics
+
+        # The auditor, offline: the export against the witnessed checkpoint.
+        export = tmp_path / f"{log.origin.split('.')[0]}.jsonl"
+        export.write_bytes(b"".join(leaf.envelope + b"\n"
+                                    for leaf in log.entries(0, checkpoint.size)))
+        (tmp_path / "note").write_text(note)
+        (tmp_path / "witness.vkey").write_text(witness_vkey)
+        args = ["audit", "verify", str(export), "--checkpoint", str(tmp_path / "note"),
+                "--vkey", log.verifier.vkey]
+        assert main([*args, "--witness", str(tmp_path / "witness.vkey")]) == 0
+        stranger = container(client).witness.signer.verifier.vkey  # did not cosign its own
+        assert main([*args, "--witness", witness_vkey, "--witness", stranger,
+                     "--quorum", "2"]) == 1
+    # B, as a witness, keeps what it cosigned for A.
+    assert container(b).witness.store.state(container(a).audit.origin) is not None
+
+
+def test_a_witness_that_never_answers_holds_no_write_back(
+        pair: tuple[TestClient, TestClient]) -> None:
+    a, b = pair
+    witness_each_other(a, b)
+    entered, release = threading.Event(), threading.Event()
+
+    def hanging(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
+        entered.set()
+        release.wait(60)
+        raise TimeoutError("timed out")
+
+    log = container(a)
+    log.witnessing.post = hanging
+    registered(log.service)
+    eventually(entered.is_set, "the submission started")
+    for n in range(3):  # the witness is still "thinking": writes and checkpoints go on
+        registered(log.service, name=f"Learner {n}")
+    log.audit_runner.wait(log.app.last_notification_id())
+    signed = log.audit.sign()
+    assert signed.size == log.audit.size() and not release.is_set()
+    assert a.get("/log/checkpoint").status_code == 503  # nothing witnessed yet, and it says so
+    release.set()
+    eventually(lambda: "unreachable" in str(a.get("/healthz").json()["reasons"].get(
+        "witnesses")), "the dead witness is reported")
