@@ -286,3 +286,43 @@ def test_the_quorum_and_timeout_are_validated_like_other_settings() -> None:
             Settings.from_env({"REGISTRY_WITNESS_QUORUM": bad})
     with pytest.raises(ConfigError, match="REGISTRY_WITNESS_TIMEOUT_SECONDS"):
         Settings.from_env({"REGISTRY_WITNESS_TIMEOUT_SECONDS": "0"})
+
+
+def test_the_witness_commands_of_the_cli(sqlite_settings: Settings, monkeypatch: Any,
+                                         capsys: Any) -> None:
+    from support import cli_env
+
+    from registry.bootstrap import build
+    from registry.cli import main
+
+    cli_env(monkeypatch, sqlite_settings)
+    build(sqlite_settings, seed=False).close()  # found it
+    key = WitnessSigner.generate("w.example/witness")
+    assert main(["audit", "witness", "add", "--url", "https://w.example/",
+                 "--vkey", key.verifier.vkey]) == 0
+    assert main(["audit", "witness", "add", "--url", "https://w.example",
+                 "--vkey", key.verifier.vkey]) == 1  # ALREADY_EXISTS, said on stderr
+    assert "configured already" in capsys.readouterr().err
+    assert main(["audit", "witness", "list", "--json"]) == 0
+    import json
+    assert json.loads(capsys.readouterr().out) == [{
+        "name": "w.example/witness", "url": "https://w.example", "vkey": key.verifier.vkey,
+        "cosignedSize": 0}]
+    assert main(["audit", "witness", "remove", "w.example/witness"]) == 0
+    assert main(["audit", "witness", "remove", "w.example/witness"]) == 1
+    partner = Signer.generate(PARTNER)
+    assert main(["witness", "trust", "--origin", PARTNER, "--vkey",
+                 partner.verifier.vkey]) == 0
+    capsys.readouterr()
+    assert main(["witness", "vkey"]) == 0
+    vkey = capsys.readouterr().out.strip()
+    assert vkey.startswith("registry.example.kz/witness+")
+    key_file = sqlite_settings.data_dir / "keys" / "transparency-witness.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    container = build(sqlite_settings, seed=False)
+    try:
+        assert container.witness.signer.verifier.vkey == vkey
+        answer = container.witness.add_checkpoint(MemoryLog(partner).grow(3).request(0))
+        assert answer.status == 200
+    finally:
+        container.close()
