@@ -6,7 +6,8 @@ Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /
 ``/certificates/{number}.pdf`` the printable certificate; ``/healthz``, ``/readyz`` and
 ``/metrics`` (``web/readiness.py``, ``web/metrics.py``); the open credentials
 (``web/credentials.py``: ``/certificates/{number}/credential.json``, ``/.well-known/did.json``,
-``/status/lists/{n}``).
+``/status/lists/{n}``); the transparency log (``web/audit.py``: ``/log/…``) and the registry
+as a witness (``web/witness.py``: ``POST /witness/add-checkpoint``).
 The lifespan builds the registry off the event loop and closes it on shutdown (the live
 updates' hub included), so SQLite's WAL is checkpointed.
 """
@@ -213,8 +214,9 @@ def witnessed_state(container: Container) -> dict[str, Any]:
 
 async def healthz(request: Request) -> Response:
     """``ok``; ``degraded`` (still 200: reads are served) with the reasons when the store
-    refused a write, a background loop is failing or the log refuses to sign; 503 when the
-    store cannot even be read, or while starting."""
+    refused a write, a background loop is failing, the log refuses to sign or a witness
+    refuses or cannot be reached; 503 when the store cannot even be read, or while starting.
+    With witnesses, ``witnessed`` gives the newest witnessed checkpoint's size and age."""
     container: Container | None = getattr(request.app.state, "container", None)
     if container is None:
         return JSONResponse({"status": "starting"}, status_code=503)

@@ -9,11 +9,15 @@ Counted as they happen (cheap: one dict look-up and two locked additions per req
   :data:`MAX_OPERATIONS` distinct names, ``other``);
 * ``registry_graphql_errors_total{code}`` — each error of an answer by its ``extensions.code``;
 * ``registry_events_appended_total{type}`` — events stored by this process, by event class;
-* ``registry_verifications_total{verdict}`` — ``POST /api/verify`` answers by status.
+* ``registry_verifications_total{verdict}`` — ``POST /api/verify`` answers by status;
+* ``registry_witness_submissions_total{witness, outcome}`` — checkpoints offered to the log's
+  witnesses, by outcome (``cosigned``, ``resend``, ``unreachable``, a refusal's status, …).
 
 Read when scraped (off the event loop, in the thread pool): each projection's lag behind the
 newest event and whether it stopped, the audit log's size, its entries not yet under a signed
-checkpoint and the age of the newest checkpoint, and the live subscribers.
+checkpoint and the age of the newest checkpoint, the witnesses (how many, the quorum, the
+newest witnessed checkpoint's size and age, each one's cosigned size and whether it is
+failing), and the live subscribers.
 
 With several processes (``registry serve --workers N``) the counters go through
 prometheus-client's multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR`` (``serve`` makes a fresh
