@@ -113,6 +113,7 @@ def _caught_up_log() -> Iterator[Any]:
 
     container = build(Settings.from_env(), seed=False)
     try:
+        container.witnessing.stop()
         container.checkpointer.stop()
         container.audit_runner.stop()
         container.audit_runner.catch_up()

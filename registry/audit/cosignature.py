@@ -72,6 +72,14 @@ def cosignature_timestamp(payload: bytes) -> int:
     return int(timestamp)
 
 
+def _has_ml_dsa() -> bool:
+    try:
+        from cryptography.hazmat.primitives.asymmetric import mldsa  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class WitnessVerifier:
     """A witness's public key, as its vkey names it."""
@@ -105,6 +113,9 @@ class WitnessVerifier:
                 "a witness's verifier key is of type 0x04 (Ed25519 cosignature/v1, 32 bytes) "
                 "or 0x06 (ML-DSA-44, 1312 bytes)")
         verifier = cls(_check_name(name), raw[1:], raw[0])
+        if verifier.algorithm == ML_DSA_44 and not _has_ml_dsa():
+            raise CosignatureError("ML-DSA-44 witness keys need a cryptography release that "
+                                   "has ML-DSA (this one has not)")
         if verifier.key_id != wanted_id:
             raise CosignatureError("the witness key's id does not match its name and key")
         return verifier

@@ -144,3 +144,40 @@ def test_a_witness_that_never_answers_holds_no_write_back(
     release.set()
     eventually(lambda: "unreachable" in str(a.get("/healthz").json()["reasons"].get(
         "witnesses")), "the dead witness is reported")
+
+
+def test_the_log_reports_and_recovers_from_what_the_other_registry_refuses(
+        pair: tuple[TestClient, TestClient]) -> None:
+    from registry.audit.note import Signer
+    from registry.audit.witnessing import request_body
+
+    a, b = pair
+    log, witness = container(a), container(b)
+    log.witnessing.stop()  # ticked by hand below
+    log.witnessing.refused_pause = 0.0
+    log.witnessing.post = over_http(b)
+    log.service.execute(OPERATOR, lambda _: WitnessCommands(log.app).add(
+        url=f"{witness.settings.public_url}/witness", vkey=witness.witness.signer.verifier.vkey))
+    log.witnessing.witnesses(fresh=True)
+    registered(log.service)
+    log.audit_runner.wait(log.app.last_notification_id())
+    signed = log.audit.sign()
+    name = witness.witness.signer.name
+
+    log.witnessing.tick()  # B does not know A's log: 404
+    assert "does not know this log's origin" in log.witnessing.problems()[name]
+    wrong = Signer.generate(log.audit.origin).verifier.vkey
+    witness.service.execute(OPERATOR, lambda _: WitnessCommands(witness.app).trust(
+        origin=log.audit.origin, vkey=wrong))
+    log.witnessing.tick()  # B knows another key for it: 403
+    assert "/log/vkey" in log.witnessing.problems()[name]
+
+    witness.service.execute(OPERATOR, lambda _: WitnessCommands(witness.app).trust(
+        origin=log.audit.origin, vkey=log.audit.verifier.vkey))
+    # B cosigned A's checkpoint already (another worker of A's, say): A's "old 0" gets 409.
+    assert witness.witness.add_checkpoint(request_body(0, [], signed.note)).status == 200
+    log.witnessing.tick()
+    status = log.witnessing.status[name]
+    assert status.outcomes.get("resend") == 1 and status.outcomes.get("cosigned") == 1
+    assert name not in log.witnessing.problems()
+    assert a.get("/log/checkpoint").text.startswith(signed.note)
