@@ -131,6 +131,31 @@ class WitnessCase(StorageCase):
                           b"old 12\n\nnot a note\n", b"\xff\xfe"):
             assert witness.add_checkpoint(malformed).status == 400
 
+    def test_two_racing_requests_from_one_size_get_one_cosignature(
+            self, registry: Container) -> None:
+        import threading
+
+        partner = MemoryLog(Signer.generate(PARTNER)).grow(5)
+        trust(registry, partner.signer)
+        assert registry.witness.add_checkpoint(partner.request(0)).status == 200
+        partner.grow(7)
+        requests = [partner.request(5, 8), partner.request(5, 12)]
+        barrier = threading.Barrier(2)
+        answers: list[int] = []
+
+        def send(body: bytes) -> None:
+            barrier.wait()
+            answers.append(registry.witness.add_checkpoint(body).status)
+
+        threads = [threading.Thread(target=send, args=(body,)) for body in requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 409]
+        state = registry.witness.store.state(PARTNER)
+        assert state is not None and state.size in (8, 12)
+
     def test_the_c2sp_example_request_parses(self) -> None:
         import json
         from pathlib import Path
@@ -238,6 +263,11 @@ class WitnessCase(StorageCase):
         import time
         assert dead_status.next_try - time.monotonic() < 300  # backoff: soon
         assert refused_status.next_try - time.monotonic() > 300  # refusal: the operator acts
+
+    def test_a_quorum_beyond_the_witnesses_is_reported(self, registry: Container) -> None:
+        registry.witnessing.configured_quorum = 2
+        add_witness(registry, "https://w.example", WitnessSigner.generate("w.example/w"))
+        assert "REGISTRY_WITNESS_QUORUM=2" in registry.witnessing.problems()["quorum"]
 
     def test_witness_commands_are_events_and_refuse_what_they_cannot_use(
             self, registry: Container) -> None:

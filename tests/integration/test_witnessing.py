@@ -181,3 +181,32 @@ def test_the_log_reports_and_recovers_from_what_the_other_registry_refuses(
     assert status.outcomes.get("resend") == 1 and status.outcomes.get("cosigned") == 1
     assert name not in log.witnessing.problems()
     assert a.get("/log/checkpoint").text.startswith(signed.note)
+
+
+def test_over_real_http_with_a_served_witness(sqlite_settings: Settings,
+                                              clock: FixedClock) -> None:
+    """The submitter's own HTTP client against a witness registry served by uvicorn."""
+    from support import free_port, live_server
+
+    from registry.bootstrap import build
+
+    port = free_port()
+    witness_settings = dataclasses.replace(_settings(sqlite_settings, "b"),
+                                           public_url=f"http://127.0.0.1:{port}")
+    witness_app = create_app(witness_settings, clock=clock, poll_interval=0.05)
+    log = build(_settings(sqlite_settings, "a"), clock, poll_interval=0.05)
+    try:
+        with live_server(witness_app, port, "witness-b"):
+            witness = witness_app.state.container
+            witness.service.execute(OPERATOR, lambda _: WitnessCommands(witness.app).trust(
+                origin=log.audit.origin, vkey=log.audit.verifier.vkey))
+            log.service.execute(OPERATOR, lambda _: WitnessCommands(log.app).add(
+                url=f"http://127.0.0.1:{port}/witness",
+                vkey=witness.witness.signer.verifier.vkey))
+            log.witnessing.refresh = 0.0
+            registered(log.service)
+            note = eventually(log.witnessing.checkpoint_note, "witnessed over HTTP")
+            assert list(verify_cosignatures(note, [witness.witness.signer.verifier])) == [
+                witness.witness.signer.name]
+    finally:
+        log.close()
