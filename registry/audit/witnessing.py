@@ -101,7 +101,6 @@ class Witnessing:
         self.observers: list[Callable[[str, str], None]] = []  # (witness, outcome)
         self._witnesses: list[Witness] = []
         self._read_at = float("-inf")
-        self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -177,7 +176,17 @@ class Witnessing:
             if self._pool is None:
                 self.submit(witness, checkpoint)
             else:
-                self._busy[witness.name] = self._pool.submit(self.submit, witness, checkpoint)
+                self._busy[witness.name] = self._pool.submit(self._submit, witness, checkpoint)
+
+    def _submit(self, witness: Witness, checkpoint: StoredCheckpoint) -> None:
+        """:meth:`submit` in the pool: an unexpected failure (the store, say) is reported and
+        retried with backoff like an unreachable witness, never lost in a future."""
+        try:
+            self.submit(witness, checkpoint)
+        except Exception as error:  # noqa: BLE001
+            log.exception("witness %s: submitting failed", witness.name)
+            self._unreachable(witness, self.status.setdefault(witness.name, WitnessStatus()),
+                              f"{type(error).__name__}: {error}")
 
     def submit(self, witness: Witness, checkpoint: StoredCheckpoint) -> None:
         """One checkpoint to one witness, with the resends a 409 asks for."""
@@ -195,7 +204,7 @@ class Witnessing:
                 return self._refused(witness, status, checkpoint, "error", str(error))
             url = f"{witness.url}/add-checkpoint"
             try:
-                code, kind, answer = self.post(url, request_body(old, proof, checkpoint.note),
+                code, _, answer = self.post(url, request_body(old, proof, checkpoint.note),
                                                self.timeout)
             except (OSError, ValueError) as error:
                 return self._unreachable(witness, status, f"{type(error).__name__}: {error}")
