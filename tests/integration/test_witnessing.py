@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import drop_schema
 from starlette.testclient import TestClient
 from support import eventually, registered
 
@@ -28,6 +27,18 @@ from registry.config import Settings
 from registry.web.app import create_app
 
 OPERATOR = CommandContext(actor_name="registry-cli", actor_role="operator")
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """The root conftest's (not importable by name beside tests/api/conftest.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "root_conftest", Path(__file__).parents[1] / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.drop_schema(url, schema)
 
 
 def _settings(base: Settings, name: str) -> Settings:
