@@ -29,9 +29,12 @@ from .application.sealing import seal_plaintext_rows
 from .application.service import RegistryService
 from .application.timeline import Timeline
 from .application.tokens import OidcSignIn, TokenCommands
+from .application.witnesses import configured_witnesses, trusted_logs
 from .audit.log import Checkpointer, LogProjection, TransparencyLog
 from .audit.note import load_or_create_signer, previous_verifiers
 from .audit.view import AuditLogView
+from .audit.witness import WitnessService, load_or_create_witness_signer
+from .audit.witnessing import Witnessing
 from .clock import Clock
 from .config import Settings
 from .domain.certificates import CertificateFacts
@@ -58,6 +61,7 @@ from .signing import (
 from .signing.credentials import Issuer, credential_text, open_badge
 from .storage.backend import SQLITE_FILE as SQLITE_FILE  # the tests' way to the file
 from .storage.backend import Backend, PostgresBackend, backend_for
+from .storage.witness_sql import witness_store
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,19 @@ def _audit(settings: Settings, clock: Clock, app: Registry, backend: Backend, ke
                            poll_interval=poll_interval, batch_size=1000,
                            tracking_name=f"{app.name}.audit-log")
     return audit, runner, checkpointer
+
+
+def _witnessing(settings: Settings, app: Registry, audit: TransparencyLog, keys_dir: Any
+                ) -> tuple[Witnessing, WitnessService]:
+    """Witnesses (SPEC §13): the log's submitter, and the registry's own witness."""
+    store = witness_store(audit.view)
+    store.create_table()
+    witnessing = Witnessing(audit, store, lambda: configured_witnesses(app),
+                            quorum=settings.witness_quorum,
+                            timeout=settings.witness_timeout_seconds,
+                            poll=min(1.0, settings.checkpoint_seconds))
+    signer = load_or_create_witness_signer(keys_dir, f"{settings.public_authority}/witness")
+    return witnessing, WitnessService(signer, store, lambda: trusted_logs(app))
 
 
 def views(app: Registry, backend: Backend, settings: Settings, *, poll_interval: float = 1.0,
@@ -186,6 +203,8 @@ class Container:
     audit_runner: CatchUpRunner
     checkpointer: Checkpointer
     live: LiveHub  # subscriptions' reader of new events; its threads start with a subscriber
+    witnessing: Witnessing  # submits checkpoints to the log's witnesses
+    witness: WitnessService  # the registry as a witness of other logs
 
     def projection_problem(self) -> str | None:
         """Why the views are not keeping up (``/healthz``), or ``None``."""
@@ -206,6 +225,7 @@ class Container:
 
     def close(self) -> None:
         self.live.stop()
+        self.witnessing.stop()
         self.checkpointer.stop()
         self.audit_runner.stop()
         if self.daemon is not None:
@@ -277,15 +297,17 @@ def build(
                               timeline=timeline)
     audit, audit_runner, checkpointer = _audit(settings, clock, app, backend, secrets_dir,
                                                poll_interval)
+    witnessing, witness = _witnessing(settings, app, audit, secrets_dir)
     container = Container(settings, clock, backend, app, commands, documents, store, board,
                           daemon, watcher, keys, service, audit, audit_runner, checkpointer,
-                          live)
+                          live, witnessing, witness)
     if daemon is not None:
         daemon.start()
     if watcher is not None:
         watcher.start()
     audit_runner.start()
     checkpointer.start()
+    witnessing.start()
     if seed:
         service.seed()
         service.run(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(first_key.kid,

@@ -300,6 +300,10 @@ class Settings:
     personal_kek: str | None = field(default=None, repr=False)
     checkpoint_every: int = 10  # the transparency log signs a checkpoint every N events …
     checkpoint_seconds: float = 5.0  # … or every S seconds while an event is unsigned
+    # Witnesses (SPEC §13): how many cosignatures make a checkpoint witnessed (None: 1 once
+    # any witness is configured), and how long a witness may take to answer.
+    witness_quorum: int | None = None
+    witness_timeout_seconds: float = 10.0
     max_upload_bytes: int = 20 * 1024 * 1024  # one programme document (R3)
     # Rate limits per client (SPEC §10), in the ``limits`` notation; "0" turns one off.
     rate_limit_verify: str = "60/minute"  # POST /api/verify
@@ -381,6 +385,10 @@ class Settings:
                                        env.get("REGISTRY_CHECKPOINT_EVERY"), 10),
             checkpoint_seconds=_seconds("REGISTRY_CHECKPOINT_SECONDS",
                                         env.get("REGISTRY_CHECKPOINT_SECONDS"), 5.0),
+            witness_quorum=_positive("REGISTRY_WITNESS_QUORUM",
+                                     env.get("REGISTRY_WITNESS_QUORUM"), 0) or None,
+            witness_timeout_seconds=_seconds("REGISTRY_WITNESS_TIMEOUT_SECONDS",
+                                             env.get("REGISTRY_WITNESS_TIMEOUT_SECONDS"), 10.0),
             **_upload_limit(env.get("REGISTRY_MAX_UPLOAD_BYTES")),
             rate_limit_verify=_rate_limit("REGISTRY_RATE_LIMIT_VERIFY",
                                           env.get("REGISTRY_RATE_LIMIT_VERIFY"), "60/minute"),

@@ -44,6 +44,12 @@ def register(sub: Any) -> None:
                         help="the log's verifier key (a file, from /log/vkey, or the key)")
     verify.add_argument("--personal", metavar="FILE",
                         help="check the personal parts against their commitments")
+    verify.add_argument("--witness", action="append", default=[], metavar="VKEY",
+                        help="a witness's verifier key (a file or the key; repeatable): the "
+                        "checkpoint must carry its valid cosignature")
+    verify.add_argument("--quorum", type=int, metavar="N",
+                        help="how many of the --witness keys must have cosigned "
+                        "(default: 1 when --witness is given)")
     verify.set_defaults(func=_verify)
 
     checkpoint = audit.add_parser("checkpoint", help="print the latest signed checkpoint "
@@ -59,6 +65,32 @@ def register(sub: Any) -> None:
                               "checkpoints stay valid under the old verifier key")
     rename.add_argument("--reason", required=True, help="why (recorded in the event)")
     rename.set_defaults(func=_rename)
+
+    witnesses = audit.add_parser("witness", help="the witnesses that cosign the log's "
+                                 "checkpoints (each change is an event)").add_subparsers(
+        dest="witness_action", required=True)
+    add = witnesses.add_parser("add", help="submit every checkpoint to this witness from now on")
+    add.add_argument("--url", required=True, help="the witness's submission prefix (the log "
+                     "posts to URL/add-checkpoint)")
+    add.add_argument("--vkey", required=True, help="the witness's verifier key (or a file)")
+    add.set_defaults(func=_witness_add)
+    listing = witnesses.add_parser("list", help="the witnesses, their URL, key and the "
+                                   "largest checkpoint each cosigned")
+    listing.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    listing.set_defaults(func=_witness_list)
+    remove = witnesses.add_parser("remove", help="stop submitting to this witness")
+    remove.add_argument("name", help="the witness's name (its vkey's first part)")
+    remove.set_defaults(func=_witness_remove)
+
+    witness = sub.add_parser("witness", help="the registry as a witness of other logs "
+                             "(POST /witness/add-checkpoint)").add_subparsers(
+        dest="action", required=True)
+    trust = witness.add_parser("trust", help="cosign the checkpoints of this log (an event)")
+    trust.add_argument("--origin", required=True, help="the log's origin line")
+    trust.add_argument("--vkey", required=True, help="the log's verifier key (or a file)")
+    trust.set_defaults(func=_witness_trust)
+    own = witness.add_parser("vkey", help="print this registry's cosigning (witness) key")
+    own.set_defaults(func=_witness_vkey)
 
     events = sub.add_parser("events", help="the event catalog (events/)").add_subparsers(
         dest="action", required=True)
@@ -81,6 +113,7 @@ def _caught_up_log() -> Iterator[Any]:
 
     container = build(Settings.from_env(), seed=False)
     try:
+        container.witnessing.stop()
         container.checkpointer.stop()
         container.audit_runner.stop()
         container.audit_runner.catch_up()
@@ -138,15 +171,31 @@ def _text_or_file(value: str) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from .cosignature import CosignatureError, WitnessVerifier
     from .note import NoteError, Verifier, read_checkpoint
-    from .verify import VerificationFailed, read_personal, verify_export
+    from .verify import VerificationFailed, read_personal, verify_export, witnessed_by
 
     try:
         verifier = Verifier.parse(_text_or_file(args.vkey))
-        checkpoint = read_checkpoint(Path(args.checkpoint).read_text(encoding="utf-8"),
-                                     verifier)
+        note = Path(args.checkpoint).read_text(encoding="utf-8")
+        checkpoint = read_checkpoint(note, verifier)
     except (NoteError, OSError, UnicodeDecodeError) as error:
         _err(f"FAILED: the checkpoint does not verify with this key: {error}")
+        return EXIT_BAD
+    try:
+        witnesses = [WitnessVerifier.parse(_text_or_file(v)) for v in args.witness]
+    except (CosignatureError, OSError, UnicodeDecodeError) as error:
+        _err(f"registry: --witness: {error}")
+        return EXIT_USAGE
+    quorum = args.quorum if args.quorum is not None else (1 if witnesses else 0)
+    if quorum < 0 or quorum > len(witnesses):
+        _err(f"registry: --quorum {quorum} needs at least that many --witness keys "
+             f"(got {len(witnesses)})")
+        return EXIT_USAGE
+    try:
+        cosigned = witnessed_by(note, witnesses, quorum)
+    except (NoteError, VerificationFailed) as error:
+        _err(f"FAILED: {error}")
         return EXIT_BAD
     started = time.monotonic()
     try:
@@ -168,6 +217,8 @@ def _verify(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _err(f"OK: {report.checkpoint_size} entries match the checkpoint of {checkpoint.origin} "
          f"(root {base64.b64encode(checkpoint.root).decode()}), signed by {verifier.name}"
+         + (f", cosigned by {len(cosigned)} of {len(witnesses)} witnesses "
+            f"({', '.join(sorted(cosigned))}; quorum {quorum})" if witnesses else "")
          + (f"; {report.personal_checked} personal parts match their commitments"
             if personal is not None else "")
          + (f"; {report.personal_erased} were erased (their commitments stand)"
@@ -218,6 +269,95 @@ def _rename(args: argparse.Namespace) -> int:
          f"now on, and signed {done.new_size} entries (root {done.new_root}), the rename's "
          "own entry included. Publish both verifier keys (checkpoints signed before stay "
          f"valid under the old one):\n  old: {done.old_vkey}\n  new: {done.new_vkey}")
+    return 0
+
+
+@contextmanager
+def _registry() -> Iterator[Any]:
+    """The local registry, its background loops stopped (for a command and its reads)."""
+    from ..bootstrap import build
+    from ..config import Settings
+
+    container = build(Settings.from_env(), seed=False)
+    try:
+        container.witnessing.stop()
+        container.checkpointer.stop()
+        container.audit_runner.stop()
+        yield container
+    finally:
+        container.close()
+
+
+def _command(run: Any) -> int:
+    """Run a witness command as the operator (an event); a refusal's message on stderr."""
+    from ..application.context import CommandContext
+    from ..application.witnesses import WitnessCommands
+    from ..domain.errors import DomainError
+
+    ctx = CommandContext(actor_name="registry-cli", actor_role="operator")
+    with _registry() as container:
+        try:
+            container.service.execute(
+                ctx, lambda _: run(WitnessCommands(container.app)))
+        except DomainError as refusal:
+            _err(f"registry: {refusal.message}")
+            return EXIT_BAD
+    return 0
+
+
+def _witness_add(args: argparse.Namespace) -> int:
+    vkey = _text_or_file(args.vkey).strip()
+    done = _command(lambda cmd: cmd.add(url=args.url, vkey=vkey))
+    if done == 0:
+        _err(f"registry: every new checkpoint goes to {args.url.rstrip('/')}/add-checkpoint; "
+             "'registry audit witness list' shows what it cosigned (the running server "
+             "reads the change within 10 s)")
+    return done
+
+
+def _witness_remove(args: argparse.Namespace) -> int:
+    done = _command(lambda cmd: cmd.remove(args.name))
+    if done == 0:
+        _err(f"registry: the log no longer submits checkpoints to {args.name}")
+    return done
+
+
+def _witness_list(args: argparse.Namespace) -> int:
+    from ..application.witnesses import configured_witnesses
+
+    with _registry() as container:
+        rows = [{"name": w.name, "url": w.url, "vkey": w.vkey,
+                 "cosignedSize": container.witnessing.store.cosigned_size(w.name)}
+                for w in configured_witnesses(container.app)]
+        quorum = container.witnessing.quorum()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for row in rows:
+        print(f"{row['name']}\t{row['url']}\tcosigned {row['cosignedSize']}\t{row['vkey']}")
+    _err(f"{len(rows)} witness(es); a checkpoint is witnessed with {quorum} cosignature(s)")
+    return 0
+
+
+def _witness_trust(args: argparse.Namespace) -> int:
+    vkey = _text_or_file(args.vkey).strip()
+    done = _command(lambda cmd: cmd.trust(origin=args.origin, vkey=vkey))
+    if done == 0:
+        _err(f"registry: POST /witness/add-checkpoint now cosigns {args.origin!r} "
+             "checkpoints signed with this key, each consistent with the one before")
+    return done
+
+
+def _witness_vkey(args: argparse.Namespace) -> int:
+    from ..config import Settings
+    from ..preflight import may_found
+    from .witness import load_or_create_witness_signer
+
+    settings = Settings.from_env()
+    may_found(settings)
+    signer = load_or_create_witness_signer(settings.data_dir / "keys",
+                                           f"{settings.public_authority}/witness")
+    print(signer.verifier.vkey)
     return 0
 
 

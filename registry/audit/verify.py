@@ -17,13 +17,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import rfc8785
 
 from ..application.personal import commitment
 from . import envelope
+from .cosignature import WitnessVerifier, verify_cosignatures
 from .merkle import CompactRange, leaf_hash
 from .note import Checkpoint
 
@@ -151,6 +152,19 @@ def verify_export(lines: Iterable[bytes], checkpoint: Checkpoint,
             "(entries were rewritten, or the checkpoint is of another log)")
     report.beyond_checkpoint = report.entries - size
     return report
+
+
+def witnessed_by(note: str, witnesses: Sequence[WitnessVerifier], quorum: int) -> dict[str, int]:
+    """The witnesses (name → cosignature time) whose cosignatures on the checkpoint ``note``
+    verify; :class:`VerificationFailed` when fewer than ``quorum`` do, or one of them carries
+    a cosignature that does not verify (``CosignatureError``, a ``NoteError``)."""
+    cosigned = verify_cosignatures(note, witnesses)
+    if len(cosigned) < quorum:
+        missing = sorted({w.name for w in witnesses} - set(cosigned))
+        raise VerificationFailed(None, f"the checkpoint has {len(cosigned)} valid witness "
+                                 f"cosignature(s), fewer than the quorum of {quorum} "
+                                 f"(none from: {', '.join(missing)})")
+    return cosigned
 
 
 def _changed(index: int) -> VerificationFailed:

@@ -6,7 +6,8 @@ Routes (SPEC §4): ``/graphql`` (HTTP, and WebSocket for subscriptions); ``GET /
 ``/certificates/{number}.pdf`` the printable certificate; ``/healthz``, ``/readyz`` and
 ``/metrics`` (``web/readiness.py``, ``web/metrics.py``); the open credentials
 (``web/credentials.py``: ``/certificates/{number}/credential.json``, ``/.well-known/did.json``,
-``/status/lists/{n}``).
+``/status/lists/{n}``); the transparency log (``web/audit.py``: ``/log/…``) and the registry
+as a witness (``web/witness.py``: ``POST /witness/add-checkpoint``).
 The lifespan builds the registry off the event loop and closes it on shutdown (the live
 updates' hub included), so SQLite's WAL is checkpointed.
 """
@@ -38,7 +39,7 @@ from ..domain.verdicts import LANGUAGES, Reason, language_of
 from ..recent import Recent
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
-from . import audit, credentials, documents, metrics, pdf
+from . import audit, credentials, documents, metrics, pdf, witness
 from .assets import StaticAssets
 from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
@@ -222,10 +223,25 @@ async def certificate_qr(request: Request) -> Response:
     return Response(await run_in_threadpool(qr_svg, url), media_type="image/svg+xml")
 
 
+def witnessed_state(container: Container) -> dict[str, Any]:
+    """The witnesses' side of ``/healthz`` (blocking): the newest witnessed checkpoint's size
+    and age, the quorum, how many witnesses, and why any of them does not cosign."""
+    witnessing = container.witnessing
+    names = witnessing.witnesses()
+    if not names:
+        return {"witnesses": 0, "problems": {}}
+    latest = witnessing.latest()
+    age = metrics.age_seconds(latest[0].signed_at, container.clock.now()) if latest else None
+    return {"witnesses": len(names), "quorum": witnessing.quorum(),
+            "size": latest[0].size if latest else None, "ageSeconds": age,
+            "problems": witnessing.problems()}
+
+
 async def healthz(request: Request) -> Response:
     """``ok``; ``degraded`` (still 200: reads are served) with the reasons when the store
-    refused a write, a background loop is failing or the log refuses to sign; 503 when the
-    store cannot even be read, or while starting."""
+    refused a write, a background loop is failing, the log refuses to sign or a witness
+    refuses or cannot be reached; 503 when the store cannot even be read, or while starting.
+    With witnesses, ``witnessed`` gives the newest witnessed checkpoint's size and age."""
     container: Container | None = getattr(request.app.state, "container", None)
     if container is None:
         return JSONResponse({"status": "starting"}, status_code=503)
@@ -244,6 +260,10 @@ async def healthz(request: Request) -> Response:
         ("log", container.audit.problem),
         ("live", container.live.problem),
     ) if problem}
+    witnessed = await run_in_threadpool(witnessed_state, container)
+    if witnessed["problems"]:
+        reasons["witnesses"] = "; ".join(f"{name}: {problem}" for name, problem
+                                         in sorted(witnessed["problems"].items()))
     return JSONResponse({
         "status": "degraded" if reasons else "ok",
         "reasons": reasons,
@@ -253,6 +273,9 @@ async def healthz(request: Request) -> Response:
                                   if name in container.board.progress.stopped else {})}
                         for name, position in sorted(container.board.progress.positions.items())},
         "log": {"size": size, "problem": container.audit.problem},
+        **({"witnessed": {key: witnessed[key] for key in ("size", "ageSeconds", "quorum",
+                                                          "witnesses")}}
+           if witnessed["witnesses"] else {}),
         "live": {"subscribers": container.live.subscribers, "dropped": container.live.dropped},
     }, headers={"Cache-Control": "no-store"})
 
@@ -274,6 +297,7 @@ def create_app(
         # the checkpoint /log/checkpoint serves, a second old at most, for /api/verify's link
         app.state.served_note = Recent(lambda: served_note(container), RECENT_SECONDS)
         container.app.saved_observers.append(metrics.count_events)
+        container.witnessing.observers.append(metrics.count_witness_submission)
         app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
         try:
             yield
@@ -310,6 +334,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics.metrics, methods=["GET"]),
         *audit.routes(),
+        *witness.routes(),
         *documents.routes(),
         *credentials.routes(),
         *tile_routes(),  # /log/tile/…, /certificates/{number}/proof

@@ -1,6 +1,7 @@
 """The transparency log over HTTP (SPEC §6).
 
-``GET /log/checkpoint`` (the latest signed C2SP checkpoint), ``GET /log/vkey`` (the log's
+``GET /log/checkpoint`` (the latest signed C2SP checkpoint; with witnesses, the latest
+witnessed one with its cosignatures), ``GET /log/vkey`` (the log's
 verifier key), ``GET /log/proof/inclusion?index=I&size=N``,
 ``GET /log/proof/consistency?old=M&new=N`` — public; ``GET /log/entries?start=S&limit=L`` —
 the canonical envelope bytes, one a line, for ``auditor`` and ``admin`` tokens only.
@@ -59,8 +60,18 @@ def _ints(request: Request, *names: str, defaults: dict[str, int] | None = None)
 
 
 async def checkpoint(request: Request) -> Response:
-    latest = await run_in_threadpool(_log(request).checkpoint)
-    return Response(latest.note, media_type="text/plain; charset=utf-8",
+    """The newest checkpoint, or with witnesses configured (SPEC §13) the newest that reached
+    the quorum: the log's signature line first, then the cosignatures."""
+    from .app import container_of
+
+    witnessing = container_of(request).witnessing
+    note = await run_in_threadpool(witnessing.checkpoint_note)
+    if note is None:
+        return Response(f"no checkpoint has reached the quorum of {witnessing.quorum()} "
+                        "witness cosignature(s) yet; see /healthz\n", status_code=503,
+                        media_type="text/plain; charset=utf-8",
+                        headers={"Cache-Control": "no-store", "Retry-After": "5"})
+    return Response(note, media_type="text/plain; charset=utf-8",
                     headers={"Cache-Control": "no-cache"})
 
 

@@ -9,11 +9,15 @@ Counted as they happen (cheap: one dict look-up and two locked additions per req
   :data:`MAX_OPERATIONS` distinct names, ``other``);
 * ``registry_graphql_errors_total{code}`` — each error of an answer by its ``extensions.code``;
 * ``registry_events_appended_total{type}`` — events stored by this process, by event class;
-* ``registry_verifications_total{verdict}`` — ``POST /api/verify`` answers by status.
+* ``registry_verifications_total{verdict}`` — ``POST /api/verify`` answers by status;
+* ``registry_witness_submissions_total{witness, outcome}`` — checkpoints offered to the log's
+  witnesses, by outcome (``cosigned``, ``resend``, ``unreachable``, a refusal's status, …).
 
 Read when scraped (off the event loop, in the thread pool): each projection's lag behind the
 newest event and whether it stopped, the audit log's size, its entries not yet under a signed
-checkpoint and the age of the newest checkpoint, and the live subscribers.
+checkpoint and the age of the newest checkpoint, the witnesses (how many, the quorum, the
+newest witnessed checkpoint's size and age, each one's cosigned size and whether it is
+failing), and the live subscribers.
 
 With several processes (``registry serve --workers N``) the counters go through
 prometheus-client's multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR`` (``serve`` makes a fresh
@@ -61,6 +65,10 @@ EVENTS = Counter("registry_events_appended", "Events stored by this process, by 
                  ["type"])
 VERIFICATIONS = Counter("registry_verifications", "POST /api/verify answers, by verdict",
                         ["verdict"])
+WITNESS_SUBMISSIONS = Counter("registry_witness_submissions", "Checkpoint submissions to the "
+                              "log's witnesses, by outcome (cosigned, resend, unreachable, "
+                              "conflict, fork, bad_cosignature, or the HTTP status of a "
+                              "refusal)", ["witness", "outcome"])
 
 # The operation of the request being served: a holder the GraphQL view fills in.
 _operation: ContextVar[list[str] | None] = ContextVar("graphql_operation", default=None)
@@ -80,6 +88,19 @@ def count_graphql_errors(codes: list[str]) -> None:
 
 def count_verification(verdict: str) -> None:
     VERIFICATIONS.labels(verdict).inc()
+
+
+def count_witness_submission(witness: str, outcome: str) -> None:
+    """A :attr:`Witnessing.observers` entry."""
+    WITNESS_SUBMISSIONS.labels(witness, outcome).inc()
+
+
+def age_seconds(iso_time: str, now: datetime) -> float:
+    """Seconds from an ISO time (naive: UTC) to ``now``, never negative."""
+    then = datetime.fromisoformat(iso_time)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return max((now - then).total_seconds(), 0.0)
 
 
 def count_events(recordings: list[Any]) -> None:
@@ -175,14 +196,44 @@ class RegistryState(Collector):
                                 "under a signed checkpoint",
                                 value=size - (checkpoint.size if checkpoint else 0))
         if checkpoint is not None:
-            signed = datetime.fromisoformat(checkpoint.signed_at)
-            if signed.tzinfo is None:
-                signed = signed.replace(tzinfo=UTC)
-            age = (container.clock.now() - signed).total_seconds()
             yield GaugeMetricFamily("registry_audit_checkpoint_age_seconds", "Seconds since "
-                                    "the newest signed checkpoint", value=max(age, 0.0))
+                                    "the newest signed checkpoint",
+                                    value=age_seconds(checkpoint.signed_at,
+                                                      container.clock.now()))
+        yield from self._witnesses(container)
         yield GaugeMetricFamily("registry_live_subscribers", "Open GraphQL subscriptions of "
                                 "this process", value=container.live.subscribers)
+
+
+    @staticmethod
+    def _witnesses(container: Any) -> Iterator[Metric]:
+        witnessing = container.witnessing
+        witnesses = witnessing.witnesses()
+        yield GaugeMetricFamily("registry_witnesses_configured", "Witnesses the log submits "
+                                "its checkpoints to", value=len(witnesses))
+        if not witnesses:
+            return
+        yield GaugeMetricFamily("registry_witness_quorum", "Cosignatures that make a "
+                                "checkpoint witnessed", value=witnessing.quorum())
+        latest = witnessing.latest()
+        if latest is not None:
+            yield GaugeMetricFamily("registry_witnessed_checkpoint_size", "Entries under the "
+                                    "newest witnessed checkpoint", value=latest[0].size)
+            yield GaugeMetricFamily("registry_witnessed_checkpoint_age_seconds", "Seconds "
+                                    "since the newest witnessed checkpoint was signed",
+                                    value=age_seconds(latest[0].signed_at,
+                                                      container.clock.now()))
+        cosigned = GaugeMetricFamily("registry_witness_cosigned_size", "The largest "
+                                     "checkpoint each witness cosigned", labels=["witness"])
+        failing = GaugeMetricFamily("registry_witness_failing", "1 while a witness refuses "
+                                    "or cannot be reached", labels=["witness"])
+        problems = witnessing.problems()
+        for witness in witnesses:
+            status = witnessing.status.get(witness.name)
+            cosigned.add_metric([witness.name], status.size or 0 if status else 0)
+            failing.add_metric([witness.name], 1 if witness.name in problems else 0)
+        yield cosigned
+        yield failing
 
 
 def exposition(state: RegistryState) -> bytes:
