@@ -84,11 +84,7 @@ async def tile(request: Request) -> Response:
 def served_note(container: Container) -> str | None:
     """The checkpoint note ``GET /log/checkpoint`` serves — with witnesses configured, the
     newest that reached the quorum, cosignatures included (``None`` while none has)."""
-    witnessing = getattr(container, "witnessing", None)  # the witness side (SPEC §13)
-    if witnessing is not None:
-        note: str | None = witnessing.checkpoint_note()
-        return note
-    return container.audit.checkpoint().note
+    return container.witnessing.checkpoint_note()
 
 
 def _certificate_proof(request: Request, number: str) -> str | proof.TlogProof:
