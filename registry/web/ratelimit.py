@@ -2,7 +2,7 @@
 
 Two budgets, each in the ``limits`` notation (``60/minute``, ``10/second;500/hour``; ``0``
 turns it off): ``verify`` for ``POST /api/verify`` and ``public`` for ``/v``, the PDF, the QR
-images and anonymous GraphQL (the GraphQL view asks :meth:`RateLimits.refusal` itself, after
+images, a certificate's log proof, the witness endpoint and anonymous GraphQL (the GraphQL view asks :meth:`RateLimits.refusal` itself, after
 the bearer token is checked, so that a made-up token does not escape the anonymous budget).
 
 Counting uses a moving window through ``limits.aio`` — never blocking the event loop — in
@@ -192,7 +192,8 @@ def _reason(error: BaseException) -> str:
 
 # -- the HTTP routes' budgets ------------------------------------------------------------
 
-_PUBLIC_PATHS = re.compile(r"^/(v|certificates/[^/]+\.pdf|certificates/[^/]+/qr\.[^/]+)$")
+_PUBLIC_PATHS = re.compile(r"^/(v|certificates/[^/]+\.pdf|certificates/[^/]+/qr\.[^/]+"
+                           r"|certificates/[^/]+/proof|witness/add-checkpoint)$")
 
 
 def budget_of(scope: Scope) -> str | None:

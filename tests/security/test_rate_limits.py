@@ -227,3 +227,12 @@ def test_an_unreachable_redis_counts_in_process_and_warns_once(
     warnings = [r for r in caplog.records if r.name == "registry.web.ratelimit"]
     assert len(warnings) == 1
     assert "Redis is unreachable" in warnings[0].getMessage()
+
+
+def test_a_certificates_proof_and_the_witness_endpoint_spend_the_public_budget() -> None:
+    from registry.web.ratelimit import PUBLIC, budget_of
+
+    for path, method in (("/certificates/3B2ZK41BYZT76BZ4H/proof", "GET"),
+                         ("/witness/add-checkpoint", "POST"), ("/v", "GET")):
+        assert budget_of({"type": "http", "path": path, "method": method}) == PUBLIC
+    assert budget_of({"type": "http", "path": "/log/tile/0/000", "method": "GET"}) is None
