@@ -194,6 +194,23 @@ class TestSQLite(OnSQLite, AtRestCase):
             container.close()
 
 
+    def test_the_start_ups_search_for_rows_in_the_clear_reads_an_index_not_the_table(
+        self, sqlite_settings: Settings, clock: FixedClock
+    ) -> None:
+        build(sqlite_settings, clock, poll_interval=0.05).close()
+        store: Any = build(sqlite_settings, clock, poll_interval=0.05)
+        try:
+            statement, params = store.app.personal_store.select_plaintext(1)
+            connection = sqlite3.connect(sqlite_settings.data_dir / SQLITE_FILE)
+            plan = " ".join(str(row[-1]) for row in connection.execute(
+                f"EXPLAIN QUERY PLAN {statement}", params))
+            connection.close()
+            # a full scan of every learner's row was most of a start-up at 100,000 learners
+            assert "USING INDEX personal_data_plain_idx" in plan, plan
+        finally:
+            store.close()
+
+
 class TestPostgres(OnPostgres, AtRestCase):
     pass
 
