@@ -126,18 +126,17 @@ def _run(service: RegistryService, ctx: CommandContext, book: Gradebook, code: s
                 if learner is None:
                     report.refused.append((row.number, _who(row), "-", _unknown(row)))
                     continue
+                ref = (row.number, _who(row))
                 for component, text in row.grades.items():
                     try:
                         points = moodle.points_of(text)
                     except ValueError as not_a_number:
-                        report.refused.append((row.number, _who(row), component,
-                                               str(not_a_number)))
+                        report.refused.append((*ref, component, str(not_a_number)))
                         continue
                     if points is None:
                         report.no_grade += 1
                         continue
-                    lines.append(GradeLine((row.number, _who(row)), learner, code,
-                                           component, points))
+                    lines.append(GradeLine(ref, learner, code, component, points))
 
             def record(cmd: Commands, lines: list[GradeLine] = lines) -> Saved:
                 return cmd.enrollments.record_grades(

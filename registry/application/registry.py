@@ -215,9 +215,12 @@ class Registry(Application[UUID]):
         return self._batch is not None
 
     def exists(self, aggregate_id: UUID) -> bool:
+        """The aggregate was ever saved (or is pending in the batch). Asks the recorder for
+        its first stored event: eventsourcing's ``aggregate_id in repository`` rebuilds the
+        whole aggregate (its personal parts too) only to say yes."""
         if self._batch is not None and self._batch.has(aggregate_id):
             return True
-        return aggregate_id in self.repository
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def iin_digest(self, iin: str) -> str:
         """The keyed hash an IIN is indexed by (the IIN itself is personal data)."""
