@@ -112,9 +112,10 @@ def _run(service: RegistryService, ctx: CommandContext, book: Gradebook, code: s
 
     service.wait_for(service.app.last_notification_id())  # e-mails are found in the view
     rows = book.rows
-    by_iin = service.learner_ids_by_iin([r.iin for r in rows if r.iin])
-    by_email = service.learner_ids_by_email([r.email for r in rows if r.email and not
-                                             (r.iin and r.iin in by_iin)])
+    by_iin: dict[str, uuid.UUID] = service.commands.learners.by_iins(
+        [r.iin for r in rows if r.iin])
+    by_email = {email: uuid.UUID(i) for email, i in service.learner_ids_by_email(
+        [r.email for r in rows if r.email and not (r.iin and r.iin in by_iin)]).items()}
     report = Report()
     position = None
     with tqdm(total=len(rows), unit="row", desc=args.file.name, file=sys.stderr) as progress:
@@ -125,18 +126,17 @@ def _run(service: RegistryService, ctx: CommandContext, book: Gradebook, code: s
                 if learner is None:
                     report.refused.append((row.number, _who(row), "-", _unknown(row)))
                     continue
+                ref = (row.number, _who(row))
                 for component, text in row.grades.items():
                     try:
                         points = moodle.points_of(text)
                     except ValueError as not_a_number:
-                        report.refused.append((row.number, _who(row), component,
-                                               str(not_a_number)))
+                        report.refused.append((*ref, component, str(not_a_number)))
                         continue
                     if points is None:
                         report.no_grade += 1
                         continue
-                    lines.append(GradeLine((row.number, _who(row)), uuid.UUID(learner), code,
-                                           component, points))
+                    lines.append(GradeLine(ref, learner, code, component, points))
 
             def record(cmd: Commands, lines: list[GradeLine] = lines) -> Saved:
                 return cmd.enrollments.record_grades(

@@ -114,6 +114,7 @@ class EnrollmentCommands:
                 proctoring.append(self.platforms.proctoring())
             return proctoring[0]
 
+        today = self.app.today()  # one day for the whole batch, as one save records it
         outcomes = []
         for line in lines:
             enrollment_id = wanted[line.learner_id, line.mooc_code]
@@ -129,7 +130,7 @@ class EnrollmentCommands:
                         outcomes.append(GradeOutcome(line, Outcome.UNCHANGED, previous))
                         continue
                     self._exam(enrollment_of, learner_of, proctoring_once, enrollment_id,
-                               line.points, exam_mode, None)
+                               line.points, exam_mode, None, today)
                 else:
                     component = ScoreComponent(line.component)
                     previous = enrollment.scores.get(component)
@@ -137,7 +138,7 @@ class EnrollmentCommands:
                         outcomes.append(GradeOutcome(line, Outcome.UNCHANGED, previous))
                         continue
                     self._score(enrollment_of, learner_of, enrollment_id, component,
-                                line.points, reason, None, actor)
+                                line.points, reason, None, actor, today)
                 outcomes.append(GradeOutcome(line, Outcome.RECORDED, previous))
             except DomainError as refusal:
                 outcomes.append(GradeOutcome(line, Outcome.REFUSED, None, refusal))
@@ -149,9 +150,9 @@ class EnrollmentCommands:
     def _score(
         self, enrollment_of: Callable[[UUID], Enrollment], learner_of: Callable[[UUID], Learner],
         enrollment_id: UUID, component: ScoreComponent, points: int, reason: str | None,
-        on: date | None, actor: Principal | None,
+        on: date | None, actor: Principal | None, today: date | None = None,
     ) -> Enrollment:
-        today = self.app.today()
+        today = today or self.app.today()
         entry = ScoreEntry.checked(component, points, reason, on or today, today=today)
         enrollment = enrollment_of(enrollment_id)
         check_course_scope(actor, enrollment.mooc_code)
@@ -161,9 +162,9 @@ class EnrollmentCommands:
     def _exam(
         self, enrollment_of: Callable[[UUID], Enrollment], learner_of: Callable[[UUID], Learner],
         proctoring: Callable[[], Proctoring], enrollment_id: UUID, points: int, mode: ExamMode,
-        held_on: date | None,
+        held_on: date | None, today: date | None = None,
     ) -> Enrollment:
-        today = self.app.today()
+        today = today or self.app.today()
         entry = ExamEntry.checked(points, mode, held_on or today, today=today)
         enrollment = enrollment_of(enrollment_id)
         enrollment.record_final_exam(

@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from ..domain.certificates import Certificate
 from ..domain.errors import AlreadyExists
 from ..domain.learners import IinClaim, Learner, VerificationMethod, erasure_reason
 from ..domain.periods import Order, Period
 from ..domain.text import check_code, clean_text
+from .mapper import stored_state
 from .registry import Registry, Saved
 
 
@@ -37,8 +40,21 @@ class LearnerCommands:
         registered ones."""
         valid = {iin: IinClaim.create_id(self.app.iin_digest(iin)) for iin in iins
                  if len(iin) == 12 and iin.isdigit()}
-        claims = {c.id: c for c in self.app.load_many(IinClaim, list(valid.values()))}
-        return {iin: claims[i].learner_id for iin, i in valid.items() if i in claims}
+        read_together = self.app.read_together
+        if read_together is None or self.app.in_batch:
+            claims = {c.id: c for c in self.app.load_many(IinClaim, list(valid.values()))}
+            return {iin: claims[i].learner_id for iin, i in valid.items() if i in claims}
+        # A claim is one event for good (IinClaim has no other): its learner is read from
+        # that stored event, without making an aggregate of each (a third of the time of
+        # finding a gradebook's learners).
+        stored = read_together(list(valid.values()))
+        claimed = get_topic(IinClaim.Claimed)  # type: ignore[attr-defined]  # by @event
+        found: dict[str, UUID] = {}
+        for iin, claim_id in valid.items():
+            events = stored.get(claim_id)
+            if events and events[0].topic == claimed:
+                found[iin] = stored_state(self.app.mapper, events[0].state)["learner_id"]
+        return found
 
     def register(
         self,

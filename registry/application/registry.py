@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper, Recording, StoredEvent
 from eventsourcing.utils import Environment, EnvType
@@ -94,6 +94,25 @@ class Registry(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """eventsourcing's ``Application.save``, step for step, collecting the aggregates'
+        events without its ``isinstance`` checks against two runtime-checkable protocols
+        (about 13 µs an aggregate in Python 3.11: a twentieth of a gradebook import) when
+        every object is an :class:`Aggregate`; anything else goes the library's way."""
+        if not all(obj is None or isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            if aggregate is not None:
+                processing.events.extend(aggregate.collect_events())
+                processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # deprecated in eventsourcing, still called by save
+        return recordings
 
     def commit(self, *aggregates: Aggregate | None, value: Any = None) -> Saved:
         """Save the aggregates' new events atomically; where the last one stands, and
@@ -190,10 +209,18 @@ class Registry(Application[UUID]):
         assert isinstance(aggregate, cls)
         return aggregate
 
+    @property
+    def in_batch(self) -> bool:
+        """Inside :meth:`batched`: aggregates may be the batch's unsaved copies."""
+        return self._batch is not None
+
     def exists(self, aggregate_id: UUID) -> bool:
+        """The aggregate was ever saved (or is pending in the batch). Asks the recorder for
+        its first stored event: eventsourcing's ``aggregate_id in repository`` rebuilds the
+        whole aggregate (its personal parts too) only to say yes."""
         if self._batch is not None and self._batch.has(aggregate_id):
             return True
-        return aggregate_id in self.repository
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def iin_digest(self, iin: str) -> str:
         """The keyed hash an IIN is indexed by (the IIN itself is personal data)."""

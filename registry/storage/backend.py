@@ -258,7 +258,9 @@ class SQLiteBackend(Backend):
         @contextmanager
         def get_connection(*, commit: bool) -> Iterator[Any]:
             with original(commit=commit) as conn:
-                conn._sqlite_conn.execute("PRAGMA synchronous = NORMAL")
+                if not getattr(conn, "_synchronous_normal", False):  # once: a pragma stays
+                    conn._sqlite_conn.execute("PRAGMA synchronous = NORMAL")
+                    conn._synchronous_normal = True
                 yield conn
 
         datastore.get_connection = get_connection

@@ -17,6 +17,10 @@ from .postgres import PostgresDialect
 from .sql import SqlDialect
 
 
+def _as_int(value: UUID) -> int:
+    return value.int
+
+
 class SqlEventPositions(SqlDialect):
     id_column = "rowid"
 
@@ -45,19 +49,22 @@ class SqlEventPositions(SqlDialect):
     def stored_events(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every stored event of each of several aggregates, oldest first, in one statement
         per 500 aggregates (a list of records, each with its history, reads them together)."""
-        wanted = sorted(set(originator_ids))
+        wanted = sorted(set(originator_ids), key=_as_int)  # (UUID's own < is Python code)
         found: dict[UUID, list[StoredEvent]] = {i: [] for i in wanted}
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
                 marks = ", ".join("?" * len(chunk))
+                # each row's id as stored → the UUID asked for (not parsed again each row)
+                asked = {self.originator(i): i for i in chunk}
                 c.execute(self.sql(
                     "SELECT originator_id, originator_version, topic, state "
                     f"FROM {self.qualify(self.events_table)} WHERE originator_id IN ({marks}) "
                     "ORDER BY originator_id, originator_version"),
-                    [self.originator(i) for i in chunk])
+                    list(asked))
                 for r in c.fetchall():
-                    originator_id = self.originator_of(r["originator_id"])
+                    stored = r["originator_id"]
+                    originator_id = asked.get(stored) or self.originator_of(stored)
                     found[originator_id].append(StoredEvent(
                         originator_id=originator_id,
                         originator_version=int(r["originator_version"]),

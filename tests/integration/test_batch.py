@@ -106,3 +106,30 @@ def test_personal_parts_saved_together_are_sealed_under_their_learners_key(
     registry.service.run(ADMIN, lambda c: c.learners.erase_personal_data(
         learner_id=learner, reason="The learner's request under the personal data law"))
     assert registry.service.history(enrollment)[-1]["personal"] is None
+
+
+@pytest.fixture
+def any_registry(backend_settings: Settings, clock: FixedClock) -> Iterator[Container]:
+    container = build(backend_settings, clock, poll_interval=0.05)
+    yield container
+    container.close()
+
+
+def test_learners_are_found_by_iin_in_a_batch_and_from_the_store(any_registry: Container
+                                                                 ) -> None:
+    """``by_iins`` (the gradebook import's lookup) sees a batch's unsaved claims, and, outside
+    a batch, reads each claim's one stored event (on each back-end: the ids as it stores
+    them); invalid and unknown IINs find nobody."""
+    app, cmd = any_registry.app, any_registry.commands
+    with command_context(ADMIN), app.batched():
+        first = UUID(cmd.learners.register(full_name="Сәрсенбаева Әлия Нұрланқызы",
+                                           email=None, iin="900101400003",
+                                           full_name_latin=None).value)
+        assert cmd.learners.by_iins(["900101400003", "12345"]) == {"900101400003": first}
+    with command_context(ADMIN):
+        second = UUID(cmd.learners.register(full_name="Иванов Дмитрий Сергеевич", email=None,
+                                            iin="850615300012", full_name_latin=None).value)
+    assert not app.in_batch
+    assert cmd.learners.by_iins(["900101400003", "850615300012", "850615300024", "x" * 12]) == {
+        "900101400003": first, "850615300012": second}
+    assert app.exists(first) and not app.exists(UUID(int=1))
