@@ -18,16 +18,23 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .note import EM_DASH, Checkpoint, NoteError, _check_name, split_note, split_skey
+from .note import (
+    EM_DASH,
+    Checkpoint,
+    Ed25519KeyText,
+    NoteError,
+    _check_name,
+    key_id,
+    split_note,
+)
 
 ED25519_COSIGNATURE = 0x04
 ML_DSA_44 = 0x06
@@ -42,7 +49,7 @@ class CosignatureError(NoteError):
 
 
 def cosigner_key_id(name: str, algorithm: int, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key).digest()[:4]
+    return key_id(name, public_key, algorithm)  # signed-note's key ID, with the witness's type
 
 
 def signed_message(checkpoint_body: str, timestamp: int) -> bytes:
@@ -143,36 +150,16 @@ class WitnessVerifier:
 
 
 @dataclass(frozen=True)
-class WitnessSigner:
+class WitnessSigner(Ed25519KeyText):
     """This registry's own cosigning key (Ed25519, type 0x04)."""
 
-    name: str
-    private_key: Ed25519PrivateKey
+    KEY_TYPE: ClassVar[int] = ED25519_COSIGNATURE
+    ERROR: ClassVar[type[NoteError]] = CosignatureError
+    KIND: ClassVar[str] = "cosigner"
 
     @property
     def verifier(self) -> WitnessVerifier:
-        public = self.private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return WitnessVerifier(self.name, public)
-
-    def skey(self) -> str:
-        seed = self.private_key.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-            serialization.NoEncryption())
-        encoded = base64.b64encode(bytes([ED25519_COSIGNATURE]) + seed).decode("ascii")
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
-
-    @classmethod
-    def parse(cls, skey: str) -> WitnessSigner:
-        name, hex_id, seed = split_skey(skey, ED25519_COSIGNATURE, CosignatureError)
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-        if signer.verifier.key_id.hex() != hex_id:
-            raise CosignatureError("the cosigner key's id does not match its name and key")
-        return signer
-
-    @classmethod
-    def generate(cls, name: str) -> WitnessSigner:
-        return cls(_check_name(name), Ed25519PrivateKey.generate())
+        return WitnessVerifier(self.name, self.public_key)
 
 
 def cosign(checkpoint_body: str, signer: WitnessSigner, timestamp: int) -> str:

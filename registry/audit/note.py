@@ -18,6 +18,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -36,8 +37,9 @@ class NoteError(ValueError):
     """A malformed note or key, or a signature that does not verify."""
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, key_type: int = ED25519) -> bytes:
+    """SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4], as signed-note names keys."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()[:4]
 
 
 def _check_name(name: str) -> str:
@@ -91,40 +93,59 @@ class Verifier:
 
 
 @dataclass(frozen=True)
-class Signer:
+class Ed25519KeyText:
+    """An Ed25519 private key under a note key name, written as Go's ``sumdb/note`` writes a
+    signer key: ``PRIVATE+KEY+name+hex(keyID)+base64(type ‖ seed)``. The log's signer and a
+    witness's cosigner differ only in the type byte (and so the key ID) and their errors."""
+
     name: str
     private_key: Ed25519PrivateKey
 
+    KEY_TYPE: ClassVar[int] = ED25519
+    ERROR: ClassVar[type[NoteError]] = NoteError
+    KIND: ClassVar[str] = "signer"
+
+    @property
+    def public_key(self) -> bytes:
+        return _raw_public(self.private_key.public_key())
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, self.public_key, self.KEY_TYPE)
+
+    def skey(self) -> str:
+        seed = self.private_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.NoEncryption())
+        encoded = base64.b64encode(bytes([self.KEY_TYPE]) + seed).decode("ascii")
+        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def parse(cls, skey: str) -> Self:
+        name, hex_id, seed = split_skey(skey, cls.KEY_TYPE, cls.ERROR)
+        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        if key.key_id.hex() != hex_id:
+            raise cls.ERROR(f"the {cls.KIND} key's id does not match its name and key")
+        return key
+
+    @classmethod
+    def generate(cls, name: str) -> Self:
+        return cls(_check_name(name), Ed25519PrivateKey.generate())
+
+
+@dataclass(frozen=True)
+class Signer(Ed25519KeyText):
     @property
     def verifier(self) -> Verifier:
-        return Verifier(self.name, _raw_public(self.private_key.public_key()))
+        return Verifier(self.name, self.public_key)
 
     def sign(self, body: str) -> str:
         """``body`` (ending in a newline) as a signed note."""
         if not body.endswith("\n"):
             raise NoteError("a note body ends with a newline")
         signature = self.private_key.sign(body.encode())
-        encoded = base64.b64encode(self.verifier.key_id + signature).decode("ascii")
+        encoded = base64.b64encode(self.key_id + signature).decode("ascii")
         return f"{body}\n{EM_DASH} {self.name} {encoded}\n"
-
-    def skey(self) -> str:
-        seed = self.private_key.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-            serialization.NoEncryption())
-        encoded = base64.b64encode(bytes([ED25519]) + seed).decode("ascii")
-        return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{encoded}"
-
-    @classmethod
-    def parse(cls, skey: str) -> Signer:
-        name, hex_id, seed = split_skey(skey, ED25519, NoteError)
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-        if signer.verifier.key_id.hex() != hex_id:
-            raise NoteError("the signer key's id does not match its name and key")
-        return signer
-
-    @classmethod
-    def generate(cls, name: str) -> Signer:
-        return cls(_check_name(name), Ed25519PrivateKey.generate())
 
 
 def split_note(text: str) -> tuple[str, list[tuple[str, bytes]]]:
