@@ -28,6 +28,7 @@ from cachetools import LRUCache
 
 from ..application.mapper import PERSONAL_REF
 from ..application.personal import PersonalRecord
+from ..background import BackgroundLoop
 from ..recent import Recent
 from ..retry import Backoff
 from ..storage.errors import unavailable_reason
@@ -306,17 +307,17 @@ class TransparencyLog:
         return found
 
 
-class Checkpointer:
+class Checkpointer(BackgroundLoop):
     """Signs a checkpoint once ``every`` new leaves are logged, or ``seconds`` after the
     last one while any leaf is unsigned; every checkpoint is kept."""
 
+    thread_name = "registry-checkpoints"
+
     def __init__(self, log: TransparencyLog, *, every: int = 10, seconds: float = 5.0) -> None:
+        super().__init__()
         self.log = log
         self.every = max(1, every)
         self.seconds = max(0.05, seconds)
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._signed_size: int | None = None
         self._last_signed = float("-inf")
         self.backoff = Backoff("transparency log checkpoints", logging.getLogger(__name__),
@@ -326,20 +327,6 @@ class Checkpointer:
         signed = self._signed_size
         if size is None or signed is None or size - signed >= self.every:
             self._wake.set()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._run, name="registry-checkpoints",
-                                            daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def tick(self) -> StoredCheckpoint | None:
         """Sign if due; returns the checkpoint signed, if any."""

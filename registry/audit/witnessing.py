@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..application.witnesses import Witness
+from ..background import BackgroundLoop
 from ..retry import full_jitter
 from ..storage.witness_sql import SqlWitnessStore
 from .cosignature import CosignatureError, verify_cosignatures
@@ -83,11 +83,14 @@ class WitnessStatus:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-class Witnessing:
+class Witnessing(BackgroundLoop):
+    thread_name = "registry-witnessing"
+
     def __init__(self, log: TransparencyLog, store: SqlWitnessStore,
                  witnesses: Callable[[], list[Witness]], *, quorum: int | None = None,
                  post: Post = http_post, timeout: float = 10.0, poll: float = 1.0,
                  refresh: float = 10.0, refused_pause: float = REFUSED_PAUSE) -> None:
+        super().__init__()
         self.log = log
         self.store = store
         self._witnesses_of = witnesses
@@ -101,9 +104,6 @@ class Witnessing:
         self.observers: list[Callable[[str, str], None]] = []  # (witness, outcome)
         self._witnesses: list[Witness] = []
         self._read_at = float("-inf")
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._busy: dict[str, Future[None]] = {}
 
@@ -280,20 +280,10 @@ class Witnessing:
     def prompt(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="registry-witness")
-            self._thread = threading.Thread(target=self._run, name="registry-witnessing",
-                                            daemon=True)
-            self._thread.start()
+    def _starting(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="registry-witness")
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def _stopped(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
