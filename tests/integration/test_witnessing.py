@@ -109,7 +109,8 @@ def test_two_registries_witness_each_other(pair: tuple[TestClient, TestClient],
             f"{'b' if client is a else 'a'}.example.kz/witness"]
 
         health = client.get("/healthz").json()
-        assert health["witnessed"]["size"] == checkpoint.size
+        # the newest witnessed checkpoint: the one served above, or one witnessed since
+        assert health["witnessed"]["size"] >= checkpoint.size
         assert health["witnessed"]["quorum"] == 1 and "witnesses" not in health["reasons"]
         metrics = client.get("/metrics").text
         assert "registry_witnessed_checkpoint_age_seconds" in metrics
