@@ -264,6 +264,11 @@ def build(
         grade_weights=settings.grade_weights,
     )
     seal_plaintext_rows(app)
+    recorder: Any = app.recorder  # both back-ends' recorders name their events table
+    events_table: str = recorder.events_table_name
+    positions = backend.event_positions(datastore(app), events_table)
+    app.read_together = positions.stored_events  # batch commands load together
+    app.read_versions = positions.versions  # the token cache confirms its entries together
     documents: DocumentStore = backend.document_store(datastore(app))
     documents.create_table()
     store, board, daemon, watcher = views(app, backend, settings, poll_interval=poll_interval,
@@ -279,10 +284,6 @@ def build(
             raise Unverifiable(token_reason(invalid.kind, str(invalid))) from None
         return claims.number, kid, claims.issued_on, claims.full_name
 
-    recorder: Any = app.recorder  # both back-ends' recorders name their events table
-    events_table: str = recorder.events_table_name
-    positions = backend.event_positions(datastore(app), events_table)
-    app.read_together = positions.stored_events  # batch commands load together
     timeline = Timeline(app, list(store.projections.values()), positions)
     live = LiveHub(EventSource(app), timeline, wake=backend.wake(app),
                    poll_interval=min(poll_interval, 0.5))

@@ -42,7 +42,9 @@ class Context:
     service: RegistryService
     settings: Settings
     principal: Principal | None = None
-    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # The id the events of this request's commands share: the client's X-Request-Id, or
+    # one made when the first command runs (a read never pays for a random UUID).
+    correlation_id: str | None = None
     audit: Any = None  # the transparency log (registry.audit.log.TransparencyLog)
     on_behalf_of: str | None = None
     on_behalf_of_invalid: str | None = None  # why the X-On-Behalf-Of header was refused
@@ -104,6 +106,8 @@ class Context:
         principal = self.require(action)
         if self.on_behalf_of_invalid:
             raise InvalidInput(self.on_behalf_of_invalid, field="X-On-Behalf-Of")
+        if self.correlation_id is None:
+            self.correlation_id = str(uuid.uuid4())
         return CommandContext(
             actor_name=principal.name,
             actor_role=principal.role.value,

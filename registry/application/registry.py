@@ -68,6 +68,9 @@ class Registry(Application[UUID]):
         # set by bootstrap). Without it, ``load_many`` loads one by one.
         self.read_together: Callable[[Sequence[UUID]], Mapping[UUID, list[StoredEvent]]] \
             | None = None
+        # The newest version of each of several aggregates in one statement (the back-end's;
+        # set by bootstrap): whether cached copies are still current (the token cache).
+        self.read_versions: Callable[[Sequence[UUID]], Mapping[UUID, int]] | None = None
         self._batch: Batch | None = None
         super().__init__(env)
 

@@ -2,7 +2,8 @@
 and expired by events. Bearer JWTs from the university's identity provider (OIDC) are checked
 here too, when one is configured.
 
-Authentication reads the token's events at most every :data:`CACHE_SECONDS` per process, so a
+Authentication reads a token's events once, then confirms every cached token at most every
+:data:`CACHE_SECONDS` per process, in one statement (has any of them new events?), so a
 revocation recorded by any process (or the CLI) is refused everywhere within that time.
 """
 
@@ -12,7 +13,8 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -63,39 +65,88 @@ class OidcSignIn(Protocol):
 
 
 class _TokenCache:
-    """Tokens by digest, each for at most ``seconds``; ``None``: no such token."""
+    """Tokens by digest (``None``: a known unknown), each with the version it was read at.
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    An entry is answered for ``seconds`` after it was read, or after the last time every
+    entry was *confirmed* — one statement asking each cached token's newest version
+    (``confirm``): entries whose token has new events since (a revocation, recorded by any
+    process) or that now exist are dropped and read again. So a revocation is seen within
+    ``seconds`` everywhere, and keeping many tokens current costs one statement per period,
+    not one read of each token's history. Without ``confirm`` each entry is read again."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic,
+                 confirm: Callable[[Sequence[UUID]], Mapping[UUID, int]] | None = None
+                 ) -> None:
         self.seconds = seconds
         self.clock = clock
-        self._entries: dict[str, tuple[float, ApiToken | None]] = {}
+        self.confirm = confirm
+        self._entries: dict[str, _Entry] = {}
+        self._confirmed = float("-inf")  # when every entry then cached was last confirmed
         self._lock = threading.Lock()
+        self._confirming = threading.Lock()  # one thread confirms, the others wait for it
+        self.confirmations = 0
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
+    def _fresh(self, entry: _Entry | None, now: float) -> bool:
+        return entry is not None and now - max(entry.read_at, self._confirmed) < self.seconds
+
     def peek(self, digest: str) -> tuple[ApiToken | None] | None:
         """The entry for ``digest`` if it is fresh (a 1-tuple: its token may be ``None``,
         a known unknown), else ``None`` — nothing is read."""
         with self._lock:
-            hit = self._entries.get(digest)
-        if hit is not None and self.clock() - hit[0] < self.seconds:
-            return (hit[1],)
-        return None
+            entry = self._entries.get(digest)
+        return (entry.token,) if entry is not None and self._fresh(entry, self.clock()) \
+            else None
 
     def get(self, digest: str, load: Callable[[], ApiToken | None]) -> ApiToken | None:
-        now = self.clock()
         with self._lock:
-            hit = self._entries.get(digest)
-        if hit is not None and now - hit[0] < self.seconds:
-            return hit[1]
+            entry = self._entries.get(digest)
+        if self._fresh(entry, self.clock()):
+            assert entry is not None
+            return entry.token
+        if entry is not None and self.confirm is not None:
+            self._confirm_all()
+            with self._lock:
+                entry = self._entries.get(digest)
+            if self._fresh(entry, self.clock()):
+                assert entry is not None
+                return entry.token
+        read_at = self.clock()
         token = load()
         with self._lock:
             if len(self._entries) >= CACHE_ENTRIES:
                 self._entries.clear()
-            self._entries[digest] = (now, token)
+            self._entries[digest] = _Entry(read_at, token, token.version if token else 0,
+                                           ApiToken.create_id(digest))
         return token
+
+    def _confirm_all(self) -> None:
+        assert self.confirm is not None
+        with self._confirming:
+            started = self.clock()
+            if started - self._confirmed < self.seconds:
+                return  # another thread has just confirmed them
+            with self._lock:
+                entries = dict(self._entries)
+            versions = self.confirm([entry.id for entry in entries.values()])
+            with self._lock:
+                for digest, entry in entries.items():
+                    if versions.get(entry.id, 0) != entry.version \
+                            and self._entries.get(digest) is entry:
+                        del self._entries[digest]
+                self._confirmed = started  # what was not dropped was current at ``started``
+                self.confirmations += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    read_at: float
+    token: ApiToken | None
+    version: int  # the token's version when read (0: it had no events)
+    id: UUID
 
 
 class TokenCommands:
@@ -105,7 +156,7 @@ class TokenCommands:
         self.learners = learners
         self.oidc = oidc  # the university's sign-in, when OIDC is configured
         self.lifetime_days = lifetime_days  # REGISTRY_TOKEN_LIFETIME_DAYS; 0: never expire
-        self._cache = _TokenCache(CACHE_SECONDS)
+        self._cache = _TokenCache(CACHE_SECONDS, confirm=app.read_versions)
 
     # -- commands ------------------------------------------------------------------------
 

@@ -71,6 +71,24 @@ class SqlEventPositions(SqlDialect):
                         topic=r["topic"], state=bytes(r["state"])))
         return found
 
+    def versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The newest version of each of several aggregates (absent: it has no events), in
+        one statement per 500 aggregates — whether any of them changed, without reading them."""
+        wanted = list(set(originator_ids))
+        found: dict[UUID, int] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), 500):
+                asked = {self.originator(i): i for i in wanted[start:start + 500]}
+                marks = ", ".join("?" * len(asked))
+                c.execute(self.sql(
+                    "SELECT originator_id, MAX(originator_version) AS version "
+                    f"FROM {self.qualify(self.events_table)} WHERE originator_id IN ({marks}) "
+                    "GROUP BY originator_id"), list(asked))
+                for r in c.fetchall():
+                    stored = r["originator_id"]
+                    found[asked.get(stored) or self.originator_of(stored)] = int(r["version"])
+        return found
+
 
 class SQLiteEventPositions(SqlEventPositions):
     pass

@@ -306,6 +306,57 @@ def test_a_revocation_in_one_process_is_refused_by_another_within_a_second(
         writer.close()
 
 
+def test_many_cached_tokens_are_confirmed_together_and_only_a_changed_one_is_read_again(
+        backend_settings: Settings, clock: FixedClock) -> None:
+    """Keeping a process's tokens current costs one statement per period, not a read of each
+    token's history: only the one revoked elsewhere is read again (and refused)."""
+    writer = build(backend_settings, clock, poll_interval=0.05)
+    reader = build(backend_settings, clock, poll_interval=0.05)  # another process's registry
+    try:
+        secrets = [token(writer.service, "admin", f"Ops {i}") for i in range(12)]
+        tokens = reader.service.commands.tokens
+        cache, now = tokens._cache, [1000.0]
+        cache.clock = lambda: now[0]
+        loads: list[str] = []
+        load = tokens._load_token
+        tokens._load_token = lambda digest: (loads.append(digest), load(digest))[1]  # type: ignore[method-assign]
+        for secret in secrets:
+            assert reader.service.authenticate(secret).name.startswith("Ops")
+        assert len(loads) == 12
+        now[0] += 1.0  # every entry is older than the cache's period now
+        assert reader.service.cached_principal(secrets[0]) is None  # it must ask the store
+        for secret in secrets:
+            assert reader.service.authenticate(secret).name.startswith("Ops")
+        assert all(reader.service.cached_principal(secret) for secret in secrets)
+        assert (len(loads), cache.confirmations) == (12, 1)  # one statement confirmed all 12
+        writer.service.run(ADMIN, lambda cmd: cmd.tokens.revoke(
+            str(ApiToken.create_id(token_digest(secrets[3])))))
+        now[0] += 1.0
+        with pytest.raises(Unauthenticated, match="revoked on"):
+            reader.service.authenticate(secrets[3])
+        assert (len(loads), cache.confirmations) == (13, 2)  # the revoked one, read again
+        assert [reader.service.authenticate(s).name for s in secrets[4:6]] == ["Ops 4", "Ops 5"]
+        assert len(loads) == 13
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_a_token_unknown_when_first_asked_is_read_again_once_it_exists() -> None:
+    from registry.application.tokens import _TokenCache
+
+    now, versions = [0.0], {}
+    cache = _TokenCache(0.5, clock=lambda: now[0], confirm=lambda ids: versions)
+    assert cache.get("d1", lambda: None) is None  # not issued (yet): a known unknown
+    now[0] += 0.1
+    assert cache.peek("d1") == (None,)
+    versions[ApiToken.create_id("d1")] = 1  # the token was created since, somewhere
+    now[0] += 1.0
+    assert cache.peek("d1") is None
+    made = ApiToken.create(token_sha256="d1", name="Ops", role=Role.ADMIN, learner_id=None)
+    assert cache.get("d1", lambda: made) is made
+
+
 # -- a learner token's name is personal data ------------------------------------------------
 
 
