@@ -280,9 +280,10 @@ Side = tuple[int, list[bytes], bytes, int]  # port, requests, what each answer h
 
 
 def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace, *,
-              latency: bool = False) -> None:
+              latency: bool = False) -> tuple[float, float]:
     """``--rounds`` alternated pairs after a warm-up; the medians and the median of the pairs'
-    ratios, in wall time and in CPU time (and our side's p50/p99 with ``latency``)."""
+    ratios, in wall time and in CPU time (and our side's p50/p99 with ``latency``). Returns
+    the medians of both sides' requests per CPU second."""
     for port, requests, check, pid in (ours, base):  # warm-up: the caches, the connections
         measure(port, requests, 1.0, args.connections, check, pid)
     pairs = []
@@ -299,6 +300,8 @@ def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace, *,
         print(f"{name}: ours p50 {statistics.median(a['p50'] for a, _ in pairs):.2f} ms, "
               f"p99 {statistics.median(a['p99'] for a, _ in pairs):.2f} ms "
               f"({args.connections} connections)")
+    return (statistics.median(a["cpu"] for a, _ in pairs),
+            statistics.median(b["cpu"] for _, b in pairs))
 
 
 def main() -> None:

@@ -48,12 +48,13 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["REGISTRY_PROJECTIONS"] = settings.projections
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="registry-m"))
     from .web.app import create_app
-    from .web.logs import log_config
+    from .web.logs import lean_records, log_config
 
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
     app: Any = create_app(settings) if args.workers == 1 else "registry.web.app:create_app"
     loop, http = event_loop_and_parser()
+    lean_records()
     said = logging.getLogger("registry.serve")
     said.setLevel(logging.INFO)  # a start line, as uvicorn's own
     said.info("serving with the %s event loop and the %s HTTP parser", loop, http)

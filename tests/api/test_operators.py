@@ -169,6 +169,28 @@ def test_a_json_log_line_has_the_request_id_and_the_access_fields() -> None:
     assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/v?…", 200)
 
 
+def test_lean_log_records_still_say_everything_the_formats_show(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``registry serve`` skips the caller, thread and process look-ups; no line loses a field."""
+    from registry.web.logs import lean_records
+
+    for name in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))  # restored afterwards
+    lean_records()
+    token = request_id.set("req-8")
+    try:
+        record = logging.getLogger("uvicorn.access").makeRecord(
+            "uvicorn.access", logging.INFO, "(unknown file)", 0, '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "POST", "/api/verify", "1.1", 200), None)
+        entry = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert (entry["request_id"], entry["method"], entry["status"]) == ("req-8", "POST", 200)
+    assert logging.Formatter("%(levelname)s %(name)s: %(message)s").format(record) == (
+        'INFO uvicorn.access: 127.0.0.1:5000 - "POST /api/verify HTTP/1.1" 200')
+    assert record.threadName is None and record.processName is None  # not looked up
+
+
 # -- UTF-8 answers ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend_settings", ["sqlite", "postgres"], indirect=True)
