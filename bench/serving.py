@@ -93,7 +93,6 @@ def signature_seconds(checks: int = 2000, rounds: int = 5) -> float:
     import timeit
 
     from nacl.signing import SigningKey
-
     from read_api import SERVER_CORE
 
     key = SigningKey.generate()

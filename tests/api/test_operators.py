@@ -16,7 +16,7 @@ from dataclasses import replace
 import pytest
 from apiclient import Api, make_client
 from prometheus_client.parser import text_string_to_metric_families
-from support import KAZAKH_TITLE, certified, published_mooc
+from support import KAZAKH_TITLE, published_mooc
 
 from registry.clock import FixedClock
 from registry.config import Settings
