@@ -7,6 +7,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -16,6 +18,7 @@ from .certificates import CertificateMutation, CertificateQuery
 from .consistency import ConsistencyReport
 from .errors import annotate
 from .execution import LeanLeavesExecutionContext
+from .hooks import LeanExtensionsRunner
 from .introspection import IntrospectionNeedsToken
 from .learners import ErasureMutation, LearnerMutation, LearnerQuery
 from .limits import ParserCacheOffLoop, QueryLimits, ValidationCacheOffLoop
@@ -51,6 +54,10 @@ Mutation = root("Mutation", "Commands: each needs a token whose role may run it 
 
 
 class RegistrySchema(strawberry.Schema):
+    def create_extensions_runner(self, execution_context: ExecutionContext,
+                                 extensions: list[SchemaExtension]) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
