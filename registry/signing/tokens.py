@@ -213,10 +213,16 @@ def _find_jwk(jwks: dict[str, Any], kid: str) -> dict[str, Any]:
 
 
 def _b64url_decode(segment: str) -> bytes:
+    """The bytes of a base64url segment without padding, in its one canonical spelling: a
+    last character whose unused bits are not zero (Python's decoder ignores them) would let
+    several spellings of one signature verify — a token has exactly one encoding."""
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError):
         raise InvalidToken("the token is not valid base64url") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=") != segment.encode("ascii"):
+        raise InvalidToken("the token is not in canonical base64url")
+    return raw
 
 
 def _json_object(data: bytes, part: str) -> dict[str, Any]:
