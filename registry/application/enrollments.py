@@ -99,7 +99,9 @@ class EnrollmentCommands:
         wanted = {key: Enrollment.create_id(*key)
                   for key in dict.fromkeys((line.learner_id, line.mooc_code) for line in lines)}
         enrollments = {e.id: e for e in self.app.load_many(Enrollment, list(wanted.values()))}
-        learners = {a.id: a for a in self.app.load_many(Learner, [k[0] for k in wanted])}
+        # the rules read a learner's circumstances, never their personal data: not unsealed
+        learners = {a.id: a for a in self.app.load_many(Learner, [k[0] for k in wanted],
+                                                        personal=False)}
         proctoring: list[Proctoring] = []
 
         def enrollment_of(enrollment_id: UUID) -> Enrollment:

@@ -114,11 +114,13 @@ class RegistryMapper(Mapper[uuid.UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return self.to_domain_events([stored_event])[0]
 
-    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+    def to_domain_events(self, stored_events: Sequence[StoredEvent], *,
+                         personal: bool = True) -> list[Any]:
         """Decode a batch of stored events, fetching all their personal parts in one query
-        (projections and aggregate loads read hundreds at a time)."""
+        (projections and aggregate loads read hundreds at a time). ``personal=False``: none
+        is read, each is ``None`` (``Registry.load_many``'s)."""
         events = [super(RegistryMapper, self).to_domain_event(s) for s in stored_events]
-        refs = [ref for e in events if (ref := vars(e).get(PERSONAL_REF))]
+        refs = [ref for e in events if (ref := vars(e).get(PERSONAL_REF))] if personal else []
         records = self.personal_store.get_many(refs) if refs else {}
         for domain_event in events:
             state = vars(domain_event)

@@ -14,7 +14,6 @@ needs back.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -188,16 +187,23 @@ class Registry(Application[UUID]):
             raise NotFound(f"{what} does not exist.")
         return aggregate
 
-    def load_many(self, cls: type[A], aggregate_ids: Sequence[UUID]) -> list[A]:
+    def load_many(self, cls: type[A], aggregate_ids: Sequence[UUID], *,
+                  personal: bool = True) -> list[A]:
         """Those of the aggregates that exist (and are a ``cls``), their events read together
-        and decoded in one pass — a batch command's loads, not one query per aggregate."""
+        and decoded in one pass — a batch command's loads, not one query per aggregate.
+
+        ``personal=False``: without their events' personal parts, which are not read (each is
+        ``None``, as after an erasure) — for rules that read no personal data (a learner's
+        study window and exam circumstances). Unsealing a personal part is about a quarter
+        of loading a learner."""
         ids = list(dict.fromkeys(aggregate_ids))
         if self.read_together is None or self._batch is not None:  # a batch's own copies
             return [a for i in ids if (a := self.find(cls, i)) is not None]
         stored = self.read_together(ids)
         events = [e for i in ids for e in stored.get(i, [])]
         mapper = self.mapper
-        decoded = iter(mapper.to_domain_events(events) if isinstance(mapper, RegistryMapper)
+        decoded = iter(mapper.to_domain_events(events, personal=personal)
+                       if isinstance(mapper, RegistryMapper)
                        else map(mapper.to_domain_event, events))
         found: list[A] = []
         for i in ids:
@@ -237,7 +243,7 @@ class Registry(Application[UUID]):
 
     def iin_digest(self, iin: str) -> str:
         """The keyed hash an IIN is indexed by (the IIN itself is personal data)."""
-        return hmac.new(self._iin_key, iin.encode("ascii"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._iin_key, iin.encode("ascii"), "sha256").hex()
 
     def last_notification_id(self) -> int:
         """The position of the newest event (PostgreSQL's ids may have gaps: not a count)."""

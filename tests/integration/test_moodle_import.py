@@ -223,6 +223,36 @@ def test_aggregates_read_together_are_those_read_one_by_one(registry: Settings) 
         container.close()
 
 
+def test_learners_read_for_the_rules_leave_their_personal_parts_unread(
+        registry: Settings) -> None:
+    """``load_many(Learner, …, personal=False)`` (what ``record_grades`` reads): the same
+    learners, versions and circumstances, without a personal part fetched or unsealed."""
+    container = opened(registry)
+    try:
+        app = container.app
+        ids = [uuid.UUID(i) for i in container.service.learner_ids_by_email(
+            [row["Email address"] for row in sample_learners()]).values()]
+        asked: list[object] = []
+        get_many = app.personal_store.get_many
+
+        def counting(refs: object) -> object:
+            asked.append(refs)
+            return get_many(refs)  # type: ignore[arg-type]
+
+        app.personal_store.get_many = counting  # type: ignore[method-assign,assignment]
+        light = app.load_many(Learner, ids, personal=False)
+        assert asked == []
+        full = app.load_many(Learner, ids)
+        assert asked  # the default still reads them
+        assert [(a.id, a.version, a.study_window, a.business_trip, a.abroad, a.erased)
+                for a in light] == \
+            [(a.id, a.version, a.study_window, a.business_trip, a.abroad, a.erased)
+             for a in full]
+        assert all(a.email is None for a in light) and all(a.email for a in full)
+    finally:
+        container.close()
+
+
 def test_a_teacher_records_grades_only_in_its_own_moocs(registry: Settings) -> None:
     """``record_grades`` applies recordScore's course scope to every line, even to a grade
     that would be unchanged."""
