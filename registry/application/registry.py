@@ -207,8 +207,7 @@ class Registry(Application[UUID]):
                        else map(mapper.to_domain_event, events))
         found: list[A] = []
         for i in ids:
-            state: Aggregate | None = None
-            state = replay(state, islice(decoded, len(stored.get(i, []))))
+            state = replay(None, islice(decoded, len(stored.get(i, []))))
             if isinstance(state, cls):
                 found.append(state)
         return found
