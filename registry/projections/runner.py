@@ -17,13 +17,16 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
+from ..background import BackgroundLoop
 from ..retry import Backoff
 from ..storage.errors import unavailable_reason
 
 log = logging.getLogger(__name__)
 
 
-class CatchUpRunner:
+class CatchUpRunner(BackgroundLoop):
+    thread_name = "registry-projection"
+
     def __init__(
         self,
         app: Application[UUID],
@@ -42,11 +45,9 @@ class CatchUpRunner:
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self.tracking_name = tracking_name or app.name
-        self._prompted = threading.Event()
-        self._stopping = threading.Event()
+        super().__init__()
         self._progress = threading.Condition()
         self._position = self.view.position()
-        self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self.backoff = Backoff(f"projection {self.tracking_name}", log,
                                base=max(poll_interval, 0.05), cap=30.0)
@@ -60,21 +61,8 @@ class CatchUpRunner:
     def position(self) -> int:
         return int(self._position)
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="registry-projection",
-                                            daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._prompted.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
     def prompt(self) -> None:
-        self._prompted.set()
+        self._wake.set()
 
     def wait(self, notification_id: int, timeout: float = 10.0) -> None:
         """Block until the view has processed ``notification_id`` (read your writes)."""
@@ -127,7 +115,7 @@ class CatchUpRunner:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self._prompted.clear()
+            self._wake.clear()
             try:
                 self.catch_up(self._stopping)
             except Exception as error:
@@ -135,11 +123,11 @@ class CatchUpRunner:
                 # (a prompt — a new write — retries sooner).
                 self._fail(error)
                 pause = self.backoff.failed(error, reason=unavailable_reason(error))
-                self._prompted.wait(pause)
+                self._wake.wait(pause)
                 continue
             self._error = None
             self.backoff.succeeded()
-            self._prompted.wait(self.poll_interval)
+            self._wake.wait(self.poll_interval)
 
     def _fail(self, error: BaseException) -> None:
         with self._progress:
