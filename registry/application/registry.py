@@ -23,7 +23,12 @@ from itertools import islice
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper, Recording, StoredEvent
 from eventsourcing.utils import Environment, EnvType
@@ -52,6 +57,15 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+class _Repository(Repository[UUID]):
+    """eventsourcing's repository, replaying with :func:`replay` unless told otherwise."""
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None,
+            projector_func: Any = replay, **options: Any) -> Any:
+        return super().get(aggregate_id, version=version, projector_func=projector_func,
+                           **options)
 
 
 class Registry(Application[UUID]):
@@ -92,6 +106,11 @@ class Registry(Application[UUID]):
         # Only what we pass: the process environment must not change persistence by accident
         # (eventsourcing would otherwise read REGISTRY_* and plain variables).
         return Environment(name, dict(env or {}))
+
+    def construct_repository(self) -> Repository[UUID]:
+        # No aggregate cache: an aggregate holds decrypted personal values, and a personal
+        # part erased on its own (no event to fast-forward) would live on in a cached copy.
+        return _Repository(event_store=self.events, snapshot_store=self.snapshots)
 
     def construct_event_store(self) -> EventStore[UUID]:
         return BatchDecodingEventStore(mapper=self.mapper, recorder=self.recorder)
@@ -172,7 +191,7 @@ class Registry(Application[UUID]):
         aggregate: Aggregate | None = batch.cached(aggregate_id) if batch else None
         if aggregate is None:
             try:
-                aggregate = self.repository.get(aggregate_id, projector_func=replay)
+                aggregate = self.repository.get(aggregate_id)
             except AggregateNotFoundError:
                 return None
             if batch is not None:

@@ -42,7 +42,7 @@ from ..storage.errors import unavailable_reason
 from .commands import Commands
 from .context import CommandContext, command_context
 from .readcache import ReadCache
-from .registry import Registry, Saved, replay
+from .registry import Registry, Saved
 
 if TYPE_CHECKING:
     from .timeline import AsOf, EventFilter, FeedPage, Timeline
@@ -270,7 +270,7 @@ class RegistryService:
         aggregate_id = locate(key) if locate else None
         if aggregate_id is None or not self.app.repository.__contains__(aggregate_id):
             return None
-        aggregate: Any = self.app.repository.get(aggregate_id, projector_func=replay)
+        aggregate: Any = self.app.repository.get(aggregate_id)
         for row in projection.present(aggregate):
             if row.table == table and row.key == key:
                 return dict(row.doc)

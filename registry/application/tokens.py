@@ -29,7 +29,7 @@ from ..domain.moocs import Mooc
 from ..domain.teaching import DisciplineTeaching
 from ..domain.text import check_code
 from .learners import LearnerCommands
-from .registry import Registry, Saved, replay
+from .registry import Registry, Saved
 
 CACHE_SECONDS = 0.5  # how stale a process's view of a token may be (revocation takes effect)
 CACHE_ENTRIES = 4096
@@ -281,8 +281,7 @@ class TokenCommands:
 
     def _load_token(self, digest: str) -> ApiToken | None:
         try:
-            aggregate: Any = self.app.repository.get(ApiToken.create_id(digest),
-                                                     projector_func=replay)
+            aggregate: Any = self.app.repository.get(ApiToken.create_id(digest))
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, ApiToken) else None
