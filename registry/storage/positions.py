@@ -7,7 +7,7 @@ Time travel (``asOf: {position}``) and the feed filtered by aggregate id ask it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -52,11 +52,7 @@ class SqlEventPositions(SqlDialect):
         wanted = sorted(set(originator_ids), key=_as_int)  # (UUID's own < is Python code)
         found: dict[UUID, list[StoredEvent]] = {i: [] for i in wanted}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                marks = ", ".join("?" * len(chunk))
-                # each row's id as stored → the UUID asked for (not parsed again each row)
-                asked = {self.originator(i): i for i in chunk}
+            for asked, marks in self._chunks(wanted):
                 c.execute(self.sql(
                     "SELECT originator_id, originator_version, topic, state "
                     f"FROM {self.qualify(self.events_table)} WHERE originator_id IN ({marks}) "
@@ -71,15 +67,19 @@ class SqlEventPositions(SqlDialect):
                         topic=r["topic"], state=bytes(r["state"])))
         return found
 
+    def _chunks(self, ids: Sequence[UUID]) -> Iterator[tuple[dict[Any, UUID], str]]:
+        """``ids`` 500 at a time: each one's id as stored → the UUID asked for (a row's id is
+        not parsed again), and the statement's placeholders for them."""
+        for start in range(0, len(ids), 500):
+            asked = {self.originator(i): i for i in ids[start:start + 500]}
+            yield asked, ", ".join("?" * len(asked))
+
     def versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
         """The newest version of each of several aggregates (absent: it has no events), in
         one statement per 500 aggregates — whether any of them changed, without reading them."""
-        wanted = list(set(originator_ids))
         found: dict[UUID, int] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(wanted), 500):
-                asked = {self.originator(i): i for i in wanted[start:start + 500]}
-                marks = ", ".join("?" * len(asked))
+            for asked, marks in self._chunks(list(set(originator_ids))):
                 c.execute(self.sql(
                     "SELECT originator_id, MAX(originator_version) AS version "
                     f"FROM {self.qualify(self.events_table)} WHERE originator_id IN ({marks}) "
