@@ -4,9 +4,11 @@ The PostgreSQL case skips without a server, except in CI (see conftest)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -196,6 +198,27 @@ class RegistryStorageCase(StorageCase):
         assert meta["recorded_at"].startswith("2026-06-15T10:00")
         seeded = registry.app.mapper.to_domain_event(self.stored_events(registry)[0])
         assert seeded.meta["actor_role"] == "system"  # type: ignore[attr-defined]
+
+    def test_the_events_of_one_save_share_its_metadata(self, registry: Container) -> None:
+        # A learner with an IIN is two aggregates saved at once (Learner and its IinClaim):
+        # one command, one instant, one meta — and each event keeps "on whose behalf".
+        actor = CommandContext(actor_name="Гүлнар (INET)", actor_role="inet",
+                               on_behalf_of="Dean's office")
+        readings = itertools.count()
+        start = registry.app.mapper.now()
+        registry.app.mapper.now = lambda: start + timedelta(microseconds=next(readings))
+        before = len(self.stored_events(registry))
+        registry.service.run(actor, lambda cmd: cmd.learners.register(
+            full_name=KAZAKH_NAME, email=None, iin="900101300007", full_name_latin=None))
+        saved = [registry.app.mapper.to_domain_event(n)
+                 for n in self.stored_events(registry)[before:]]
+        assert [type(e).__qualname__ for e in saved] == ["Learner.Registered",
+                                                        "IinClaim.Claimed"]
+        metas = [e.meta for e in saved]
+        assert metas[0] == metas[1]
+        assert metas[0]["actor_name"] == "Гүлнар (INET)" and metas[0]["on_behalf_of"] is None
+        assert all(e.personal["on_behalf_of"] == "Dean's office" for e in saved)
+        assert saved[0].personal["full_name"] == KAZAKH_NAME
 
     def test_personal_data_is_kept_apart_and_committed_to(self, registry: Container) -> None:
         certificate = certified(registry.service)
