@@ -185,10 +185,13 @@ class BatchDecodingEventStore(EventStore[uuid.UUID]):
                 for d, s, n in zip(domain_events, stored, ids, strict=True)]
 
     def get(self, originator_id: uuid.UUID, *, gt: int | None = None, lte: int | None = None,
-            desc: bool = False, limit: int | None = None) -> Iterator[Any]:
+            desc: bool = False, limit: int | None = None, personal: bool = True
+            ) -> Iterator[Any]:
+        """The aggregate's events; ``personal=False``: without their personal parts (each
+        ``None``, none read — ``RegistryMapper.to_domain_events``)."""
         stored = self.recorder.select_events(originator_id=originator_id, gt=gt, lte=lte,
                                              desc=desc, limit=limit)
         mapper = self.mapper
         if isinstance(mapper, RegistryMapper):
-            return iter(mapper.to_domain_events(stored))
+            return iter(mapper.to_domain_events(stored, personal=personal))
         return map(mapper.to_domain_event, stored)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -35,7 +36,9 @@ from eventsourcing.utils import Environment, EnvType
 
 from ..domain.errors import NotFound
 from ..domain.grading import GradeWeights
+from ..domain.personal import keeps_personal_data
 from .batch import Batch
+from .kept import KeptAggregates
 from .mapper import BatchDecodingEventStore, RegistryMapper
 from .personal import PersonalStore
 from .transcodings import DateAsISO
@@ -60,12 +63,21 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 
 
 class _Repository(Repository[UUID]):
-    """eventsourcing's repository, replaying with :func:`replay` unless told otherwise."""
+    """eventsourcing's repository, replaying with :func:`replay` unless told otherwise;
+    ``personal=False``: the aggregate rebuilt without its events' personal parts (none read:
+    for a class that keeps none in its state, ``keeps_personal_data``)."""
 
     def get(self, aggregate_id: UUID, *, version: int | None = None,
-            projector_func: Any = replay, **options: Any) -> Any:
-        return super().get(aggregate_id, version=version, projector_func=projector_func,
-                           **options)
+            projector_func: Any = replay, personal: bool = True, **options: Any) -> Any:
+        if personal:
+            return super().get(aggregate_id, version=version, projector_func=projector_func,
+                               **options)
+        events: Any = self.event_store
+        aggregate = projector_func(None, events.get(aggregate_id, lte=version, personal=False))
+        if aggregate is None:
+            raise AggregateNotFoundError(
+                f"Aggregate {aggregate_id!r} version {version!r} not found.")
+        return aggregate
 
 
 class Registry(Application[UUID]):
@@ -96,6 +108,8 @@ class Registry(Application[UUID]):
         # set by bootstrap): whether cached copies are still current (the token cache).
         self.read_versions: Callable[[Sequence[UUID]], Mapping[UUID, int]] | None = None
         self._batch: Batch | None = None
+        # Aggregates without personal state, kept between commands (kept.py).
+        self.kept = KeptAggregates()
         super().__init__(env)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
@@ -108,9 +122,16 @@ class Registry(Application[UUID]):
         return Environment(name, dict(env or {}))
 
     def construct_repository(self) -> Repository[UUID]:
-        # No aggregate cache: an aggregate holds decrypted personal values, and a personal
-        # part erased on its own (no event to fast-forward) would live on in a cached copy.
+        # No cache of eventsourcing's: an aggregate may hold decrypted personal values, and a
+        # personal part erased on its own (no event to fast-forward) would live on in a cached
+        # copy. Those that hold none are kept by ``self.kept`` (kept.py).
         return _Repository(event_store=self.events, snapshot_store=self.snapshots)
+
+    @property
+    def _aggregates(self) -> _Repository:
+        repository = self.repository
+        assert isinstance(repository, _Repository)
+        return repository
 
     def construct_event_store(self) -> EventStore[UUID]:
         return BatchDecodingEventStore(mapper=self.mapper, recorder=self.recorder)
@@ -185,23 +206,47 @@ class Registry(Application[UUID]):
         batch.saved()
         return len(recordings)
 
-    def _get(self, aggregate_id: UUID, *, keep: bool = False) -> Aggregate | None:
-        """The aggregate (the batch's copy in a batch), ``None`` if it was never saved."""
+    def _get(self, aggregate_id: UUID, *, keep: bool = False,
+             personal: bool = True) -> Aggregate | None:
+        """The aggregate (the batch's copy in a batch), ``None`` if it was never saved.
+        ``personal=False`` (the caller wants a class that keeps no personal data): rebuilt
+        without its events' personal parts, and outside a batch from its kept copy."""
         batch = self._batch
         aggregate: Aggregate | None = batch.cached(aggregate_id) if batch else None
         if aggregate is None:
             try:
-                aggregate = self.repository.get(aggregate_id)
+                if personal or batch is not None:
+                    aggregate = self._aggregates.get(aggregate_id, personal=personal)
+                else:
+                    return self._kept_or_loaded(aggregate_id)
             except AggregateNotFoundError:
                 return None
             if batch is not None:
                 batch.loaded(aggregate, keep=keep)
         return aggregate
 
+    def _kept_or_loaded(self, aggregate_id: UUID) -> Aggregate:
+        """A copy of the kept aggregate brought up to date from the store (the events after
+        its version: one statement, whatever the history's length), or the aggregate rebuilt
+        and a copy of it kept — if its class keeps no personal data."""
+        kept = self.kept.get(aggregate_id)
+        if kept is None:
+            aggregate: Aggregate = self._aggregates.get(aggregate_id, personal=False)
+            if not keeps_personal_data(type(aggregate)):
+                self.kept.put(deepcopy(aggregate))
+            return aggregate
+        aggregate = deepcopy(kept)
+        events: Any = self.events
+        newer = list(events.get(aggregate_id, gt=aggregate.version, personal=False))
+        if newer:
+            aggregate = replay(aggregate, newer)
+            self.kept.put(deepcopy(aggregate))
+        return aggregate
+
     def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate; ``NotFound`` ("<what> does not exist.") if absent or of another
         kind."""
-        aggregate = self._get(aggregate_id)
+        aggregate = self._get(aggregate_id, personal=keeps_personal_data(cls))
         if not isinstance(aggregate, cls):
             raise NotFound(f"{what} does not exist.")
         return aggregate
@@ -214,7 +259,8 @@ class Registry(Application[UUID]):
         ``personal=False``: without their events' personal parts, which are not read (each is
         ``None``, as after an erasure) — for rules that read no personal data (a learner's
         study window and exam circumstances). Unsealing a personal part is about a quarter
-        of loading a learner."""
+        of loading a learner. A class that keeps no personal data is always loaded so."""
+        personal = personal and keeps_personal_data(cls)
         ids = list(dict.fromkeys(aggregate_ids))
         if self.read_together is None or self._batch is not None:  # a batch's own copies
             return [a for i in ids if (a := self.find(cls, i)) is not None]
@@ -233,12 +279,12 @@ class Registry(Application[UUID]):
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or ``None`` if absent or of another kind (a batch's too)."""
-        aggregate = self._get(aggregate_id)
+        aggregate = self._get(aggregate_id, personal=keeps_personal_data(cls))
         return aggregate if isinstance(aggregate, cls) else None
 
     def singleton(self, cls: type[A], aggregate_id: UUID) -> A:
         """A registry-wide aggregate (proctoring, the key ring), new if never saved."""
-        aggregate = self._get(aggregate_id, keep=True)
+        aggregate = self._get(aggregate_id, keep=True, personal=keeps_personal_data(cls))
         if aggregate is None:
             aggregate = cls()
             if self._batch is not None:

@@ -71,6 +71,10 @@ class Exam:
 
 
 class Enrollment(Aggregate):
+    # Its state is scores, the exam and a certificate's number: a correction's reason stays
+    # in its event's personal part (registry/domain/personal.py, ``keeps_personal_data``).
+    PERSONAL_STATE = False
+
     @staticmethod
     def create_id(learner_id: UUID, mooc_code: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"det-registry:/enrollments/{learner_id}/{mooc_code}")

@@ -67,6 +67,8 @@ class KeyRing(Aggregate):
     (retire the old key, activate the new) is one atomic change. Private halves live in key
     files; only public JWKs and dates are recorded here."""
 
+    PERSONAL_STATE = False  # (registry/domain/personal.py, ``keeps_personal_data``)
+
     ID: UUID = uuid5(NAMESPACE_URL, "det-registry:/key-ring")
 
     @staticmethod

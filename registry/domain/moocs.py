@@ -100,6 +100,8 @@ class MoocCodeClaim(Aggregate):
 
 
 class Mooc(Aggregate):
+    PERSONAL_STATE = False  # (registry/domain/personal.py, ``keeps_personal_data``)
+
     @staticmethod
     def create_id(code: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"det-registry:/moocs/{code}")

@@ -32,3 +32,13 @@ def field(personal: Personal | None, name: str, *, erased: str | None = None) ->
     if personal is None:
         return erased
     return personal.get(name)
+
+
+def keeps_personal_data(cls: type) -> bool:
+    """Whether an aggregate of ``cls`` keeps anything of its events' personal parts in its
+    state — a name, a reason. The default is yes: a class says otherwise with
+    ``PERSONAL_STATE = False`` when none of its events' ``apply`` reads ``personal`` (its
+    events may still carry parts: an enrolment's corrections their reasons). Such an
+    aggregate is loaded for the rules without its events' personal parts (nothing read or
+    unsealed) and may be kept between commands: no erasure has anything in it to reach."""
+    return bool(getattr(cls, "PERSONAL_STATE", True))

@@ -60,6 +60,8 @@ class CommitteeDecision:
 
 
 class Platform(Aggregate):
+    PERSONAL_STATE = False  # (registry/domain/personal.py, ``keeps_personal_data``)
+
     @staticmethod
     def create_id(code: str) -> UUID:
         return uuid5(NAMESPACE_URL, f"det-registry:/platforms/{code}")

@@ -28,6 +28,7 @@ class Proctoring(Aggregate):
     """One per registry: every change of availability, each from its effective date."""
 
     ID: UUID = uuid5(NAMESPACE_URL, "det-registry:/proctoring")
+    PERSONAL_STATE = False  # (registry/domain/personal.py, ``keeps_personal_data``)
 
     @staticmethod
     def create_id() -> UUID:
