@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -84,14 +85,30 @@ class RegistryMapper(Mapper[uuid.UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         return self.to_stored_events([domain_event])[0]
 
-    def to_stored_events(self, domain_events: Sequence[Any]) -> list[StoredEvent]:
+    def to_stored_events(self, domain_events: Sequence[Any], *,
+                         deferred: list[Callable[[], None]] | None = None
+                         ) -> list[StoredEvent]:
         """Map the events of one atomic save. They are recorded together, by one command:
         its metadata (``recorded_at`` one instant for the whole save) is made once, not per
-        event — a gradebook import saves 2,000 events at a time."""
+        event — a gradebook import saves 2,000 events at a time.
+
+        The personal store's writes (each personal part, whose events the later events of an
+        aggregate are about) are made at once, or — given ``deferred`` — appended to it in
+        order, for the caller to run in the events' own transaction. Whose key seals a part is
+        decided here either way, reading the store outside that transaction (on SQLite a
+        transaction that reads first cannot take the write lock once another writer holds it);
+        an aggregate remembered earlier in the same save is known without a read."""
         meta: dict[str, Any] | None = None
         on_behalf_of = None
         stored = []
         encode = self.transcoder.encode
+        store = self.personal_store
+        write: Callable[[Callable[[], None]], None] = (
+            (lambda w: w()) if deferred is None else deferred.append)
+        remembered: dict[str, str] = {}
+
+        def subject_of(originator: str) -> str | None:
+            return remembered.get(originator) or store.subject_of(originator)
         for domain_event in domain_events:
             state = dict(vars(domain_event))
             had_personal = PERSONAL in state
@@ -114,13 +131,14 @@ class RegistryMapper(Mapper[uuid.UUID]):
             if learner_id is not None:
                 kind = aggregate_kind(event_class)
                 if kind != Learner.__name__:
-                    self.personal_store.remember(Originator(str(originator_id), kind,
-                                                            str(learner_id)))
+                    remembered.setdefault(str(originator_id), str(learner_id))
+                    write(partial(store.remember, Originator(str(originator_id), kind,
+                                                             str(learner_id))))
             if personal is not None:
                 subject = subject_rule(event_class, str(originator_id), learner_id,
-                                       self.personal_store.subject_of)
+                                       subject_of)
                 record = new_record(str(uuid.uuid4()), personal)
-                self.personal_store.put(record, subject=subject)
+                write(partial(store.put, record, subject=subject))
                 state[PERSONAL_REF] = record.ref
                 state[PERSONAL_COMMITMENT] = record.commitment
             elif had_personal:
@@ -158,12 +176,21 @@ class RegistryMapper(Mapper[uuid.UUID]):
         return events
 
 
+def _run_within(store: PersonalStore, writes: list[Callable[[], None]], transaction: Any
+                ) -> None:
+    with store.within(transaction):
+        for write in writes:
+            write()
+
+
 class BatchDecodingEventStore(EventStore[uuid.UUID]):
     """eventsourcing's event store, decoding an aggregate's events together: one query for all
     their personal parts, not one per event (an enrolment with twenty corrected scores is
-    loaded with two queries, whatever its length). With ``together`` set (a batch's flush,
-    ``Registry.flush``), the personal parts of all the events saved are written in one
-    transaction, committed before the events are inserted."""
+    loaded with two queries, whatever its length). The personal parts of the events saved are
+    written in the events' own transaction when the recorder takes statements there
+    (``registry/storage/recorders.py``); with another recorder, each on its own before the
+    events — or, with ``together`` set (a batch's flush, ``Registry.flush``), all in one
+    transaction committed before them."""
 
     together = False
 
@@ -171,7 +198,15 @@ class BatchDecodingEventStore(EventStore[uuid.UUID]):
         mapper = self.mapper
         if not isinstance(mapper, RegistryMapper):
             return super().put(domain_events, **kwargs)
-        if self.together:
+        if getattr(self.recorder, "runs_before", False):
+            # The personal parts in the events' own transaction (registry/storage/
+            # recorders.py): one commit, and none of them stored without its event.
+            deferred: list[Callable[[], None]] = []
+            stored = mapper.to_stored_events(domain_events, deferred=deferred)
+            if deferred:
+                kwargs = {**kwargs, "before": partial(_run_within, mapper.personal_store,
+                                                      deferred)}
+        elif self.together:
             with mapper.personal_store.writes_together():
                 stored = mapper.to_stored_events(domain_events)
         else:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import rfc8785
 from cryptography.exceptions import InvalidTag
@@ -205,6 +206,11 @@ class PersonalStore(ABC):
     def writes_together(self) -> AbstractContextManager[None]:
         """Within: this thread's writes share one transaction, committed at the end (a batch's
         save); by default each write is its own."""
+        return nullcontext()
+
+    def within(self, transaction: Any) -> AbstractContextManager[None]:
+        """Within: this thread's writes and reads go through ``transaction`` (a cursor of the
+        events' own transaction, which the caller commits); by default each is its own."""
         return nullcontext()
 
     def scrub(self) -> bool:

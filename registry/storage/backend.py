@@ -27,6 +27,9 @@ from sqlalchemy.exc import DBAPIError
 from ..application.personal import KeyEncryptionKey
 from ..projections.store import Dialect
 
+# eventsourcing recorders with a hook for statements in the events' own transaction
+RECORDERS = "registry.storage.recorders"
+
 log = logging.getLogger(__name__)
 
 SQLITE_FILE = "registry.sqlite3"
@@ -181,7 +184,8 @@ class SQLiteBackend(Backend):
 
     def persistence_env(self) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.path),
-                "SQLITE_LOCK_TIMEOUT": "10"}
+                "SQLITE_LOCK_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": f"{RECORDERS}:SQLiteRegistryRecorder"}
 
     def prepare(self) -> None:
         """Create the file 0600 before SQLite opens it (its -wal and -shm files take its
@@ -293,6 +297,7 @@ class PostgresBackend(Backend):
     def persistence_env(self) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": f"{RECORDERS}:PostgresRegistryRecorder",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),

@@ -164,12 +164,22 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         if getattr(self._together, "c", None) is not None:
             yield
             return
-        with self.datastore.transaction(commit=True) as c:
-            self._together.c = c
-            try:
-                yield
-            finally:
-                self._together.c = None
+        with self.datastore.transaction(commit=True) as c, self.within(c):
+            yield
+
+    @contextmanager
+    def within(self, transaction: Any) -> Iterator[None]:
+        """Within (this thread): ``put``, ``remember`` and ``subject_of`` go through
+        ``transaction``, a cursor of a transaction the caller commits — the events' own
+        (``BatchDecodingEventStore.put``)."""
+        if getattr(self._together, "c", None) is not None:
+            yield
+            return
+        self._together.c = transaction
+        try:
+            yield
+        finally:
+            self._together.c = None
 
     def _writing(self) -> Any:
         shared = getattr(self._together, "c", None)

@@ -274,6 +274,40 @@ class RegistryStorageCase(StorageCase):
         # Enrolled + three first scores + one event per correction that succeeded.
         assert registry.commands.enrollments.get(eid).version == 4 + outcomes.count("ok")
 
+    def test_a_personal_part_is_stored_with_its_event_or_not_at_all(
+        self, registry: Container
+    ) -> None:
+        """The personal parts are written in the events' own transaction: the loser of a
+        race (its events refused by the version check) leaves no personal part behind."""
+        from eventsourcing.persistence import IntegrityError
+
+        from registry.domain.enrollments import Enrollment, ScoreComponent, ScoreEntry
+        from registry.domain.learners import Learner
+
+        enrollment = scored(registry.service, enrolled(
+            registry.service, published_mooc(registry.service)["code"]))
+        app, eid, today = registry.app, uuid.UUID(enrollment["id"]), registry.clock.today()
+        store: Any = app.personal_store
+
+        def personal_rows() -> int:
+            with store.datastore.transaction(commit=False) as c:
+                c.execute(store.sql(f"SELECT COUNT(*) AS n FROM {store.personal_table()}"))
+                return int(c.fetchone()["n"])
+
+        first, second = app.load(Enrollment, eid, "it"), app.load(Enrollment, eid, "it")
+        learner = app.load(Learner, first.learner_id, "the learner")
+        for copy, points in ((first, 61), (second, 62)):
+            copy.record_score(ScoreEntry.checked(ScoreComponent.MIDTERM, points,
+                                                 f"re-marked to {points}", today, today=today),
+                              learner)
+        rows, events = personal_rows(), event_count(registry)
+        app.save(first)
+        assert (personal_rows(), event_count(registry)) == (rows + 1, events + 1)
+        with pytest.raises(IntegrityError):
+            app.save(second)
+        assert (personal_rows(), event_count(registry)) == (rows + 1, events + 1)
+        assert app.load(Enrollment, eid, "it").scores[ScoreComponent.MIDTERM] == 61
+
     def test_a_lost_race_is_answered_conflict_after_retries(
         self, registry: Container, monkeypatch: pytest.MonkeyPatch
     ) -> None:
