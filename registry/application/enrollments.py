@@ -75,15 +75,15 @@ class EnrollmentCommands:
         self, *, enrollment_id: UUID, component: ScoreComponent, points: int,
         reason: str | None, on: date | None = None, actor: Principal | None = None,
     ) -> Saved:
-        enrollment = self._score(self.get, self.learners.get, enrollment_id, component, points,
-                                 reason, on, actor)
+        enrollment = self._score(self.get, self.learners.circumstances, enrollment_id,
+                                 component, points, reason, on, actor)
         return self.app.commit(enrollment, value=str(enrollment.id))
 
     def record_final_exam(
         self, *, enrollment_id: UUID, points: int, mode: ExamMode, held_on: date | None = None
     ) -> Saved:
-        enrollment = self._exam(self.get, self.learners.get, self.platforms.proctoring,
-                                enrollment_id, points, mode, held_on)
+        enrollment = self._exam(self.get, self.learners.circumstances,
+                                self.platforms.proctoring, enrollment_id, points, mode, held_on)
         return self.app.commit(enrollment, value=str(enrollment.id))
 
     def record_grades(
@@ -109,7 +109,7 @@ class EnrollmentCommands:
 
         def learner_of(learner_id: UUID) -> Learner:
             return learners[learner_id] if learner_id in learners else \
-                self.learners.get(learner_id)
+                self.learners.circumstances(learner_id)
 
         def proctoring_once() -> Proctoring:
             if not proctoring:

@@ -25,6 +25,12 @@ class LearnerCommands:
     def get(self, learner_id: UUID) -> Learner:
         return self.app.load(Learner, learner_id, f"Learner {learner_id}")
 
+    def circumstances(self, learner_id: UUID) -> Learner:
+        """The learner as the grade rules read it — its study window and exam circumstances —
+        without its personal data (not read or unsealed: a copy whose names read as erased,
+        for rules only, never saved)."""
+        return self.app.load(Learner, learner_id, f"Learner {learner_id}", personal=False)
+
     def by_iin(self, iin: str) -> UUID | None:
         """The learner registered with this IIN (through its claim: no personal data read)."""
         if not (len(iin) == 12 and iin.isdigit()):

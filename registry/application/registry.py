@@ -206,23 +206,28 @@ class Registry(Application[UUID]):
         batch.saved()
         return len(recordings)
 
-    def _get(self, aggregate_id: UUID, *, keep: bool = False,
+    def _get(self, aggregate_id: UUID, *, keep: bool = False, plain: bool = False,
              personal: bool = True) -> Aggregate | None:
         """The aggregate (the batch's copy in a batch), ``None`` if it was never saved.
-        ``personal=False`` (the caller wants a class that keeps no personal data): rebuilt
-        without its events' personal parts, and outside a batch from its kept copy."""
+        ``plain`` (the caller wants a class that keeps no personal data): rebuilt without its
+        events' personal parts, and outside a batch from its kept copy. ``personal=False``
+        (rules that read no personal data): outside a batch, rebuilt without them too — a
+        copy whose names read as erased, never kept; a batch keeps what it loads for its
+        later commands, so there it is loaded whole."""
         batch = self._batch
         aggregate: Aggregate | None = batch.cached(aggregate_id) if batch else None
         if aggregate is None:
             try:
-                if personal or batch is not None:
-                    aggregate = self._aggregates.get(aggregate_id, personal=personal)
-                else:
+                if batch is not None:
+                    aggregate = self._aggregates.get(aggregate_id, personal=not plain)
+                elif plain:
                     return self._kept_or_loaded(aggregate_id)
+                else:
+                    found: Aggregate = self._aggregates.get(aggregate_id, personal=personal)
+                    return found
             except AggregateNotFoundError:
                 return None
-            if batch is not None:
-                batch.loaded(aggregate, keep=keep)
+            batch.loaded(aggregate, keep=keep)
         return aggregate
 
     def _kept_or_loaded(self, aggregate_id: UUID) -> Aggregate:
@@ -243,10 +248,13 @@ class Registry(Application[UUID]):
             self.kept.put(deepcopy(aggregate))
         return aggregate
 
-    def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+    def load(self, cls: type[A], aggregate_id: UUID, what: str, *,
+             personal: bool = True) -> A:
         """The aggregate; ``NotFound`` ("<what> does not exist.") if absent or of another
-        kind."""
-        aggregate = self._get(aggregate_id, personal=keeps_personal_data(cls))
+        kind. ``personal=False``: for rules that read no personal data, without its events'
+        personal parts (not read or unsealed; outside a batch)."""
+        aggregate = self._get(aggregate_id, plain=not keeps_personal_data(cls),
+                              personal=personal)
         if not isinstance(aggregate, cls):
             raise NotFound(f"{what} does not exist.")
         return aggregate
@@ -279,12 +287,12 @@ class Registry(Application[UUID]):
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or ``None`` if absent or of another kind (a batch's too)."""
-        aggregate = self._get(aggregate_id, personal=keeps_personal_data(cls))
+        aggregate = self._get(aggregate_id, plain=not keeps_personal_data(cls))
         return aggregate if isinstance(aggregate, cls) else None
 
     def singleton(self, cls: type[A], aggregate_id: UUID) -> A:
         """A registry-wide aggregate (proctoring, the key ring), new if never saved."""
-        aggregate = self._get(aggregate_id, keep=True, personal=keeps_personal_data(cls))
+        aggregate = self._get(aggregate_id, keep=True, plain=not keeps_personal_data(cls))
         if aggregate is None:
             aggregate = cls()
             if self._batch is not None:

@@ -4,6 +4,7 @@ never changed by a command that did not save, and nothing holding personal data 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -110,26 +111,33 @@ class KeptAggregatesCase(StorageCase):
         assert not [a for a in app.kept.values()
                     if isinstance(a, Learner | Certificate)]
 
-    def test_an_enrolment_is_loaded_without_reading_a_personal_part(
+    def test_a_correction_reads_no_personal_part(
         self, registry: Container, enrollment: uuid.UUID, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        """Neither the enrolment (its corrections' reasons) nor the learner (the rules read
+        its circumstances, not its name) is unsealed to record a score."""
         record_score(registry.service, str(enrollment), "RATING_1", 50)
         record_score(registry.service, str(enrollment), "RATING_1", 55, reason="a typo")
         store = registry.app.personal_store
         asked: list[list[str]] = []
-        real = store.get_many
+        real, here = store.get_many, threading.get_ident()
 
         def counted(refs: list[str]) -> Any:
-            asked.append(list(refs))
+            if threading.get_ident() == here:  # not the projections' thread
+                asked.append(list(refs))
             return real(refs)
 
         monkeypatch.setattr(store, "get_many", counted)
         registry.app.kept = type(registry.app.kept)()  # nothing kept: rebuilt from the store
         assert registry.app.load(Enrollment, enrollment, "it").scores == {
             ScoreComponent.RATING_1: 55}
+        record_score(registry.service, str(enrollment), "RATING_1", 57, reason="re-marked")
         assert asked == []
-        full_replay(registry, enrollment)  # eventsourcing's way reads the reason's part
-        assert asked and all(asked)
+        assert full_replay(registry, enrollment)["scores"] == {ScoreComponent.RATING_1: 57}
+        assert asked and all(asked)  # eventsourcing's way reads the reasons' parts
+        learner = registry.app.load(Learner, registry.app.load(
+            Enrollment, enrollment, "it").learner_id, "the learner")
+        assert learner.full_name  # a learner loaded for anything else has its name
 
 
 class TestKeptAggregatesOnSQLite(OnSQLite, KeptAggregatesCase):
