@@ -252,7 +252,31 @@ def build(
     preflight.private_data_dir(settings)
     sign_in = oidc.from_settings(settings, clock.now)  # a bad OIDC key set stops here
     backend = backend_for(settings.database_url, settings.data_dir)
-    preflight.prepare_storage(backend, settings)
+    with preflight.storage_started(backend, settings):  # one process at a time
+        container = _assemble(settings, clock, backend, sign_in,
+                              poll_interval=poll_interval, run_projections=run_projections)
+    # Outside the start-up lock: the seed waits for the views, which another process may
+    # be about to start (REGISTRY_PROJECTIONS=external).
+    for background in (container.daemon, container.watcher):
+        if background is not None:
+            background.start()
+    container.audit_runner.start()
+    container.checkpointer.start()
+    container.witnessing.start()
+    if seed:
+        container.service.seed()
+        first_key = container.keys.ensure_key()
+        container.service.run(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(
+            first_key.kid, first_key.public_jwk))
+    if founding:
+        log.warning("%s", founded_line(settings, container.audit.origin))
+    return container
+
+
+def _assemble(settings: Settings, clock: Clock, backend: Backend, sign_in: Any, *,
+              poll_interval: float, run_projections: bool | None) -> Container:
+    """``build``'s work while it alone starts on the store: tables made if missing, the
+    container wired (nothing started yet)."""
     secrets_dir = settings.data_dir / "keys"
     kek = personal_kek(settings)
     app = Registry(
@@ -274,7 +298,7 @@ def build(
     store, board, daemon, watcher = views(app, backend, settings, poll_interval=poll_interval,
                                           run_projections=run_projections)
     keys = KeyStore(secrets_dir, password=settings.key_passphrase)
-    first_key = keys.ensure_key()
+    keys.ensure_key()  # the first signing key exists before anything signs
     commands = _commands(app, keys, documents, sign_in, settings)
 
     def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date, str]:
@@ -302,19 +326,6 @@ def build(
     container = Container(settings, clock, backend, app, commands, documents, store, board,
                           daemon, watcher, keys, service, audit, audit_runner, checkpointer,
                           live, witnessing, witness)
-    if daemon is not None:
-        daemon.start()
-    if watcher is not None:
-        watcher.start()
-    audit_runner.start()
-    checkpointer.start()
-    witnessing.start()
-    if seed:
-        service.seed()
-        service.run(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(first_key.kid,
-                                                                 first_key.public_jwk))
-    if founding:
-        log.warning("%s", founded_line(settings, audit.origin))
     return container
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -96,18 +96,36 @@ def without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+@contextmanager
+def storage_started(backend: Any, settings: Settings) -> Iterator[None]:
+    """Within: this process alone starts on the store (``Backend.starting``), which is
+    prepared first (``prepare_storage``); a store that cannot be reached is the same one-line
+    :class:`ConfigError`."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(backend.starting())
+        except Exception as error:
+            raise _unreachable(settings, error) from None
+        prepare_storage(backend, settings)
+        yield
+
+
 def prepare_storage(backend: Any, settings: Settings) -> None:
     """``backend.prepare()``; a database that cannot be reached or opened is a
     :class:`ConfigError` naming ``REGISTRY_DATABASE_URL`` (or the SQLite file)."""
     try:
         backend.prepare()
     except Exception as error:
-        reason = unavailable_reason(error) or _first_line(error)
-        if settings.database_url:
-            raise ConfigError(f"REGISTRY_DATABASE_URL: {without_password(settings.database_url)!r}"
-                              f": a PostgreSQL server that answers ({reason})") from None
-        raise ConfigError(f"REGISTRY_DATA_DIR: {str(settings.data_dir)!r}: a folder where "
-                          f"{SQLITE_FILE} can be written ({reason})") from None
+        raise _unreachable(settings, error) from None
+
+
+def _unreachable(settings: Settings, error: Exception) -> ConfigError:
+    reason = unavailable_reason(error) or _first_line(error)
+    if settings.database_url:
+        return ConfigError(f"REGISTRY_DATABASE_URL: {without_password(settings.database_url)!r}"
+                           f": a PostgreSQL server that answers ({reason})")
+    return ConfigError(f"REGISTRY_DATA_DIR: {str(settings.data_dir)!r}: a folder where "
+                       f"{SQLITE_FILE} can be written ({reason})")
 
 
 def _first_line(error: BaseException) -> str:

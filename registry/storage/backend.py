@@ -7,13 +7,14 @@ ON CONFLICT`` construct, and how the projection engine is woken by a new event.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import logging
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -55,6 +56,11 @@ class Backend(ABC):
     @abstractmethod
     def prepare(self) -> None:
         """Whatever must exist before eventsourcing connects."""
+
+    def starting(self) -> AbstractContextManager[None]:
+        """Held while a process starts (``bootstrap.build``: its tables made if missing, the
+        seed written): by default nothing — SQLite's own lock orders concurrent first starts."""
+        return nullcontext()
 
     @abstractmethod
     def personal_store(self, datastore: Any, kek: KeyEncryptionKey) -> Any: ...
@@ -312,6 +318,29 @@ class PostgresBackend(Backend):
     def _connect_args(self) -> dict[str, Any]:
         return {"dbname": self.dbname, "host": self.host, "port": self.port, "user": self.user,
                 "password": self.password or None, "connect_timeout": 5}
+
+    @contextmanager
+    def starting(self) -> Iterator[None]:
+        """One process at a time starts on this schema: PostgreSQL's ``CREATE … IF NOT
+        EXISTS`` is not safe against a concurrent one (two servers and a projections process
+        started together on a new schema failed with "duplicate key value violates unique
+        constraint pg_namespace_nspname_index"). A session-level advisory lock on a
+        connection of its own, released at the end of the block or when the process dies;
+        a later start waits for an earlier one (a second or so)."""
+        import psycopg
+
+        with psycopg.connect(**self._connect_args(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [self.start_lock_key()])
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [self.start_lock_key()])
+
+    def start_lock_key(self) -> int:
+        """The advisory lock's key: this registry's schema (a database may hold several)."""
+        digest = hashlib.blake2b(f"det-registry start {self.schema}".encode(),
+                                 digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
 
     def prepare(self) -> None:
         import psycopg

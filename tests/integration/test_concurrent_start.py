@@ -1,0 +1,82 @@
+"""Processes started together on a new PostgreSQL schema (two servers and a projections
+process from one compose file): they start one at a time, so PostgreSQL's ``CREATE … IF NOT
+EXISTS`` never races ("duplicate key value violates unique constraint
+pg_namespace_nspname_index" stopped a server at start, now and then, before)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from registry.bootstrap import Container, build
+from registry.config import Settings
+from registry.storage.backend import PostgresBackend, backend_for
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_start_waits_for_the_one_before_it(postgres_settings: Settings) -> None:
+    backend = backend_for(postgres_settings.database_url, postgres_settings.data_dir)
+    assert isinstance(backend, PostgresBackend)
+    held, entered = threading.Event(), threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with backend.starting():
+            held.set()
+            release.wait(10)
+
+    def second() -> None:
+        with backend.starting():
+            entered.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert held.wait(10)
+    threads[1].start()
+    time.sleep(0.5)
+    assert not entered.is_set()  # waiting for the first start to end
+    release.set()
+    assert entered.wait(10)
+    for thread in threads:
+        thread.join(10)
+
+
+def test_other_schemas_do_not_wait(postgres_settings: Settings) -> None:
+    here = backend_for(postgres_settings.database_url, postgres_settings.data_dir)
+    url = str(postgres_settings.database_url).replace("schema=", "schema=other_", 1)
+    other = backend_for(url, postgres_settings.data_dir)
+    assert isinstance(here, PostgresBackend) and isinstance(other, PostgresBackend)
+    assert here.start_lock_key() != other.start_lock_key()
+    with here.starting():
+        done = threading.Event()
+        threading.Thread(target=lambda: (other.starting().__enter__(), done.set())).start()
+        assert done.wait(10)
+
+
+def test_three_processes_founding_one_schema_at_once_all_start(
+        postgres_settings: Settings) -> None:
+    containers: list[Container] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            containers.append(build(postgres_settings, poll_interval=0.05))
+        except BaseException as error:  # pragma: no cover - what the test looks for
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    try:
+        assert not errors, errors
+        assert len(containers) == 3
+        platforms = {p["code"] for p in containers[0].service.find("platforms")}
+        assert "moocs.kz" in platforms  # seeded once, by whichever came first
+    finally:
+        for container in containers:
+            container.close()
