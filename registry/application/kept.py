@@ -50,4 +50,5 @@ class KeptAggregates:
             return list(self._kept.values())
 
     def __len__(self) -> int:
-        return len(self._kept)
+        with self._lock:
+            return len(self._kept)

@@ -198,7 +198,7 @@ class Registry(Application[UUID]):
         if batch is None or not batch.pending:
             return 0
         events: Any = self.events
-        events.together = True  # the personal parts in one transaction (mapper.py)
+        events.together = True  # with a recorder without the hook: the parts in one transaction
         try:
             recordings = self.save(*batch.pending)
         finally:

@@ -259,8 +259,8 @@ class SQLiteBackend(Backend):
     @contextmanager
     def bulk_writes(self, app: Any) -> Iterator[None]:
         """``synchronous = NORMAL`` on the event store's connections (WAL commits without an
-        fsync each, as the views' engines run): the mapper writes each personal part in its
-        own transaction, and a fully synchronous bulk fill spends most of its time in fsync.
+        fsync each, as the views' engines run): a fully synchronous bulk fill spends most of
+        its time in fsync, one per flush and one per view step.
         A crash may lose the last commits, never corrupt the file."""
         datastore = app.factory.datastore
         original = datastore.get_connection

@@ -172,7 +172,11 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         """Within (this thread): ``put``, ``remember`` and ``subject_of`` go through
         ``transaction``, a cursor of a transaction the caller commits — the events' own
         (``BatchDecodingEventStore.put``)."""
-        if getattr(self._together, "c", None) is not None:
+        shared = getattr(self._together, "c", None)
+        if shared is not None:
+            if shared is not transaction:
+                raise RuntimeError("this thread's personal writes already go through another "
+                                   "transaction")
             yield
             return
         self._together.c = transaction

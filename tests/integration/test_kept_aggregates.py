@@ -25,7 +25,7 @@ from registry.clock import FixedClock
 from registry.config import Settings
 from registry.domain.certificates import Certificate
 from registry.domain.enrollments import Enrollment, ScoreComponent, ScoreEntry
-from registry.domain.errors import DomainError
+from registry.domain.errors import Conflict, DomainError
 from registry.domain.learners import Learner
 from registry.domain.moocs import Mooc
 
@@ -96,6 +96,46 @@ class KeptAggregatesCase(StorageCase):
 
         assert app.load(Enrollment, enrollment, "it").scores == {ScoreComponent.RATING_1: 50}
         assert loaded(registry, Enrollment, enrollment) == full_replay(registry, enrollment)
+
+    def test_a_first_load_hands_out_a_copy_of_what_it_keeps(
+        self, registry: Container, enrollment: uuid.UUID
+    ) -> None:
+        app = registry.app
+        app.kept = type(app.kept)()  # the next load rebuilds from the store and keeps
+        first = app.load(Enrollment, enrollment, "it")
+        learner = app.load(Learner, first.learner_id, "the learner")
+        first.record_score(ScoreEntry.checked(ScoreComponent.RATING_1, 70, None,
+                                              registry.clock.today(),
+                                              today=registry.clock.today()), learner)
+        again = app.load(Enrollment, enrollment, "it")  # never saved: not in the kept one
+        assert again.scores == {} and not again.pending_events and again.version == 1
+
+    def test_corrections_from_several_threads_all_count(
+        self, registry: Container, enrollment: uuid.UUID
+    ) -> None:
+        record_score(registry.service, str(enrollment), "MIDTERM", 40)
+        stored, errors = [], []
+
+        def correct(n: int) -> None:
+            for m in range(5):
+                try:
+                    record_score(registry.service, str(enrollment), "MIDTERM", 41 + n * 5 + m,
+                                 reason=f"thread {n}, correction {m}")
+                    stored.append(n)
+                except Conflict:  # lost its race more often than the service retries
+                    pass
+                except BaseException as error:
+                    errors.append(error)
+
+        threads = [threading.Thread(target=correct, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not errors, errors[:1]
+        kept = registry.app.load(Enrollment, enrollment, "it")
+        assert stored and kept.version == 1 + 1 + len(stored)  # enrolled, first score, …
+        assert vars(kept) == full_replay(registry, enrollment)
 
     def test_nothing_that_holds_personal_data_is_kept(self, registry: Container) -> None:
         app = registry.app

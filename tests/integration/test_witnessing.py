@@ -77,14 +77,17 @@ def over_http(client: TestClient) -> Any:
     return post
 
 
-def witness_each_other(a: TestClient, b: TestClient) -> None:
+def witness_each_other(a: TestClient, b: TestClient, *, a_posts: Any = None) -> None:
+    """Each registry trusts the other's log and submits to it; ``a_posts``: how A's
+    submitter posts instead (set before A's witness exists: its thread may submit at once)."""
     for log, witness, client in ((container(a), container(b), b), (container(b), container(a), a)):
+        log.witnessing.post = a_posts if a_posts is not None and client is b else \
+            over_http(client)
         witness.service.execute(OPERATOR, lambda _, w=witness, lg=log: WitnessCommands(
             w.app).trust(origin=lg.audit.origin, vkey=lg.audit.verifier.vkey))
         log.service.execute(OPERATOR, lambda _, w=witness, lg=log: WitnessCommands(
             lg.app).add(url=f"{w.settings.public_url}/witness",
                         vkey=w.witness.signer.verifier.vkey))
-        log.witnessing.post = over_http(client)
         log.witnessing.refresh = 0.0
 
 
@@ -135,7 +138,6 @@ def test_two_registries_witness_each_other(pair: tuple[TestClient, TestClient],
 def test_a_witness_that_never_answers_holds_no_write_back(
         pair: tuple[TestClient, TestClient]) -> None:
     a, b = pair
-    witness_each_other(a, b)
     entered, release = threading.Event(), threading.Event()
 
     def hanging(url: str, body: bytes, timeout: float) -> tuple[int, str, bytes]:
@@ -143,8 +145,8 @@ def test_a_witness_that_never_answers_holds_no_write_back(
         release.wait(60)
         raise TimeoutError("timed out")
 
+    witness_each_other(a, b, a_posts=hanging)  # A's submissions hang from the first one
     log = container(a)
-    log.witnessing.post = hanging
     registered(log.service)
     eventually(entered.is_set, "the submission started")
     for n in range(3):  # the witness is still "thinking": writes and checkpoints go on
