@@ -55,6 +55,7 @@ from .signing import (
     InvalidToken,
     KeyStore,
     KeyStoreError,
+    SigningKey,
     sign_certificate,
     verify_token,
 )
@@ -253,8 +254,9 @@ def build(
     sign_in = oidc.from_settings(settings, clock.now)  # a bad OIDC key set stops here
     backend = backend_for(settings.database_url, settings.data_dir)
     with preflight.storage_started(backend, settings):  # one process at a time
-        container = _assemble(settings, clock, backend, sign_in,
-                              poll_interval=poll_interval, run_projections=run_projections)
+        container, first_key = _assemble(settings, clock, backend, sign_in,
+                                         poll_interval=poll_interval,
+                                         run_projections=run_projections)
     # Outside the start-up lock: the seed waits for the views, which another process may
     # be about to start (REGISTRY_PROJECTIONS=external).
     for background in (container.daemon, container.watcher):
@@ -265,7 +267,6 @@ def build(
     container.witnessing.start()
     if seed:
         container.service.seed()
-        first_key = container.keys.ensure_key()
         container.service.run(SYSTEM, lambda cmd: cmd.keys.ensure_recorded(
             first_key.kid, first_key.public_jwk))
     if founding:
@@ -274,9 +275,10 @@ def build(
 
 
 def _assemble(settings: Settings, clock: Clock, backend: Backend, sign_in: Any, *,
-              poll_interval: float, run_projections: bool | None) -> Container:
+              poll_interval: float, run_projections: bool | None
+              ) -> tuple[Container, SigningKey]:
     """``build``'s work while it alone starts on the store: tables made if missing, the
-    container wired (nothing started yet)."""
+    container wired (nothing started yet); and the first signing key, made if missing."""
     secrets_dir = settings.data_dir / "keys"
     kek = personal_kek(settings)
     app = Registry(
@@ -298,7 +300,7 @@ def _assemble(settings: Settings, clock: Clock, backend: Backend, sign_in: Any, 
     store, board, daemon, watcher = views(app, backend, settings, poll_interval=poll_interval,
                                           run_projections=run_projections)
     keys = KeyStore(secrets_dir, password=settings.key_passphrase)
-    keys.ensure_key()  # the first signing key exists before anything signs
+    first_key = keys.ensure_key()
     commands = _commands(app, keys, documents, sign_in, settings)
 
     def check_signature(token: str, jwks: dict[str, Any]) -> tuple[str, str, date, str]:
@@ -326,7 +328,7 @@ def _assemble(settings: Settings, clock: Clock, backend: Backend, sign_in: Any, 
     container = Container(settings, clock, backend, app, commands, documents, store, board,
                           daemon, watcher, keys, service, audit, audit_runner, checkpointer,
                           live, witnessing, witness)
-    return container
+    return container, first_key
 
 
 def founded_line(settings: Settings, log_name: str) -> str:

@@ -42,13 +42,6 @@ class KeptAggregates:
                 self._kept[aggregate.id] = aggregate
 
     def ids(self) -> set[UUID]:
+        """Which aggregates are kept now (``/metrics`` could show it; the tests do)."""
         with self._lock:
             return set(self._kept)
-
-    def values(self) -> list[Aggregate]:
-        with self._lock:
-            return list(self._kept.values())
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._kept)

@@ -96,8 +96,8 @@ class RegistryMapper(Mapper[uuid.UUID]):
         aggregate are about) are made at once, or — given ``deferred`` — appended to it in
         order, for the caller to run in the events' own transaction. Whose key seals a part is
         decided here either way, reading the store outside that transaction (on SQLite a
-        transaction that reads first cannot take the write lock once another writer holds it);
-        an aggregate remembered earlier in the same save is known without a read."""
+        transaction that reads first cannot take the write lock once another writer holds it),
+        once per aggregate a save; one remembered earlier in the same save without a read."""
         meta: dict[str, Any] | None = None
         on_behalf_of = None
         stored = []
@@ -105,10 +105,12 @@ class RegistryMapper(Mapper[uuid.UUID]):
         store = self.personal_store
         write: Callable[[Callable[[], None]], None] = (
             (lambda w: w()) if deferred is None else deferred.append)
-        remembered: dict[str, str] = {}
+        subjects: dict[str, str | None] = {}  # whom each aggregate is about, for this save
 
         def subject_of(originator: str) -> str | None:
-            return remembered.get(originator) or store.subject_of(originator)
+            if originator not in subjects:
+                subjects[originator] = store.subject_of(originator)
+            return subjects[originator]
         for domain_event in domain_events:
             state = dict(vars(domain_event))
             had_personal = PERSONAL in state
@@ -131,7 +133,8 @@ class RegistryMapper(Mapper[uuid.UUID]):
             if learner_id is not None:
                 kind = aggregate_kind(event_class)
                 if kind != Learner.__name__:
-                    remembered.setdefault(str(originator_id), str(learner_id))
+                    subjects[str(originator_id)] = subjects.get(str(originator_id)) or \
+                        str(learner_id)
                     write(partial(store.remember, Originator(str(originator_id), kind,
                                                              str(learner_id))))
             if personal is not None:
@@ -188,29 +191,25 @@ class BatchDecodingEventStore(EventStore[uuid.UUID]):
     their personal parts, not one per event (an enrolment with twenty corrected scores is
     loaded with two queries, whatever its length). The personal parts of the events saved are
     written in the events' own transaction when the recorder takes statements there
-    (``registry/storage/recorders.py``); with another recorder, each on its own before the
-    events — or, with ``together`` set (a batch's flush, ``Registry.flush``), all in one
-    transaction committed before them."""
-
-    together = False
+    (``registry/storage/recorders.py``); with another recorder, all in one transaction
+    committed before them."""
 
     def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Any]:
         mapper = self.mapper
         if not isinstance(mapper, RegistryMapper):
             return super().put(domain_events, **kwargs)
-        if getattr(self.recorder, "runs_before", False):
-            # The personal parts in the events' own transaction (registry/storage/
-            # recorders.py): one commit, and none of them stored without its event.
-            deferred: list[Callable[[], None]] = []
-            stored = mapper.to_stored_events(domain_events, deferred=deferred)
-            if deferred:
-                kwargs = {**kwargs, "before": partial(_run_within, mapper.personal_store,
-                                                      deferred)}
-        elif self.together:
-            with mapper.personal_store.writes_together():
-                stored = mapper.to_stored_events(domain_events)
-        else:
-            stored = mapper.to_stored_events(domain_events)
+        deferred: list[Callable[[], None]] = []
+        stored = mapper.to_stored_events(domain_events, deferred=deferred)
+        if deferred:
+            store = mapper.personal_store
+            if getattr(self.recorder, "runs_before", False):
+                # In the events' own transaction (registry/storage/recorders.py): one
+                # commit, and none of them stored without its event.
+                kwargs = {**kwargs, "before": partial(_run_within, store, deferred)}
+            else:  # in one transaction of their own, committed before the events
+                with store.writes_together():
+                    for write in deferred:
+                        write()
         ids = self.recorder.insert_events(stored, **kwargs)
         if not ids:
             return []

@@ -204,8 +204,8 @@ class PersonalStore(ABC):
     def has_key(self, subject: str) -> bool: ...
 
     def writes_together(self) -> AbstractContextManager[None]:
-        """Within: this thread's writes share one transaction, committed at the end (a batch's
-        save); by default each write is its own."""
+        """Within: this thread's writes share one transaction, committed at the end (a save's,
+        before its events); by default each write is its own."""
         return nullcontext()
 
     def within(self, transaction: Any) -> AbstractContextManager[None]:

@@ -197,12 +197,7 @@ class Registry(Application[UUID]):
         batch = self._batch
         if batch is None or not batch.pending:
             return 0
-        events: Any = self.events
-        events.together = True  # with a recorder without the hook: the parts in one transaction
-        try:
-            recordings = self.save(*batch.pending)
-        finally:
-            events.together = False
+        recordings = self.save(*batch.pending)
         batch.saved()
         return len(recordings)
 

@@ -58,8 +58,8 @@ class Backend(ABC):
         """Whatever must exist before eventsourcing connects."""
 
     def starting(self) -> AbstractContextManager[None]:
-        """Held while a process starts (``bootstrap.build``: its tables made if missing, the
-        seed written): by default nothing — SQLite's own lock orders concurrent first starts."""
+        """Held while a process starts (``bootstrap.build``: its tables made if missing): by
+        default nothing — SQLite's own lock orders concurrent first starts."""
         return nullcontext()
 
     @abstractmethod

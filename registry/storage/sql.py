@@ -160,10 +160,7 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
     def writes_together(self) -> Iterator[None]:
         """Within (this thread): ``put``, ``remember`` and ``subject_of`` run in one
         transaction, committed at the end — before the events that refer to them are
-        inserted (a batch's save: one commit, not one per personal part)."""
-        if getattr(self._together, "c", None) is not None:
-            yield
-            return
+        inserted, where the recorder takes no statements in their transaction."""
         with self.datastore.transaction(commit=True) as c, self.within(c):
             yield
 
@@ -172,13 +169,8 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         """Within (this thread): ``put``, ``remember`` and ``subject_of`` go through
         ``transaction``, a cursor of a transaction the caller commits — the events' own
         (``BatchDecodingEventStore.put``)."""
-        shared = getattr(self._together, "c", None)
-        if shared is not None:
-            if shared is not transaction:
-                raise RuntimeError("this thread's personal writes already go through another "
-                                   "transaction")
-            yield
-            return
+        if getattr(self._together, "c", None) is not None:
+            raise RuntimeError("this thread's personal writes go through another transaction")
         self._together.c = transaction
         try:
             yield

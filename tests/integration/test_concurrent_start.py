@@ -50,10 +50,17 @@ def test_other_schemas_do_not_wait(postgres_settings: Settings) -> None:
     other = backend_for(url, postgres_settings.data_dir)
     assert isinstance(here, PostgresBackend) and isinstance(other, PostgresBackend)
     assert here.start_lock_key() != other.start_lock_key()
+    done = threading.Event()
+
+    def start_other() -> None:
+        with other.starting():
+            done.set()
+
     with here.starting():
-        done = threading.Event()
-        threading.Thread(target=lambda: (other.starting().__enter__(), done.set())).start()
-        assert done.wait(10)
+        thread = threading.Thread(target=start_other)
+        thread.start()
+        assert done.wait(10)  # while this schema's start is still held
+    thread.join(10)
 
 
 def test_three_processes_founding_one_schema_at_once_all_start(
