@@ -23,14 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from import_moodle import CODE, publish_mooc  # noqa: E402  (beside this script)
+
 from registry.application.context import CommandContext  # noqa: E402
 from registry.bootstrap import build  # noqa: E402
 from registry.config import Settings  # noqa: E402
-from registry.domain.learners import Learner  # noqa: E402
-from registry.domain.moocs import LocalizedText  # noqa: E402
 
 ADMIN = CommandContext(actor_name="bench", actor_role="admin")
-CODE = "BENCH-101"
 
 
 def measure(url: str | None, history: int, rounds: int) -> tuple[float, float, float, float]:
@@ -41,20 +40,9 @@ def measure(url: str | None, history: int, rounds: int) -> tuple[float, float, f
     container = build(settings, poll_interval=0.05)
     try:
         service = container.service
-        title = LocalizedText(kk="Қазақ әдебиеті", en="Kazakh literature")
-        for step in (
-            lambda c: c.moocs.draft(code=CODE, title=title, language="kk", credits=5,
-                                    hours=150, department="Philology"),
-            lambda c: c.moocs.submit_for_review(CODE),
-            lambda c: c.moocs.record_expert_review(code=CODE, passed=True, reviewer="Prof.",
-                                                   remarks=None),
-            lambda c: c.moocs.record_approbation(code=CODE, passed=True, remarks=None),
-            lambda c: c.moocs.publish(code=CODE, platform_code="moocs.kz"),
-        ):
-            service.run(ADMIN, step)
+        publish_mooc(service)
         learner = uuid.UUID(service.run(ADMIN, lambda c: c.learners.register(
             full_name="Әлия Құрманова", email=None, iin=None, full_name_latin=None)))
-        assert container.app.load(Learner, learner, "the learner")
         enrollment = uuid.UUID(service.run(ADMIN, lambda c: c.enrollments.enroll(
             learner_id=learner, mooc_code=CODE)))
 

@@ -81,22 +81,26 @@ def opened(settings: Settings, *, seed: bool = False) -> Container:
     return container
 
 
+def publish_mooc(service: Any, code: str = CODE) -> None:
+    """A MOOC drafted, reviewed, piloted and published on moocs.kz (the benchmarks' course)."""
+    admin = CommandContext(actor_name="bench", actor_role="admin")
+    title = LocalizedText(kk="Қазақ әдебиеті", en="Kazakh literature")
+    for step in (lambda c: c.moocs.draft(code=code, title=title, language="kk", credits=5,
+                                         hours=150, department="Philology"),
+                 lambda c: c.moocs.submit_for_review(code),
+                 lambda c: c.moocs.record_expert_review(code=code, passed=True,
+                                                        reviewer="Prof.", remarks=None),
+                 lambda c: c.moocs.record_approbation(code=code, passed=True, remarks=None),
+                 lambda c: c.moocs.publish(code=code, platform_code="moocs.kz")):
+        service.execute(admin, step)
+
+
 def build_store(settings: Settings, count: int) -> list[str]:
     container = opened(settings, seed=True)
     try:
         service, app = container.service, container.app
         service.wait_seconds = 0
-        admin = CommandContext(actor_name="bench", actor_role="admin")
-        title = LocalizedText(kk="Қазақ әдебиеті", en="Kazakh literature")
-        service.execute(admin, lambda c: c.moocs.draft(code=CODE, title=title, language="kk",
-                                                       credits=5, hours=150,
-                                                       department="Philology"))
-        for step in (lambda c: c.moocs.submit_for_review(CODE),
-                     lambda c: c.moocs.record_expert_review(code=CODE, passed=True,
-                                                            reviewer="Prof.", remarks=None),
-                     lambda c: c.moocs.record_approbation(code=CODE, passed=True, remarks=None),
-                     lambda c: c.moocs.publish(code=CODE, platform_code="moocs.kz")):
-            service.execute(admin, step)
+        publish_mooc(service)
         numbers = iins(count)
         for start in range(0, count, 500):
             batch = []
