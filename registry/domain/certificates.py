@@ -162,7 +162,9 @@ class Certificate(Aggregate):
     @event("Revoked")
     def _revoked(self, *, personal: Personal | None) -> None:
         self.status = CertificateStatus.REVOKED
-        self.revocation_reason = field(personal, "reason", erased=ERASED)
+        # after the holder's erasure the reason was kept nowhere (it is their personal data)
+        self.revocation_reason = None if self.holder_erased else \
+            field(personal, "reason", erased=ERASED)
 
     def check_reissuable(self) -> None:
         if self.status is not CertificateStatus.ACTIVE:

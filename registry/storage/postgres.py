@@ -17,7 +17,7 @@ class PostgresDialect:
 
 
 class PostgresPersonalStore(PostgresDialect, SqlPersonalStore):
-    def personal_columns(self) -> tuple[str, list[Any]]:
+    def columns_of(self, table: str) -> tuple[str, list[Any]]:
         return ("SELECT column_name AS name FROM information_schema.columns "
-                "WHERE table_schema = %s AND table_name = 'personal_data'",
-                [self.datastore.schema])
+                "WHERE table_schema = %s AND table_name = %s",
+                [self.datastore.schema, table])

@@ -6,6 +6,7 @@ names with their schema. Both drivers' rows are read by column name."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -25,6 +26,8 @@ from ..application.personal import (
     unseal,
 )
 
+log = logging.getLogger(__name__)
+
 
 class SqlDialect:
     placeholder = "?"
@@ -40,7 +43,11 @@ class SqlDialect:
 class PersonalStatements(SqlDialect):
     """The personal-data tables: ``personal_data`` (one sealed part per ref),
     ``personal_keys`` (wrapped data keys by key id: a learner id, or ``ref:…`` for a part
-    about nobody identifiable) and ``personal_subjects`` (originator → learner)."""
+    about nobody identifiable) and ``personal_subjects`` (originator → learner).
+
+    An erased key leaves its row behind as a tombstone (``erased = 1``, nothing wrapped): the
+    row's primary key is what a writer racing the erasure collides with, so no key is ever
+    made again for a subject whose data was erased."""
 
     def personal_table(self) -> str:
         return self.qualify("personal_data")
@@ -58,20 +65,26 @@ class PersonalStatements(SqlDialect):
             f"(ref TEXT PRIMARY KEY, salt {blob} NOT NULL, data {blob} NOT NULL, "
             f"scheme TEXT NOT NULL DEFAULT '{PLAIN}', key_id TEXT)",
             f"CREATE TABLE IF NOT EXISTS {self.keys_table()} "
-            f"(key_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL, kek_id TEXT NOT NULL)",
+            f"(key_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL, kek_id TEXT NOT NULL, "
+            f"erased INTEGER NOT NULL DEFAULT 0)",
             f"CREATE TABLE IF NOT EXISTS {self.subjects_table()} "
             f"(originator_id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS personal_subjects_subject_idx "
             f"ON {self.subjects_table()} (subject)",
         ]
 
-    def personal_columns(self) -> tuple[str, list[Any]]:
-        """The columns of ``personal_data`` as rows with a ``name`` (SQLite's form)."""
-        return "SELECT name FROM pragma_table_info('personal_data')", []
+    def columns_of(self, table: str) -> tuple[str, list[Any]]:
+        """The columns of ``table`` (unqualified) as rows with a ``name`` (SQLite's form)."""
+        return "SELECT name FROM pragma_table_info(?)", [table]
 
-    def upgrade_personal_statements(self, columns: set[str]) -> list[str]:
-        """Columns a table made before encryption lacks (its rows stay ``plain``)."""
+    def upgrade_personal_statements(self, columns: set[str], key_columns: set[str]
+                                    ) -> list[str]:
+        """Columns a table made before encryption lacks (its rows stay ``plain``), and the
+        keys' tombstone column a table made before tombstones lacks (its rows are live)."""
         statements = []
+        if "erased" not in key_columns:
+            statements.append(f"ALTER TABLE {self.keys_table()} "
+                              f"ADD COLUMN erased INTEGER NOT NULL DEFAULT 0")
         if "scheme" not in columns:
             statements.append(f"ALTER TABLE {self.personal_table()} "
                               f"ADD COLUMN scheme TEXT NOT NULL DEFAULT '{PLAIN}'")
@@ -123,7 +136,7 @@ class PersonalStatements(SqlDialect):
 
     def select_keys(self, key_ids: Sequence[str]) -> tuple[str, list[Any]]:
         marks = ", ".join("?" for _ in key_ids)
-        return (self.sql(f"SELECT key_id, wrapped, kek_id FROM {self.keys_table()} "
+        return (self.sql(f"SELECT key_id, wrapped, kek_id, erased FROM {self.keys_table()} "
                          f"WHERE key_id IN ({marks})"), list(key_ids))
 
     def insert_key(self, key_id: str, wrapped: bytes, kek_id: str) -> tuple[str, list[Any]]:
@@ -131,8 +144,12 @@ class PersonalStatements(SqlDialect):
                          "VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING"),
                 [key_id, wrapped, kek_id])
 
-    def delete_key(self, key_id: str) -> tuple[str, list[Any]]:
-        return self.sql(f"DELETE FROM {self.keys_table()} WHERE key_id = ?"), [key_id]
+    def tombstone_key(self, key_id: str) -> tuple[str, list[Any]]:
+        """Destroy ``key_id``'s data key, leaving (or making) its row as a tombstone."""
+        return (self.sql(f"INSERT INTO {self.keys_table()} (key_id, wrapped, kek_id, erased) "
+                         "VALUES (?, ?, '', 1) ON CONFLICT (key_id) DO UPDATE "
+                         "SET wrapped = excluded.wrapped, kek_id = '', erased = 1"),
+                [key_id, b""])
 
     def insert_originator(self, originator: Originator) -> tuple[str, list[Any]]:
         return (self.sql(f"INSERT INTO {self.subjects_table()} (originator_id, kind, subject) "
@@ -186,29 +203,40 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
         with self.datastore.transaction(commit=True) as c:
             for statement in self.create_personal_statements():
                 c.execute(statement)
-            c.execute(*self.personal_columns())
-            columns = {str(r["name"]).lower() for r in c.fetchall()}
-            for statement in self.upgrade_personal_statements(columns):
+            columns, key_columns = (self._columns(c, table)
+                                    for table in ("personal_data", "personal_keys"))
+            for statement in self.upgrade_personal_statements(columns, key_columns):
                 c.execute(statement)
 
-    def _data_key(self, c: Any, key_id: str) -> bytes:
+    def _columns(self, c: Any, table: str) -> set[str]:
+        c.execute(*self.columns_of(table))
+        return {str(r["name"]).lower() for r in c.fetchall()}
+
+    def _data_key(self, c: Any, key_id: str) -> bytes | None:
         """``key_id``'s data key, made (and stored wrapped) on first use; a concurrent
-        writer's key wins the race and is the one used. The insert comes first: a transaction
-        that writes first takes SQLite's write lock up front (waiting for it), where one that
-        read first would fail to upgrade once another process had written."""
+        writer's key wins the race and is the one used; ``None`` once the key was erased (its
+        tombstone wins every race: an erasure committed first is seen, one still running is
+        waited for by the insert, on PostgreSQL as on SQLite). The insert comes first: a
+        transaction that writes first takes SQLite's write lock up front (waiting for it),
+        where one that read first would fail to upgrade once another process had written."""
         c.execute(*self.insert_key(key_id, self.kek.wrap(key_id, new_data_key()),
                                    self.kek.kek_id))
         c.execute(*self.select_keys([key_id]))
         rows = c.fetchall()
         if not rows:
             raise PersonalKeyError(f"personal data key {key_id} could not be stored")
+        if rows[0]["erased"]:
+            return None
         return self.kek.unwrap(key_id, bytes(rows[0]["wrapped"]), rows[0]["kek_id"])
 
     def put(self, record: PersonalRecord, *, subject: str | None = None) -> None:
         key_id = subject if subject is not None else own_key_id(record.ref)
         with self._writing() as c:
-            c.execute(*self.insert_sealed(record.ref, seal(self._data_key(c, key_id), record),
-                                          key_id))
+            data_key = self._data_key(c, key_id)
+            if data_key is None:  # a write that lost the race with an erasure: reads as erased
+                log.info("personal part %s not stored: key %s was erased", record.ref, key_id)
+                return
+            c.execute(*self.insert_sealed(record.ref, seal(data_key, record), key_id))
 
     def get_many(self, refs: Iterable[str]) -> dict[str, PersonalRecord]:
         wanted = list(dict.fromkeys(refs))
@@ -221,7 +249,8 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
             wrapped = {}
             if key_ids:
                 c.execute(*self.select_keys(key_ids))
-                wrapped = {k["key_id"]: (bytes(k["wrapped"]), k["kek_id"]) for k in c.fetchall()}
+                wrapped = {k["key_id"]: (bytes(k["wrapped"]), k["kek_id"])
+                           for k in c.fetchall() if not k["erased"]}
         keys = {key_id: self.kek.unwrap(key_id, *pair) for key_id, pair in wrapped.items()}
         found: dict[str, PersonalRecord] = {}
         for r in rows:
@@ -236,7 +265,7 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
 
     def erase(self, ref: str) -> bool:
         with self.datastore.transaction(commit=True) as c:  # writes first (see _data_key)
-            c.execute(*self.delete_key(own_key_id(ref)))
+            c.execute(*self.tombstone_key(own_key_id(ref)))
             c.execute(*self.select_personal([ref]))
             found = bool(c.fetchall())
             c.execute(*self.delete_personal(ref))
@@ -245,7 +274,7 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
     def erase_subject(self, subject: str, refs: Iterable[str] = ()) -> int:
         wanted = list(refs)
         with self.datastore.transaction(commit=True) as c:  # writes first (see _data_key)
-            c.execute(*self.delete_key(subject))
+            c.execute(*self.tombstone_key(subject))
             c.execute(*self.count_sealed_under(subject))
             destroyed = int(c.fetchone()["n"])
             if wanted:
@@ -288,6 +317,9 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
             rows = [r for r in c.fetchall() if r["scheme"] == PLAIN]
             if not rows:
                 return False
+            if data_key is None:  # its subject was erased: the clear row goes too
+                c.execute(*self.delete_personal(ref))
+                return True
             record = PersonalRecord(ref=ref, salt=bytes(rows[0]["salt"]),
                                     data=bytes(rows[0]["data"]))
             c.execute(*self.reseal(ref, seal(data_key, record), key_id))
@@ -296,4 +328,4 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
     def has_key(self, subject: str) -> bool:
         with self.datastore.transaction(commit=False) as c:
             c.execute(*self.select_keys([subject]))
-            return bool(c.fetchall())
+            return any(not r["erased"] for r in c.fetchall())

@@ -281,6 +281,11 @@ class ErasureCase:
         service.run(operator, lambda cmd: cmd.certificates.revoke(
             number=world.active_a["number"], reason="Withdrawn by the Academic Council"))
         assert service.verify_number(world.active_a["number"])["status"] == "REVOKED"
+        # … its reason (the holder's personal data) is kept nowhere: no key is made again
+        assert not api.container.app.personal_store.has_key(world.learner_a)
+        api.container.wait_for_views()
+        body = api(CERTIFICATE, {"n": world.active_a["number"]}, token=api.token("inet", "I"))
+        assert ok(body, "certificate")["revocationReason"] is None
         # … but no new certificate for the person the registry no longer knows.
         with pytest.raises(InvalidTransition, match="erased"):
             service.run(operator, lambda cmd: cmd.certificates.issue(

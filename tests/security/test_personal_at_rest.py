@@ -9,6 +9,7 @@ import json
 import os
 import sqlite3
 import stat
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,6 +175,86 @@ class AtRestCase(StorageCase):
             other.close()
 
 
+    # -- a write that comes after (or races) an erasure -----------------------------------------
+
+    def test_a_write_after_an_erasure_makes_no_new_key_and_stores_nothing(
+        self, registry: Container, clock: FixedClock
+    ) -> None:
+        store = registry.app.personal_store
+        subject = str(uuid.uuid4())
+        before, after = (new_record(str(uuid.uuid4()), {"reason": "Айгерім's appeal"})
+                         for _ in range(2))
+        store.put(before, subject=subject)
+        assert store.erase_subject(subject) == 1
+        # a save loaded before the erasure and committed after it
+        store.put(after, subject=subject)
+        assert store.get_many([before.ref, after.ref]) == {}
+        assert not store.has_key(subject)
+        assert personal_rows(registry, "WHERE key_id = ?", (subject,)) == []
+        assert store.erase_subject(subject) == 0  # again: harmless
+        settings = registry.settings
+        registry.close()
+        again = build(settings, clock, poll_interval=0.05, seed=False)
+        try:  # the erasure outlives the process: a restarted registry makes no key either
+            late = new_record(str(uuid.uuid4()), {"reason": "later"})
+            again.app.personal_store.put(late, subject=subject)
+            assert again.app.personal_store.get(late.ref) is None
+            assert not again.app.personal_store.has_key(subject)
+        finally:
+            again.close()
+
+    def test_a_write_racing_an_erasure_waits_for_it_and_stores_nothing(
+        self, registry: Container, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store: Any = registry.app.personal_store
+        subject = str(uuid.uuid4())
+        store.put(new_record(str(uuid.uuid4()), {"n": "0"}), subject=subject)
+        racing = new_record(str(uuid.uuid4()), {"reason": "typed while the erasure ran"})
+        inside, resume = threading.Event(), threading.Event()
+        count_sealed_under = store.count_sealed_under
+
+        def paused(key_id: str) -> Any:  # the erasure stops mid-transaction, its key destroyed
+            inside.set()
+            resume.wait(10)
+            return count_sealed_under(key_id)
+
+        monkeypatch.setattr(store, "count_sealed_under", paused)
+        errors: list[BaseException] = []
+
+        def run(step: Any) -> threading.Thread:
+            def guarded() -> None:
+                try:
+                    step()
+                except BaseException as error:  # noqa: B036 (reported by the test thread)
+                    errors.append(error)
+            thread = threading.Thread(target=guarded)
+            thread.start()
+            return thread
+
+        eraser = run(lambda: store.erase_subject(subject))
+        assert inside.wait(10)
+        writer = run(lambda: store.put(racing, subject=subject))
+        writer.join(0.5)
+        assert writer.is_alive()  # the write waits for the erasure's row (or lock)
+        resume.set()
+        for thread in (eraser, writer):
+            thread.join(10)
+            assert not thread.is_alive()
+        assert errors == []
+        assert store.get(racing.ref) is None and not store.has_key(subject)
+        assert personal_rows(registry, "WHERE key_id = ?", (subject,)) == []
+
+    def test_erasing_a_part_with_a_key_of_its_own_leaves_a_tombstone_too(
+        self, registry: Container
+    ) -> None:
+        store = registry.app.personal_store
+        record = new_record(str(uuid.uuid4()), {"on_behalf_of": "Платформа"})
+        store.put(record)
+        assert store.erase(record.ref) and not store.erase(record.ref)
+        store.put(record)  # the same ref written again: stays erased
+        assert store.get(record.ref) is None
+
+
 class TestSQLite(OnSQLite, AtRestCase):
     def test_a_personal_table_from_before_encryption_is_upgraded(
         self, sqlite_settings: Settings, clock: FixedClock
@@ -193,6 +274,26 @@ class TestSQLite(OnSQLite, AtRestCase):
         finally:
             container.close()
 
+
+    def test_a_keys_table_from_before_tombstones_is_upgraded_and_its_keys_still_read(
+        self, sqlite_settings: Settings, clock: FixedClock
+    ) -> None:
+        container = build(sqlite_settings, clock, poll_interval=0.05, seed=False)
+        subject = str(uuid.uuid4())
+        record = new_record(str(uuid.uuid4()), {"n": "1"})
+        container.app.personal_store.put(record, subject=subject)
+        container.close()
+        connection = sqlite3.connect(sqlite_settings.data_dir / SQLITE_FILE)
+        connection.execute("ALTER TABLE personal_keys DROP COLUMN erased")
+        connection.commit()
+        connection.close()
+        container = build(sqlite_settings, clock, poll_interval=0.05, seed=False)
+        try:
+            store = container.app.personal_store
+            assert store.get(record.ref) == record and store.has_key(subject)
+            assert store.erase_subject(subject) == 1 and not store.has_key(subject)
+        finally:
+            container.close()
 
     def test_the_start_ups_search_for_rows_in_the_clear_reads_an_index_not_the_table(
         self, sqlite_settings: Settings, clock: FixedClock
