@@ -9,8 +9,11 @@ uvicorn's ``uvicorn.access`` logger through its logging configuration.
 from __future__ import annotations
 
 import copy
+import http
 import logging
 from typing import Any
+
+from uvicorn.logging import AccessFormatter
 
 PRIVATE_PATHS = ("/graphql", "/v")
 REDACTED = "…"
@@ -34,12 +37,41 @@ class QueryStringFilter(logging.Filter):
         return True
 
 
+UVICORN_ACCESS_FORMAT = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
+PHRASES = {status.value: f"{status.value} {status.phrase}" for status in http.HTTPStatus}
+
+
+class LeanAccessFormatter(AccessFormatter):
+    """uvicorn's access line, the same text (``INFO:     127.0.0.1:5000 - "POST /api/verify
+    HTTP/1.1" 200 OK``) made in one f-string: uvicorn's formatter copies the record twice,
+    looks the status phrase up, and goes through ``logging.Formatter``'s ``%`` formatting — a
+    tenth of an ``/api/verify``'s cost. Colours (a terminal) and any other format: uvicorn's."""
+
+    def __init__(self, fmt: str | None = None, datefmt: str | None = None, style: Any = "%",
+                 use_colors: bool | None = None) -> None:
+        super().__init__(fmt, datefmt, style, use_colors)
+        self._lean = fmt == UVICORN_ACCESS_FORMAT and not self.use_colors
+
+    def format(self, record: logging.LogRecord) -> str:
+        args = record.args
+        if not (self._lean and isinstance(args, tuple) and len(args) == 5
+                and record.exc_info is None):
+            return super().format(record)
+        client, method, path, version, status = args
+        level = record.levelname
+        shown = PHRASES.get(status) if isinstance(status, int) else None
+        return (f'{level}:{" " * (8 - len(level))} {client} - "{method} {path} HTTP/{version}" '
+                f"{shown or self.get_status_code(int(status))}")  # type: ignore[call-overload]
+
+
 def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's default logging configuration with :class:`QueryStringFilter` on the access
-    logger."""
+    logger, and :class:`LeanAccessFormatter` for its lines."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    assert config["formatters"]["access"]["fmt"] == UVICORN_ACCESS_FORMAT, "uvicorn changed"
+    config["formatters"]["access"]["()"] = f"{__name__}.{LeanAccessFormatter.__name__}"
     config.setdefault("filters", {})["private_query_strings"] = {
         "()": f"{__name__}.QueryStringFilter"}
     config["loggers"]["uvicorn.access"]["filters"] = ["private_query_strings"]

@@ -27,7 +27,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from ..api.schema import schema
@@ -41,11 +40,10 @@ from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
 from . import audit, credentials, documents, metrics, pdf, witness
 from .assets import StaticAssets
+from .edge import Edge, Gate
 from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
-from .logs import RequestIdMiddleware
-from .metrics import MetricsMiddleware
-from .ratelimit import RateLimitMiddleware, RateLimits
+from .ratelimit import RateLimits
 from .readiness import readyz
 from .tiles import proof_offer, served_note
 from .tiles import routes as tile_routes
@@ -71,48 +69,6 @@ def container_of(conn: HTTPConnection) -> Container:
     if container is None:
         raise RuntimeError("the registry is not started")
     return container
-
-
-class BodySizeLimit:
-    """Refuse request bodies over the limit before Starlette reads them (SPEC §8)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._too_large(scope, receive, send)
-            return
-        received = 0
-
-        async def limited() -> Any:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._too_large(scope, receive, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {"error": f"request body over {self.max_bytes} bytes"}, status_code=413
-        )
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def verify_page(request: Request) -> Response:
@@ -349,12 +305,13 @@ def create_app(
         pdf.load_emblem(settings.emblem)
     app.state.status_lists = credentials.StatusLists()
     app.state.revocations = credentials.Revocations()
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(RateLimitMiddleware)  # a refused request reads no body
-    if settings.cors_origins:  # outermost: refusals carry CORS headers too
+    # Two layers around the routes (edge.py): the gate (rate limits, then the body's size: a
+    # refused request reads no body), CORS when configured (so refusals carry its headers),
+    # and outermost the edge (request id, metrics: every answer timed, every line with its id).
+    app.add_middleware(Gate, max_bytes=settings.max_request_bytes)
+    if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
                            expose_headers=["Retry-After", "X-Request-Id"], max_age=600)
-    app.add_middleware(MetricsMiddleware)  # times every answer, refusals included
-    app.add_middleware(RequestIdMiddleware)  # outermost: every log line has the id
+    app.add_middleware(Edge)
     return app

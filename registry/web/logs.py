@@ -19,8 +19,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from .accesslog import uvicorn_log_config
 
@@ -32,7 +31,7 @@ HANDLER_NAME = "registry"
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
-def _given_id(scope: Scope) -> str | None:
+def given_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or []:
         if name == REQUEST_ID_HEADER.encode():
             text: str = value.decode("latin-1").strip()[:MAX_REQUEST_ID]
@@ -58,31 +57,6 @@ def new_request_id() -> str:
     half per process) and within one (a counter) — without the ``os.urandom`` system call
     per request that ``uuid4`` makes (5 % of a ``{ __typename }``'s cost)."""
     return f"{_PROCESS}{next(_SERIAL) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
-
-
-class RequestIdMiddleware:
-    """Gives each request an id (its ``X-Request-Id``, or a new one) for the logs and the
-    answer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        rid = _given_id(scope) or new_request_id()
-        token = request_id.set(rid)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-Id"] = rid
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,7 +47,7 @@ from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 MAX_OPERATIONS = 200
 OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
@@ -115,42 +114,32 @@ def route_of(scope: Scope) -> str:
     return path if isinstance(path, str) and path else "unmatched"
 
 
-class MetricsMiddleware:
-    """Counts and times each HTTP request; the labelled children are kept, so a request
-    costs a dict look-up, an increment and an observation."""
+class RequestMetrics:
+    """What a request's end records: its count and latency by route, method, GraphQL
+    operation and status. The labelled children are kept, so a request costs a dict look-up,
+    an increment and an observation. Called by :class:`registry.web.edge.Edge`."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self._children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
         self._operations: set[str] = set()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
+    @staticmethod
+    def begin() -> tuple[list[str], Token[list[str] | None]]:
+        """The holder the GraphQL view names its operation in (:func:`note_operation`)."""
         holder: list[str] = []
-        token = _operation.set(holder)
+        return holder, _operation.set(holder)
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            _operation.reset(token)
-            key = (route_of(scope), scope["method"], self._operation(holder), status)
-            children = self._children.get(key)
-            if children is None:
-                children = (REQUESTS.labels(key[0], key[1], key[2], str(status)),
-                            LATENCY.labels(key[0], key[2]))
-                self._children[key] = children
-            children[0].inc()
-            children[1].observe(time.perf_counter() - started)
+    def end(self, scope: Scope, holder: list[str], token: Token[list[str] | None], status: int,
+            seconds: float) -> None:
+        _operation.reset(token)
+        key = (route_of(scope), scope["method"], self._operation(holder), status)
+        children = self._children.get(key)
+        if children is None:
+            children = (REQUESTS.labels(key[0], key[1], key[2], str(status)),
+                        LATENCY.labels(key[0], key[2]))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def _operation(self, holder: list[str]) -> str:
         if not holder:

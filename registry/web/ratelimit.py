@@ -5,8 +5,8 @@ turns it off): ``verify`` for ``POST /api/verify`` and ``public`` for ``/v``, th
 images, a certificate's log proof, the witness endpoint and anonymous GraphQL (the GraphQL view asks :meth:`RateLimits.refusal` itself, after
 the bearer token is checked, so that a made-up token does not escape the anonymous budget).
 
-Counting uses a moving window through ``limits.aio`` — never blocking the event loop — in
-process memory, or in Redis when ``REGISTRY_REDIS_URL`` is set so that every process behind
+Counting uses ``limits``' sliding-window counter through ``limits.aio`` — never blocking the
+event loop — in process memory, or in Redis when ``REGISTRY_REDIS_URL`` is set so that every process behind
 one address shares the counters. If Redis cannot be reached, counting falls back to this
 process's memory (one warning when that starts and one when Redis answers again; Redis is
 tried again at most every :data:`REDIS_RETRY_SECONDS`): a Redis outage never answers 500, and
@@ -15,6 +15,14 @@ never turns the limits off altogether.
 The client is the peer address — or, only when the peer is one of
 ``REGISTRY_TRUSTED_PROXIES``, the right-most address of ``X-Forwarded-For`` that is not a
 trusted proxy. IPv6 clients are counted per /64 network (one subscriber's allocation).
+
+Why the sliding-window counter and not the moving window: a moving window keeps every
+request's time up to the limit, per client, and inserts into that list on each hit — fine at
+60 a minute, O(limit) memory and time per request at the limits an operator gives a campus NAT
+or an HR system (10,000 a minute: one client's hit cost as much as the verification it
+guarded). The counter keeps two numbers per client and budget, whatever the limit; it weights
+the previous window's count by how much of it still overlaps, so a burst straddling two
+windows is counted as the moving window would count it, give or take that weighting.
 """
 
 from __future__ import annotations
@@ -28,11 +36,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter as Limiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from ..config import Settings
 
@@ -118,12 +126,12 @@ class RateLimits:
         }
         self.clients = ClientAddress(settings.trusted_proxies)
         self.redis_url = settings.redis_url
-        self.memory = MovingWindowRateLimiter(storage_from_string("async+memory://"))
-        self.shared: MovingWindowRateLimiter | None = None
+        self.memory = Limiter(storage_from_string("async+memory://"))
+        self.shared: Limiter | None = None
         if self.redis_url and any(self.budgets.values()):
             url = self.redis_url if self.redis_url.startswith("async+") else (
                 f"async+{self.redis_url}")
-            self.shared = MovingWindowRateLimiter(storage_from_string(
+            self.shared = Limiter(storage_from_string(
                 url, implementation="redispy", key_prefix=settings.rate_limit_prefix,
                 wrap_exceptions=True, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
                 socket_timeout=REDIS_TIMEOUT_SECONDS))
@@ -148,7 +156,7 @@ class RateLimits:
             self._redis_failed(error)
             return await self._hit(self.memory, items, budget, client)
 
-    async def _hit(self, limiter: MovingWindowRateLimiter, items: list[RateLimitItem],
+    async def _hit(self, limiter: Limiter, items: list[RateLimitItem],
                    budget: str, client: str) -> Refusal | None:
         for item in items:
             if not await limiter.hit(item, budget, client):
@@ -160,7 +168,7 @@ class RateLimits:
             self._redis_answered()
         return None
 
-    def _limiter(self) -> MovingWindowRateLimiter:
+    def _limiter(self) -> Limiter:
         if self.shared is None or time.monotonic() < self._redis_retry_at:
             return self.memory
         return self.shared
@@ -212,20 +220,6 @@ def limits_of(scope: Scope) -> RateLimits | None:
     return getattr(state, "rate_limits", None)
 
 
-class RateLimitMiddleware:
-    """Counts the requests of the routes in :func:`budget_of`; answers 429 when over."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            budget = budget_of(scope)
-            limits = limits_of(scope) if budget else None
-            refusal = await limits.refusal(budget, scope) if limits and budget else None
-            if refusal is not None:
-                response = JSONResponse({"error": refusal.message, "code": RATE_LIMITED},
-                                        status_code=429, headers=refusal.headers())
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+def refused(refusal: Refusal) -> JSONResponse:
+    return JSONResponse({"error": refusal.message, "code": RATE_LIMITED}, status_code=429,
+                        headers=refusal.headers())

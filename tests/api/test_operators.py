@@ -226,8 +226,9 @@ def test_graphiql_loads_every_script_from_the_registry_itself(api: Api) -> None:
 
 @pytest.mark.parametrize("backend_settings", ["sqlite"], indirect=True)
 def test_the_metrics_cost_of_a_request_is_small(api: Api) -> None:
-    """The middleware's own work per request, against a bare `{ __typename }` round trip."""
-    from registry.web.metrics import MetricsMiddleware
+    """The edge's own work per request (request id, metrics), against a bare `{ __typename }`
+    round trip."""
+    from registry.web.edge import Edge
 
     async def bare(scope: object, receive: object, send: object) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
@@ -238,7 +239,7 @@ def test_the_metrics_cost_of_a_request_is_small(api: Api) -> None:
     async def noop(message: object) -> None:
         return None
 
-    wrapped = MetricsMiddleware(bare)  # type: ignore[arg-type]
+    wrapped = Edge(bare)  # type: ignore[arg-type]
     scope = {"type": "http", "method": "POST", "path": "/graphql"}
 
     async def run(app: object, n: int) -> float:

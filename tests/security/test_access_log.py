@@ -4,6 +4,7 @@ with the logging configuration ``registry serve`` passes it, reading the formatt
 
 from __future__ import annotations
 
+import http
 import logging
 import socket
 import threading
@@ -17,7 +18,12 @@ from pathlib import Path
 import pytest
 
 from registry.config import Settings
-from registry.web.accesslog import QueryStringFilter, redact, uvicorn_log_config
+from registry.web.accesslog import (
+    LeanAccessFormatter,
+    QueryStringFilter,
+    redact,
+    uvicorn_log_config,
+)
 from registry.web.app import create_app
 
 SECRET_NAME = "Құрманова"
@@ -109,3 +115,25 @@ def test_the_filter_leaves_records_of_other_shapes_alone() -> None:
                                ("/graphql?query=1",), None)
     assert QueryStringFilter().filter(record)
     assert record.getMessage() == "plain /graphql?query=1"
+
+
+@pytest.mark.parametrize("status", [*(s.value for s in http.HTTPStatus), 599])
+@pytest.mark.parametrize("level", [logging.INFO, logging.WARNING])
+def test_the_lean_access_line_is_uvicorns_line_word_for_word(status: int, level: int) -> None:
+    from uvicorn.logging import AccessFormatter
+
+    record = logging.LogRecord("uvicorn.access", level, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "POST", "/graphql?…", "1.1", status), None)
+    fmt = uvicorn_log_config()["formatters"]["access"]
+    lean = LeanAccessFormatter(fmt["fmt"], use_colors=False)
+    assert lean.format(record) == AccessFormatter(fmt["fmt"], use_colors=False).format(record)
+    assert fmt["()"].endswith(LeanAccessFormatter.__name__)
+
+
+def test_a_terminals_access_line_keeps_uvicorns_colours() -> None:
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:5000", "GET", "/v", "1.1",
+                                                           200), None)
+    line = LeanAccessFormatter(uvicorn_log_config()["formatters"]["access"]["fmt"],
+                               use_colors=True).format(record)
+    assert "\x1b[" in line and "200 OK" in line
