@@ -180,9 +180,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start(args: list[str], env: dict[str, str], port: int, root: Path = ROOT
+          ) -> subprocess.Popen[bytes]:
+    """``python args…`` on the server's core with the registry of checkout ``root``."""
     process = subprocess.Popen(
-        [sys.executable, *args], env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        [sys.executable, *args], env={**os.environ, **env, "PYTHONPATH": str(root)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=lambda: os.sched_setaffinity(0, {SERVER_CORE}))
     deadline = time.monotonic() + 60
@@ -298,7 +300,9 @@ def alternate(name: str, ours: Side, base: Side, args: argparse.Namespace, *,
               f"(pairs: {', '.join(f'{a[key] / b[key]:.2f}' for a, b in pairs)})")
     if latency:
         print(f"{name}: ours p50 {statistics.median(a['p50'] for a, _ in pairs):.2f} ms, "
-              f"p99 {statistics.median(a['p99'] for a, _ in pairs):.2f} ms "
+              f"p99 {statistics.median(a['p99'] for a, _ in pairs):.2f} ms; baseline p50 "
+              f"{statistics.median(b['p50'] for _, b in pairs):.2f} ms, "
+              f"p99 {statistics.median(b['p99'] for _, b in pairs):.2f} ms "
               f"({args.connections} connections)")
     return (statistics.median(a["cpu"] for a, _ in pairs),
             statistics.median(b["cpu"] for _, b in pairs))
