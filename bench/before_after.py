@@ -8,7 +8,8 @@ move with the machine's load (its plain endpoint is the most sensitive side): a
 ``registry demo --learners N`` store is made once and copied, ``registry serve`` of each
 checkout serves its copy exactly as in production (pinned to core 0, the rate limits raised
 as in ``serving.py``), and the same distinct requests — every active certificate's token, 64
-admin tokens, every certificate's number — are sent to both in alternated pairs from core 1.
+admin tokens (``{ __typename }``, and ``read_api.py``'s page of 100 enrolments), every
+certificate's number — are sent to both in alternated pairs from core 1.
 Prints after ÷ before (requests per CPU second and per second, medians of the pairs' ratios)
 and each side's p50/p99. Not part of the pytest suite.
 """
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from read_api import CLIENT_CORE, alternate, free_port, post, start, stop  # noqa: E402
+from read_api import CLIENT_CORE, PAGE, alternate, free_port, post, start, stop  # noqa: E402
 from serving import CERTIFICATE, PUBLIC_URL, seed  # noqa: E402
 
 
@@ -65,6 +66,9 @@ def main() -> None:
                 "{ __typename } with a token": (lambda port: [
                     post(port, "/graphql", {"query": "{ __typename }"}, token)
                     for token in tokens], b"Query"),
+                "a page of 100 enrolments with learner.fullName": (lambda port: [
+                    post(port, "/graphql", {"query": PAGE}, token) for token in tokens],
+                    b'"nodes"'),
                 "certificate(number)": (lambda port: [
                     post(port, "/graphql", {"query": CERTIFICATE, "variables": {"n": number}})
                     for number, _ in certificates], b'"number"'),

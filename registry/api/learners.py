@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from functools import partial
@@ -132,24 +133,32 @@ class Learner:
         description="E-mail: admin, inet and the learner itself only; null for other roles, if "
                     "not given or erased.")
     identity_verification: IdentityVerification | None = strawberry.field(
+        resolver=lambda root: root._circumstance("identity_verification"),
         description="How the identity was verified." + CIRCUMSTANCE)
     business_trip: Period | None = strawberry.field(
+        resolver=lambda root: root._circumstance("business_trip"),
         description="On DET because of a business trip (3.11): exams ON_CAMPUS, after the "
                     "restoration of studies." + CIRCUMSTANCE)
     studies_restoration: OrderRecord | None = strawberry.field(
+        resolver=lambda root: root._circumstance("studies_restoration"),
         description="The dean's order restoring studies after the business trip (3.11)."
                     + CIRCUMSTANCE)
     trip_abroad: Period | None = strawberry.field(
+        resolver=lambda root: root._circumstance("trip_abroad"),
         description="Away abroad (3.12): exams only after a return order and per the dean's "
                     "directive." + CIRCUMSTANCE)
     return_order: OrderRecord | None = strawberry.field(
+        resolver=lambda root: root._circumstance("return_order"),
         description="The order on the return from abroad (3.12)." + CIRCUMSTANCE)
     dean_directive: DeanDirective | None = strawberry.field(
+        resolver=lambda root: root._circumstance("dean_directive"),
         description="The dean's directive on what is sat after the return (3.12)."
                     + CIRCUMSTANCE)
     internship_abroad: Period | None = strawberry.field(
+        resolver=lambda root: root._circumstance("internship_abroad"),
         description="An internship abroad (3.13)." + CIRCUMSTANCE)
     study_window: Period | None = strawberry.field(
+        resolver=lambda root: root._circumstance("study_window"),
         description="The individual theoretical-study window that follows from the internship "
                     "(3.13); scores and exams dated outside it are OUTSIDE_STUDY_WINDOW."
                     + CIRCUMSTANCE)
@@ -205,6 +214,24 @@ class Learner:
 
     courses: strawberry.Private[frozenset[str]] = frozenset()
     as_of: Moment = None
+    # The circumstances as the caller may see them (empty when it may not): made into objects
+    # only when selected — a page of a hundred enrolments' learners selects a name.
+    circumstances: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def _circumstance(self, name: str) -> Any:
+        doc = self.circumstances
+        if name == "identity_verification":
+            identity = doc.get("identity")
+            return None if not identity else IdentityVerification(
+                method=VerificationMethod(identity["method"]),
+                verified_on=_date(identity["verifiedOn"]))
+        if name == "dean_directive":
+            directive = doc.get("directive")
+            return None if not directive else DeanDirective(
+                number=directive["number"], issued_on=_date(directive["issued_on"]),
+                disciplines=directive["disciplines"])
+        kind, key = CIRCUMSTANCE_FIELDS[name]
+        return kind.from_doc(doc.get(key))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], principal: Principal | None,
@@ -213,27 +240,12 @@ class Learner:
         ``courses``: the MOOCs it is enrolled in, where the caller's scope needs them; ``at``:
         the moment it was read as of."""
         name = sees(principal, PersonalField.FULL_NAME)
-        if not sees(principal, PersonalField.CIRCUMSTANCES):
-            doc = {k: doc.get(k) for k in ("id", "fullName", "fullNameLatin", "email", "erased")}
-        identity = doc.get("identity")
-        directive = doc.get("directive")
         return cls(
             id=strawberry.ID(doc["id"]), full_name=doc["fullName"] if name else "",
             full_name_latin=doc.get("fullNameLatin") if name else None,
             email=doc.get("email") if sees(principal, PersonalField.EMAIL) else None,
             courses=courses, as_of=at,
-            identity_verification=None if not identity else IdentityVerification(
-                method=VerificationMethod(identity["method"]),
-                verified_on=_date(identity["verifiedOn"])),
-            business_trip=Period.from_doc(doc.get("businessTrip")),
-            studies_restoration=OrderRecord.from_doc(doc.get("restoration")),
-            trip_abroad=Period.from_doc(doc.get("abroad")),
-            return_order=OrderRecord.from_doc(doc.get("returnOrder")),
-            dean_directive=None if not directive else DeanDirective(
-                number=directive["number"], issued_on=_date(directive["issued_on"]),
-                disciplines=directive["disciplines"]),
-            internship_abroad=Period.from_doc(doc.get("internship")),
-            study_window=Period.from_doc(doc.get("studyWindow")),
+            circumstances=doc if sees(principal, PersonalField.CIRCUMSTANCES) else {},
             erased=bool(doc.get("erased")),
         )
 
@@ -295,6 +307,17 @@ class Score:
     points: int = strawberry.field(description="Its points, 0–100 (the latest correction).")
 
 
+# Learner's circumstance fields read from its view's row: (type, the row's key).
+CIRCUMSTANCE_FIELDS: dict[str, tuple[Any, str]] = {
+    "business_trip": (Period, "businessTrip"),
+    "studies_restoration": (OrderRecord, "restoration"),
+    "trip_abroad": (Period, "abroad"),
+    "return_order": (OrderRecord, "returnOrder"),
+    "internship_abroad": (Period, "internship"),
+    "study_window": (Period, "studyWindow"),
+}
+
+
 @strawberry.type(description="The final exam (final control, R7).")
 class Exam:
     points: int = strawberry.field(description="Exam points, 0–100 (passed needs ≥ 50).")
@@ -313,11 +336,14 @@ class Enrollment:
     admitted: bool = strawberry.field(
         description="Admitted to the final exam: totalPoints ≥ 150 (R6).")
     final_grade: FinalGrade | None = strawberry.field(
+        resolver=lambda root: root._final_grade(),
         description="The final grade; null until the exam is recorded.")
     passed: bool = strawberry.field(
         description="Exam ≥ 50 and final grade ≥ 50; false until the exam is recorded.")
-    scores: list[Score] = strawberry.field(description="The components recorded so far.")
-    exam: Exam | None = strawberry.field(description="The exam; null until recorded.")
+    scores: list[Score] = strawberry.field(
+        resolver=lambda root: root._scores(),description="The components recorded so far.")
+    exam: Exam | None = strawberry.field(
+        resolver=lambda root: root._exam(),description="The exam; null until recorded.")
     learner_id: strawberry.Private[str]
     mooc_code: strawberry.Private[str]
     certificate_number: strawberry.Private[str | None]
@@ -366,20 +392,30 @@ class Enrollment:
     async def history(self, info: Info) -> list[HistoryEntry]:
         return await history_of(info, parse_id(self.id, "enrollment"), self.as_of)
 
+    # The view's row: the grade, the scores and the exam are made from it only when selected
+    # (a page of a hundred enrolments built four hundred objects nobody asked for).
+    row: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def _final_grade(self) -> FinalGrade | None:
+        grade = self.row.get("finalGrade")
+        return FinalGrade(**grade) if grade else None
+
+    def _scores(self) -> list[Score]:
+        return [Score(component=ScoreComponent(c), points=p)
+                for c, p in self.row["scores"].items()]
+
+    def _exam(self) -> Exam | None:
+        exam = self.row.get("exam")
+        return Exam(points=exam["points"], mode=ExamMode(exam["mode"]),
+                    held_on=_date(exam["heldOn"]) if exam.get("heldOn") else None) \
+            if exam else None
+
     @classmethod
     def from_doc(cls, doc: dict[str, Any], at: AsOf | None = None) -> Enrollment:
-        grade = doc.get("finalGrade")
-        exam = doc.get("exam")
         return cls(
-            as_of=at,
+            as_of=at, row=doc,
             id=strawberry.ID(doc["id"]), total_points=doc["totalPoints"],
             admitted=doc["admitted"], passed=doc["passed"],
-            final_grade=FinalGrade(**grade) if grade else None,
-            scores=[Score(component=ScoreComponent(c), points=p)
-                    for c, p in doc["scores"].items()],
-            exam=Exam(points=exam["points"], mode=ExamMode(exam["mode"]),
-                      held_on=_date(exam["heldOn"]) if exam.get("heldOn") else None)
-            if exam else None,
             learner_id=doc["learnerId"], mooc_code=doc["moocCode"],
             certificate_number=doc.get("certificateNumber"),
         )
