@@ -25,7 +25,7 @@ from .application.personal import KeyEncryptionKey
 from .application.platforms import PlatformCommands
 from .application.programmes import ProgrammeCommands
 from .application.registry import Registry
-from .application.sealing import seal_plaintext_rows
+from .application.sealing import seal_plaintext_rows, tombstone_past_erasures
 from .application.service import RegistryService
 from .application.timeline import Timeline
 from .application.tokens import OidcSignIn, TokenCommands
@@ -290,6 +290,7 @@ def _assemble(settings: Settings, clock: Clock, backend: Backend, sign_in: Any, 
         grade_weights=settings.grade_weights,
     )
     seal_plaintext_rows(app)
+    tombstone_past_erasures(app)
     recorder: Any = app.recorder  # both back-ends' recorders name their events table
     events_table: str = recorder.events_table_name
     positions = backend.event_positions(datastore(app), events_table)

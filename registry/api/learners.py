@@ -341,9 +341,9 @@ class Enrollment:
     passed: bool = strawberry.field(
         description="Exam ≥ 50 and final grade ≥ 50; false until the exam is recorded.")
     scores: list[Score] = strawberry.field(
-        resolver=lambda root: root._scores(),description="The components recorded so far.")
+        resolver=lambda root: root._scores(), description="The components recorded so far.")
     exam: Exam | None = strawberry.field(
-        resolver=lambda root: root._exam(),description="The exam; null until recorded.")
+        resolver=lambda root: root._exam(), description="The exam; null until recorded.")
     learner_id: strawberry.Private[str]
     mooc_code: strawberry.Private[str]
     certificate_number: strawberry.Private[str | None]
@@ -402,7 +402,7 @@ class Enrollment:
 
     def _scores(self) -> list[Score]:
         return [Score(component=ScoreComponent(c), points=p)
-                for c, p in self.row["scores"].items()]
+                for c, p in self.row.get("scores", {}).items()]
 
     def _exam(self) -> Exam | None:
         exam = self.row.get("exam")

@@ -156,6 +156,11 @@ def own_key_id(ref: str) -> str:
 class PersonalStore(ABC):
     """Personal parts by reference. Implementations: one per storage back-end."""
 
+    # ``True`` when :meth:`create_table` gave an older store its keys' tombstones: erasures
+    # made before then deleted their keys and left no tombstone, so each is made again
+    # (:func:`registry.application.sealing.tombstone_past_erasures`).
+    tombstones_added = False
+
     @abstractmethod
     def create_table(self) -> None: ...
 

@@ -6,6 +6,11 @@ assigns each such row its subject by the same rule the mapper uses for new event
 under that subject's data key, and records which learner each certificate, enrolment and token
 is about (so a later erasure finds them). Nothing is done, and nothing read, when no plaintext
 row is left; several processes may run it at once (each row is sealed once).
+
+And the start that gives an older store its keys' tombstones (an erased key's row kept, so
+that no write makes the key again) runs :func:`tombstone_past_erasures`: an erasure from
+before then deleted its key, and a later write may have made a new one and sealed a part
+under it (a revocation's reason, say); each such learner's erasure is destroyed again.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
+from ..domain.learners import Learner
 from .mapper import LEARNER_ID, PERSONAL_REF, aggregate_kind, stored_state, subject_rule
 from .personal import Originator
 
@@ -49,3 +55,28 @@ def seal_plaintext_rows(app: Any) -> int:
         position = batch[-1].id
     log.warning("sealed %d personal parts that were stored in the clear", sealed)
     return sealed
+
+
+def tombstone_past_erasures(app: Any) -> int:
+    """Once, on the start that added the keys' tombstones: every learner erased before then
+    is erased again in the personal store (its key tombstoned, every part sealed under a key
+    made since destroyed); the number of learners. Read by topic, one batch at a time."""
+    store = app.personal_store
+    if not store.tombstones_added:
+        return 0
+    topics = [get_topic(Learner.PersonalDataErased)]
+    subjects: set[str] = set()
+    position = 0
+    while True:
+        batch = app.recorder.select_notifications(start=position, limit=BATCH, topics=topics,
+                                                  inclusive_of_start=False)
+        if not batch:
+            break
+        subjects.update(str(n.originator_id) for n in batch)
+        position = batch[-1].id
+    destroyed = sum(store.erase_subject(subject) for subject in sorted(subjects))
+    if subjects:
+        log.warning("tombstoned the data keys of %d learners erased before tombstones existed "
+                    "(%d personal parts written after their erasure destroyed)",
+                    len(subjects), destroyed)
+    return len(subjects)

@@ -10,6 +10,7 @@ from .sql import SqlPersonalStore
 class PostgresDialect:
     placeholder = "%s"
     blob_type = "BYTEA"
+    key_lock = " FOR SHARE"
     datastore: Any
 
     def qualify(self, name: str) -> str:

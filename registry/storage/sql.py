@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 class SqlDialect:
     placeholder = "?"
     blob_type = "BLOB"
+    # a row lock a write holds on the key it seals under (SQLite: its first insert took the
+    # whole database's write lock already)
+    key_lock = ""
 
     def qualify(self, name: str) -> str:
         return name
@@ -144,6 +147,13 @@ class PersonalStatements(SqlDialect):
                          "VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING"),
                 [key_id, wrapped, kek_id])
 
+    def select_key_to_write(self, key_id: str) -> tuple[str, list[Any]]:
+        """The key a write seals under, locked against an erasure until the write commits
+        (``key_lock``): the erasure's tombstone then waits for the write, and its delete of
+        the parts under the key sees what the write stored."""
+        statement, params = self.select_keys([key_id])
+        return statement + self.key_lock, params
+
     def tombstone_key(self, key_id: str) -> tuple[str, list[Any]]:
         """Destroy ``key_id``'s data key, leaving (or making) its row as a tombstone."""
         return (self.sql(f"INSERT INTO {self.keys_table()} (key_id, wrapped, kek_id, erased) "
@@ -207,6 +217,8 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
                                     for table in ("personal_data", "personal_keys"))
             for statement in self.upgrade_personal_statements(columns, key_columns):
                 c.execute(statement)
+        # keys deleted by erasures before tombstones existed left none: see PersonalStore
+        self.tombstones_added = "erased" not in key_columns
 
     def _columns(self, c: Any, table: str) -> set[str]:
         c.execute(*self.columns_of(table))
@@ -214,14 +226,16 @@ class SqlPersonalStore(PersonalStatements, PersonalStore):
 
     def _data_key(self, c: Any, key_id: str) -> bytes | None:
         """``key_id``'s data key, made (and stored wrapped) on first use; a concurrent
-        writer's key wins the race and is the one used; ``None`` once the key was erased (its
-        tombstone wins every race: an erasure committed first is seen, one still running is
-        waited for by the insert, on PostgreSQL as on SQLite). The insert comes first: a
-        transaction that writes first takes SQLite's write lock up front (waiting for it),
-        where one that read first would fail to upgrade once another process had written."""
+        writer's key wins the race and is the one used; ``None`` once the key was erased. The
+        tombstone wins every race: an erasure committed first is seen; one still running is
+        waited for (by the insert, or by the locking read of an existing key); and an erasure
+        that starts while this write holds the key waits for it to commit, then destroys what
+        it stored. The insert comes first: a transaction that writes first takes SQLite's
+        write lock up front (waiting for it), where one that read first would fail to upgrade
+        once another process had written."""
         c.execute(*self.insert_key(key_id, self.kek.wrap(key_id, new_data_key()),
                                    self.kek.kek_id))
-        c.execute(*self.select_keys([key_id]))
+        c.execute(*self.select_key_to_write(key_id))
         rows = c.fetchall()
         if not rows:
             raise PersonalKeyError(f"personal data key {key_id} could not be stored")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 import os
 import sqlite3
@@ -41,6 +42,18 @@ from registry.cli import main
 from registry.clock import FixedClock
 from registry.config import Settings
 from registry.domain.access import ApiToken, Role
+
+
+def in_thread(step: Any, errors: list[BaseException]) -> threading.Thread:
+    """``step()`` started in a thread of its own; what it raises lands in ``errors``."""
+    def guarded() -> None:
+        try:
+            step()
+        except BaseException as error:  # noqa: B036 (reported by the test thread)
+            errors.append(error)
+    thread = threading.Thread(target=guarded)
+    thread.start()
+    return thread
 
 
 class AtRestCase(StorageCase):
@@ -220,16 +233,7 @@ class AtRestCase(StorageCase):
 
         monkeypatch.setattr(store, "count_sealed_under", paused)
         errors: list[BaseException] = []
-
-        def run(step: Any) -> threading.Thread:
-            def guarded() -> None:
-                try:
-                    step()
-                except BaseException as error:  # noqa: B036 (reported by the test thread)
-                    errors.append(error)
-            thread = threading.Thread(target=guarded)
-            thread.start()
-            return thread
+        run = functools.partial(in_thread, errors=errors)
 
         eraser = run(lambda: store.erase_subject(subject))
         assert inside.wait(10)
@@ -243,6 +247,64 @@ class AtRestCase(StorageCase):
         assert errors == []
         assert store.get(racing.ref) is None and not store.has_key(subject)
         assert personal_rows(registry, "WHERE key_id = ?", (subject,)) == []
+
+    def test_an_erasure_waits_for_a_write_holding_the_key_and_destroys_what_it_stored(
+        self, registry: Container, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store: Any = registry.app.personal_store
+        subject = str(uuid.uuid4())
+        store.put(new_record(str(uuid.uuid4()), {"n": "0"}), subject=subject)  # a live key
+        writing = new_record(str(uuid.uuid4()), {"reason": "sealed just before the erasure"})
+        holding, resume = threading.Event(), threading.Event()
+        insert_sealed = store.insert_sealed
+
+        def paused(*args: Any) -> Any:  # the write has read the live key, not yet stored
+            holding.set()
+            resume.wait(10)
+            return insert_sealed(*args)
+
+        monkeypatch.setattr(store, "insert_sealed", paused)
+        errors: list[BaseException] = []
+        run = functools.partial(in_thread, errors=errors)
+
+        writer = run(lambda: store.put(writing, subject=subject))
+        assert holding.wait(10)
+        eraser = run(lambda: store.erase_subject(subject))
+        eraser.join(0.5)
+        assert eraser.is_alive()  # the erasure waits for the write that holds the key
+        resume.set()
+        for thread in (writer, eraser):
+            thread.join(10)
+            assert not thread.is_alive()
+        assert errors == []
+        assert store.get(writing.ref) is None and not store.has_key(subject)
+        assert personal_rows(registry, "WHERE key_id = ?", (subject,)) == []
+
+    def test_learners_erased_before_tombstones_are_erased_again_on_the_upgrade(
+        self, registry: Container, world: World, clock: FixedClock
+    ) -> None:
+        learner = uuid.UUID(world.learner_a)
+        registry.service.erase_personal_data(ADMIN, learner, "Request 2026/117")
+        # The database as the registry before tombstones left it: the erased key's row gone,
+        # and a write after the erasure (a revocation's reason) under a key made again.
+        execute(registry, "DELETE FROM {keys} WHERE key_id = ?", (world.learner_a,))
+        later = new_record(str(uuid.uuid4()), {"reason": "Withdrawn after the erasure"})
+        registry.app.personal_store.put(later, subject=world.learner_a)
+        assert registry.app.personal_store.get(later.ref) is not None
+        execute(registry, "ALTER TABLE {keys} DROP COLUMN erased")
+        settings = registry.settings
+        registry.close()
+        again = build(settings, clock, poll_interval=0.05, seed=False)
+        try:
+            store = again.app.personal_store
+            assert store.get(later.ref) is None and not store.has_key(world.learner_a)
+            assert personal_rows(again, "WHERE key_id = ?", (world.learner_a,)) == []
+            assert store.has_key(world.learner_b)  # the others' keys untouched
+            again.app.personal_store.put(new_record(str(uuid.uuid4()), {"n": "1"}),
+                                         subject=world.learner_a)
+            assert not store.has_key(world.learner_a)  # tombstoned for good
+        finally:
+            again.close()
 
     def test_erasing_a_part_with_a_key_of_its_own_leaves_a_tombstone_too(
         self, registry: Container
