@@ -111,11 +111,21 @@ class DeanDirective:
         description="The MOOC codes the learner sits; empty: all studied remotely."
     )
 
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any] | None) -> DeanDirective | None:
+        return None if not doc else cls(number=doc["number"], issued_on=_date(doc["issued_on"]),
+                                        disciplines=doc["disciplines"])
+
 
 @strawberry.type(description="How and when a learner's identity was verified (3.5.4).")
 class IdentityVerification:
     method: VerificationMethod = strawberry.field(description="How.")
     verified_on: datetime.date = strawberry.field(description="When.")
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, str] | None) -> IdentityVerification | None:
+        return None if not doc else cls(method=VerificationMethod(doc["method"]),
+                                        verified_on=_date(doc["verifiedOn"]))
 
 
 @strawberry.type(description="A learner (R5). Read by staff (inet, auditor, dean, admin: any "
@@ -219,19 +229,8 @@ class Learner:
     circumstances: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def _circumstance(self, name: str) -> Any:
-        doc = self.circumstances
-        if name == "identity_verification":
-            identity = doc.get("identity")
-            return None if not identity else IdentityVerification(
-                method=VerificationMethod(identity["method"]),
-                verified_on=_date(identity["verifiedOn"]))
-        if name == "dean_directive":
-            directive = doc.get("directive")
-            return None if not directive else DeanDirective(
-                number=directive["number"], issued_on=_date(directive["issued_on"]),
-                disciplines=directive["disciplines"])
         kind, key = CIRCUMSTANCE_FIELDS[name]
-        return kind.from_doc(doc.get(key))
+        return kind.from_doc(self.circumstances.get(key))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], principal: Principal | None,
@@ -309,10 +308,12 @@ class Score:
 
 # Learner's circumstance fields read from its view's row: (type, the row's key).
 CIRCUMSTANCE_FIELDS: dict[str, tuple[Any, str]] = {
+    "identity_verification": (IdentityVerification, "identity"),
     "business_trip": (Period, "businessTrip"),
     "studies_restoration": (OrderRecord, "restoration"),
     "trip_abroad": (Period, "abroad"),
     "return_order": (OrderRecord, "returnOrder"),
+    "dean_directive": (DeanDirective, "directive"),
     "internship_abroad": (Period, "internship"),
     "study_window": (Period, "studyWindow"),
 }

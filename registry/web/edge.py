@@ -4,9 +4,10 @@ and its count and latency (``/metrics``); and :class:`Gate`, innermost — the c
 budget, then the body's size limit. CORS, when configured, sits between them, so that a refusal
 carries its headers.
 
-Two layers, not four: each ASGI middleware is a call frame and a ``send`` wrapper per message,
-and four of them (request id, metrics, rate limit, body limit) cost more than the work they did
-— measured in ``bench/README.md`` ("Hot paths").
+Two layers, not four (request id, metrics, rate limit, body limit were one middleware each):
+one call frame and one ``send`` wrapper per message fewer apiece. The gain measured small —
+within the noise over HTTP; the layers' own work is what remains (``bench/README.md``,
+"Hot paths", 2026-12-04).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import json
 import os
 import sqlite3
@@ -54,6 +53,32 @@ def in_thread(step: Any, errors: list[BaseException]) -> threading.Thread:
     thread = threading.Thread(target=guarded)
     thread.start()
     return thread
+
+
+def race(monkeypatch: pytest.MonkeyPatch, store: Any, pause_at: str, first: Any,
+         second: Any) -> None:
+    """``first`` started and held inside its transaction (at ``store.<pause_at>``), then
+    ``second`` started against it: ``second`` must wait for ``first``; then both finish."""
+    inside, resume = threading.Event(), threading.Event()
+    statement = getattr(store, pause_at)
+
+    def paused(*args: Any) -> Any:
+        inside.set()
+        resume.wait(10)
+        return statement(*args)
+
+    monkeypatch.setattr(store, pause_at, paused)
+    errors: list[BaseException] = []
+    held = in_thread(first, errors)
+    assert inside.wait(10)
+    waiting = in_thread(second, errors)
+    waiting.join(0.5)
+    assert waiting.is_alive()  # it waits for the other's row (or the database's lock)
+    resume.set()
+    for thread in (held, waiting):
+        thread.join(10)
+        assert not thread.is_alive()
+    assert errors == []
 
 
 class AtRestCase(StorageCase):
@@ -223,28 +248,9 @@ class AtRestCase(StorageCase):
         subject = str(uuid.uuid4())
         store.put(new_record(str(uuid.uuid4()), {"n": "0"}), subject=subject)
         racing = new_record(str(uuid.uuid4()), {"reason": "typed while the erasure ran"})
-        inside, resume = threading.Event(), threading.Event()
-        count_sealed_under = store.count_sealed_under
-
-        def paused(key_id: str) -> Any:  # the erasure stops mid-transaction, its key destroyed
-            inside.set()
-            resume.wait(10)
-            return count_sealed_under(key_id)
-
-        monkeypatch.setattr(store, "count_sealed_under", paused)
-        errors: list[BaseException] = []
-        run = functools.partial(in_thread, errors=errors)
-
-        eraser = run(lambda: store.erase_subject(subject))
-        assert inside.wait(10)
-        writer = run(lambda: store.put(racing, subject=subject))
-        writer.join(0.5)
-        assert writer.is_alive()  # the write waits for the erasure's row (or lock)
-        resume.set()
-        for thread in (eraser, writer):
-            thread.join(10)
-            assert not thread.is_alive()
-        assert errors == []
+        # the erasure stops mid-transaction, its key destroyed; the write must wait for it
+        race(monkeypatch, store, "count_sealed_under", lambda: store.erase_subject(subject),
+             lambda: store.put(racing, subject=subject))
         assert store.get(racing.ref) is None and not store.has_key(subject)
         assert personal_rows(registry, "WHERE key_id = ?", (subject,)) == []
 
@@ -255,28 +261,9 @@ class AtRestCase(StorageCase):
         subject = str(uuid.uuid4())
         store.put(new_record(str(uuid.uuid4()), {"n": "0"}), subject=subject)  # a live key
         writing = new_record(str(uuid.uuid4()), {"reason": "sealed just before the erasure"})
-        holding, resume = threading.Event(), threading.Event()
-        insert_sealed = store.insert_sealed
-
-        def paused(*args: Any) -> Any:  # the write has read the live key, not yet stored
-            holding.set()
-            resume.wait(10)
-            return insert_sealed(*args)
-
-        monkeypatch.setattr(store, "insert_sealed", paused)
-        errors: list[BaseException] = []
-        run = functools.partial(in_thread, errors=errors)
-
-        writer = run(lambda: store.put(writing, subject=subject))
-        assert holding.wait(10)
-        eraser = run(lambda: store.erase_subject(subject))
-        eraser.join(0.5)
-        assert eraser.is_alive()  # the erasure waits for the write that holds the key
-        resume.set()
-        for thread in (writer, eraser):
-            thread.join(10)
-            assert not thread.is_alive()
-        assert errors == []
+        # the write has read the live key, not yet stored; the erasure must wait for it
+        race(monkeypatch, store, "insert_sealed", lambda: store.put(writing, subject=subject),
+             lambda: store.erase_subject(subject))
         assert store.get(writing.ref) is None and not store.has_key(subject)
         assert personal_rows(registry, "WHERE key_id = ?", (subject,)) == []
 
