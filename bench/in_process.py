@@ -3,6 +3,7 @@ stack (no uvicorn, no sockets, no load generator) — this checkout, or against 
 
     PYTHONPATH=$PWD .venv/bin/python bench/in_process.py [--before DIR] [--requests 400]
                                                           [--rounds 4] [--learners 300]
+                                                          [--profile page]
 
 Why: on a shared 2-core machine the HTTP benchmarks' pairs move by ±20 %, more than most
 single changes; here one process on one core calls the app (``create_app``, its lifespan run,
@@ -94,6 +95,11 @@ async def main():
         each = max(n // 10, 10) if name == "page" else n
         for scope, body in calls[:each]:  # warm-up: caches, first reads
             await call(app, state, scope, body)
+        profiler = None
+        if os.environ.get("BENCH_PROFILE") == name:
+            import cProfile
+            profiler = cProfile.Profile()
+            profiler.enable()
         passes = []
         for _ in range(5):
             began = time.perf_counter()
@@ -102,6 +108,11 @@ async def main():
                 await call(app, state, scope, body)
             passes.append((time.perf_counter() - began) / each * 1e6)
         found[name] = statistics.median(passes)
+        if profiler is not None:
+            import pstats
+            profiler.disable()
+            stats = pstats.Stats(profiler, stream=sys.stderr)
+            stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
     await inbox.put({"type": "lifespan.shutdown"})
     await life
     print(json.dumps(found))
@@ -114,14 +125,17 @@ except ImportError:
 '''
 
 
-def measure(root: Path, data_dir: Path, seed_file: Path, requests: int) -> dict[str, float]:
-    env = {**os.environ, "REGISTRY_DATA_DIR": str(data_dir),
+def measure(root: Path, data_dir: Path, seed_file: Path, requests: int,
+            profile: str | None = None) -> dict[str, float]:
+    env = {**({"BENCH_PROFILE": profile} if profile else {}),**os.environ, "REGISTRY_DATA_DIR": str(data_dir),
            "REGISTRY_PUBLIC_URL": "http://127.0.0.1:8000",
            "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute",
            "REGISTRY_RATE_LIMIT_VERIFY": "100000000/minute", "PYTHONPATH": str(root)}
     done = subprocess.run([sys.executable, "-c", CHILD, str(root), str(data_dir), str(seed_file),
                            str(requests), "0"], env=env, check=True, capture_output=True,
                           text=True)
+    if profile:
+        print(done.stderr, file=sys.stderr)
     found: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return found
 
@@ -132,6 +146,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--learners", type=int, default=300)
+    parser.add_argument("--profile", choices=LOADS,
+                        help="print cProfile's 40 costliest functions of this load "
+                             "(this checkout; BENCH_PROFILE_SORT=cumulative to sort so)")
     args = parser.parse_args()
     from serving import seed
 
@@ -150,7 +167,8 @@ def main() -> None:
         results: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
         for _ in range(args.rounds):
             for side, (root, data_dir) in sides.items():
-                results[side].append(measure(root, data_dir, seed_file, args.requests))
+                results[side].append(measure(root, data_dir, seed_file, args.requests,
+                                             args.profile if side == "after" else None))
         for load in LOADS:
             after = [r[load] for r in results["after"]]
             line = f"{load:12s} after {statistics.median(after):9.1f} µs/request"

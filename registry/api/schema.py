@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -17,7 +16,7 @@ from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
 from .consistency import ConsistencyReport
 from .errors import annotate
-from .execution import LeanLeavesExecutionContext
+from .execution import LeanSchema
 from .hooks import LeanExtensionsRunner
 from .introspection import IntrospectionNeedsToken
 from .learners import ErasureMutation, LearnerMutation, LearnerQuery
@@ -53,7 +52,7 @@ Mutation = root("Mutation", "Commands: each needs a token whose role may run it 
                  ProgrammeMutation, MaterialsMutation, ErasureMutation))
 
 
-class RegistrySchema(strawberry.Schema):
+class RegistrySchema(LeanSchema):
     def create_extensions_runner(self, execution_context: ExecutionContext,
                                  extensions: list[SchemaExtension]) -> SchemaExtensionsRunner:
         return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
@@ -76,8 +75,9 @@ schema = RegistrySchema(
     # mutations over HTTP only (registry.api.subscriptions).
     extensions=[OperationsByTransport, QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop,
                 IntrospectionNeedsToken, ConsistencyReport],
-    # Plain leaf fields completed inline, as graphql-core would (registry.api.execution).
-    execution_context_class=LeanLeavesExecutionContext,
+    # Executed with graphql-core's machinery skipped where it cannot change the answer: plain
+    # leaves inline, objects without the type dispatch, resolvers called directly
+    # (registry.api.execution, LeanSchema).
 )
 
 
