@@ -24,7 +24,7 @@ from ..domain.access import (
     check_reads_learner,
     is_learner,
     learner_scope,
-    sees,
+    personal_fields,
 )
 from ..domain.enrollments import ExamMode
 from ..domain.errors import InvalidInput, Unauthenticated
@@ -238,13 +238,14 @@ class Learner:
         """The learner as ``principal`` may see it (``domain.access``: the role × field matrix);
         ``courses``: the MOOCs it is enrolled in, where the caller's scope needs them; ``at``:
         the moment it was read as of."""
-        name = sees(principal, PersonalField.FULL_NAME)
+        visible = personal_fields(principal)
+        name = PersonalField.FULL_NAME in visible
         return cls(
             id=strawberry.ID(doc["id"]), full_name=doc["fullName"] if name else "",
             full_name_latin=doc.get("fullNameLatin") if name else None,
-            email=doc.get("email") if sees(principal, PersonalField.EMAIL) else None,
+            email=doc.get("email") if PersonalField.EMAIL in visible else None,
             courses=courses, as_of=at,
-            circumstances=doc if sees(principal, PersonalField.CIRCUMSTANCES) else {},
+            circumstances=doc if PersonalField.CIRCUMSTANCES in visible else {},
             erased=bool(doc.get("erased")),
         )
 

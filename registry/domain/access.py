@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -139,6 +140,17 @@ class Principal:
     def may(self, action: Action) -> bool:
         return self.role is Role.ADMIN or self.role in PERMISSIONS[action]
 
+    # Decided once per principal (a page of a hundred learners asks a hundred times); a
+    # principal is immutable, so what is decided of it cannot change.
+    @cached_property
+    def scope(self) -> LearnerScope:
+        """Which learners it may read (see :func:`learner_scope`)."""
+        if self.role is Role.LEARNER:
+            return LearnerScope(learner_id=self.learner_id)
+        if self.role is Role.TEACHER:
+            return LearnerScope(courses=self.courses)
+        return LearnerScope()
+
 
 
 # -- who sees which personal field (SPEC §10) --------------------------------------------
@@ -173,12 +185,17 @@ PERSONAL_FIELDS: dict[Role, frozenset[PersonalField]] = {
 }
 
 
-def sees(principal: Principal | None, personal_field: PersonalField) -> bool:
-    """Whether ``principal`` sees ``personal_field`` of the learners it may read (the public
-    sees none: only what a printed certificate shows)."""
+def personal_fields(principal: Principal | None) -> frozenset[PersonalField]:
+    """The personal fields ``principal`` sees of the learners it may read (the public sees
+    none: only what a printed certificate shows)."""
     if principal is None:
-        return False
-    return personal_field in PERSONAL_FIELDS.get(principal.role, frozenset())
+        return frozenset()
+    return PERSONAL_FIELDS.get(principal.role, frozenset())
+
+
+def sees(principal: Principal | None, personal_field: PersonalField) -> bool:
+    """Whether ``principal`` sees ``personal_field`` of the learners it may read."""
+    return personal_field in personal_fields(principal)
 
 
 def sees_event_personal(principal: Principal | None) -> bool:
@@ -203,11 +220,9 @@ class LearnerScope:
 
 
 def learner_scope(principal: Principal) -> LearnerScope:
-    if principal.role is Role.LEARNER:
-        return LearnerScope(learner_id=principal.learner_id)
-    if principal.role is Role.TEACHER:
-        return LearnerScope(courses=principal.courses)
-    return LearnerScope()
+    """All learners (staff), one (a learner token), or those enrolled in a teacher token's
+    courses."""
+    return principal.scope
 
 
 def check_reads_learner(principal: Principal, learner_id: str | None,
