@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -43,6 +43,7 @@ from .assets import StaticAssets
 from .edge import Edge, Gate
 from .graphql import local_graphiql_html
 from .graphql_http import GuardedGraphQL
+from .jsonio import JSONResponse
 from .ratelimit import RateLimits
 from .readiness import readyz
 from .tiles import proof_offer, served_note

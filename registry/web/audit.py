@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..api.context import authenticated
@@ -25,6 +25,7 @@ from ..audit.view import StoredCheckpoint
 from ..domain.access import Action, authorize
 from ..domain.errors import DomainError, Unauthenticated
 from .graphql import bearer_token
+from .jsonio import JSONResponse
 
 MAX_ENTRIES = 1000
 MAX_NUMBER = 2**31 - 1  # as GraphQL's Int: a log index or size is never larger

@@ -20,12 +20,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..bootstrap import Container, issuer_of
 from ..signing.credentials import did_document, status_list_credential
 from ..signing.revocations import MEDIA_TYPE, sign_snapshot
+from .jsonio import JSONResponse
 
 LD_JSON = "application/ld+json"
 STATUS_CACHE = "public, max-age=60"  # a revocation is visible within a minute

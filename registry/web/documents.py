@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..api.context import authenticated
@@ -19,6 +19,7 @@ from ..domain.access import Action, authorize
 from ..domain.errors import DomainError, Forbidden, Unauthenticated
 from ..domain.programmes import check_may_read_package
 from .graphql import bearer_token
+from .jsonio import JSONResponse
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _STATUS = {Unauthenticated: 401, Forbidden: 403}

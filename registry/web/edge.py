@@ -16,9 +16,9 @@ import time
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .jsonio import JSONResponse
 from .logs import given_id, new_request_id, request_id
 from .metrics import RequestMetrics
 from .ratelimit import budget_of, limits_of, refused

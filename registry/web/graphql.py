@@ -8,7 +8,6 @@ each answer's operation name and error codes go to the metrics (:mod:`.metrics`)
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache
@@ -27,7 +26,7 @@ from ..api.context import Context, authenticated
 from ..api.introspection import introspection_allowed
 from ..bootstrap import Container
 from ..domain.errors import Unauthenticated
-from . import metrics
+from . import jsonio, metrics
 from .websocket import CONNECTION
 
 CDN_FILE = re.compile(r"https://unpkg\.com/(?:@graphiql/)?([\w.-]+)@[\w.-]+/(?:[\w-]+/)*"
@@ -45,11 +44,6 @@ def local_graphiql_html() -> str:
         return f"/static/graphiql/{LOCAL_NAMES.get((package, name), name)}"
 
     return CDN_FILE.sub(local, get_graphql_ide_html("graphiql"))
-
-
-def encode_json(data: object) -> bytes:
-    """Compact UTF-8 JSON, non-ASCII letters as they are."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def bearer(header: str) -> str | None:
@@ -91,7 +85,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
         return local_graphiql_html()
 
     def encode_json(self, data: object) -> bytes:
-        return encode_json(data)
+        return jsonio.dumps(data)
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         data = await super().parse_http_body(request)

@@ -13,7 +13,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
@@ -22,6 +22,7 @@ from strawberry.types.unset import UnsetType
 from ..api.context import Context
 from . import metrics
 from .graphql import RegistryGraphQL
+from .jsonio import JSONResponse
 from .ratelimit import PUBLIC, RATE_LIMITED, Refusal, limits_of
 from .websocket import LiveConnection
 

@@ -47,13 +47,14 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..application.service import RegistryService
 from ..config import ConfigError, Settings
 from ..domain.certificates import group_number
 from ..signing.qr import make_qr
 from .assets import FontFiles
+from .jsonio import JSONResponse
 
 __all__ = ["FONTS", "PdfCache", "certificate_pdf", "group_number", "load_emblem",
            "qr_print_width_mm", "render_certificate_pdf"]

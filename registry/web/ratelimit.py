@@ -39,10 +39,10 @@ from limits import RateLimitItem, parse_many
 from limits.aio.strategies import SlidingWindowCounterRateLimiter as Limiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import Scope
 
 from ..config import Settings
+from .jsonio import JSONResponse
 
 RATE_LIMITED = "RATE_LIMITED"  # the code of a 429 (SPEC §10)
 log = logging.getLogger(__name__)

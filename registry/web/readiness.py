@@ -20,9 +20,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..storage.errors import unavailable_reason
+from .jsonio import JSONResponse
 
 
 def _failed(reason: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import gzip
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..audit import proof, tiles
@@ -29,6 +29,7 @@ from ..audit.note import split_note
 from ..bootstrap import Container
 from ..domain.certificates import Certificate, read_number
 from .audit import refused_entries
+from .jsonio import JSONResponse
 
 FULL_CACHE = "max-age=31536000, immutable"
 PARTIAL_CACHE = "max-age=60"  # a log may drop a partial tile once the full one exists
