@@ -157,9 +157,13 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 and not isinstance(result, Exception)
                 and (kind.is_type_of is None or kind.is_type_of(result, info) is True)):
             # where graphql-core's dispatch would arrive (a non-null object completes to a
-            # dict, never to null)
-            return self.collect_and_execute_subfields(kind, field_details_list, path, result,
-                                                      position_context)
+            # dict, never to null); with nothing deferred, straight to the sub-fields
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                kind, field_details_list)
+            if position_context is None and not new_defer_usages:
+                return self.execute_fields(kind, result, path, grouped_field_set, None)
+            return self.execute_collected_subfields(kind, result, path, grouped_field_set,
+                                                    new_defer_usages, position_context)
         return super().complete_value(return_type, field_details_list, info, path, result,
                                       position_context)
 

@@ -538,7 +538,7 @@ class ProjectionStore:
                 rows = c.execute(select_keys, {"keys": wanted[start:start + 500]})
                 names = list(rows.keys())
                 read, at = spec.reader(names), names.index("key")
-                found.update({r[at]: read(r) for r in rows})
+                found.update({r[at]: read(r) for r in rows.all()})
             return found
 
         result: dict[str, dict[str, Any]] = self._read(table, run)
@@ -625,7 +625,8 @@ class ProjectionStore:
             result = c.execute(statement)
             names = list(result.keys())
             read, at, by = spec.reader(names), names.index("key"), names.index(column.name)
-            found = [(read(r), _cursor_value(r[by]), str(r[at])) for r in result]
+            # fetched at once (one fetchall, not a fetchone per row)
+            found = [(read(r), _cursor_value(r[by]), str(r[at])) for r in result.all()]
             return found[::-1] if backwards else found
 
         found: list[tuple[dict[str, Any], Any, str]] = self._read(table, run)
@@ -656,7 +657,7 @@ class ProjectionStore:
             result = c.execute(statement)
             names = list(result.keys())
             read, at, group = spec.reader(names), names.index("key"), names.index(by)
-            for r in result:
+            for r in result.all():
                 found[r[group]].append((read(r), str(r[at]), str(r[at])))
             return found
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -26,6 +25,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError
 
 from ..application.personal import KeyEncryptionKey
+from ..fastjson import dumps_text, loads
 from ..projections.store import Dialect
 
 # eventsourcing recorders with a hook for statements in the events' own transaction
@@ -35,10 +35,6 @@ log = logging.getLogger(__name__)
 
 SQLITE_FILE = "registry.sqlite3"
 PRIVATE_FILE = 0o600
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 Wake = Callable[[threading.Event, threading.Event], None]
@@ -226,7 +222,8 @@ class SQLiteBackend(Backend):
         return SQLiteEventPositions(datastore, events_table)
 
     def _engine(self, begin: str) -> Engine:
-        engine = create_engine(f"sqlite:///{self.path}", json_serializer=_json,
+        engine = create_engine(f"sqlite:///{self.path}", json_serializer=dumps_text,
+                               json_deserializer=loads,
                                connect_args={"timeout": 10, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -372,7 +369,8 @@ class PostgresBackend(Backend):
 
     def view_engines(self) -> tuple[Engine, Engine]:
         engine = create_engine("postgresql+psycopg://", connect_args=self._connect_args(),
-                               json_serializer=_json, pool_size=5, max_overflow=10,
+                               json_serializer=dumps_text, json_deserializer=loads,
+                               pool_size=5, max_overflow=10,
                                pool_pre_ping=True)
         return engine, engine
 
