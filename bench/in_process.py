@@ -79,12 +79,6 @@ async def main():
     life = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"},
                                     "state": state}, inbox.get, lifespan_send))
     await started.wait()
-    if os.environ.get("BENCH_GC") == "freeze":
-        import gc
-        gc.freeze()
-    elif os.environ.get("BENCH_GC") == "off":
-        import gc
-        gc.disable()
     def post(path, body, token=None):
         data = json.dumps(body).encode()
         return scope_of(path, data, token), data

@@ -1,0 +1,199 @@
+"""Benchmark: instructions per request on the event loop's thread, counted by valgrind's
+callgrind — repeatable where seconds are not.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/instructions.py [--before DIR] [--requests 10]
+                                                            [--learners 300]
+
+Why: on this shared machine the same code's time per page moved 2× within minutes
+(2026-12-07: 5.9–12.0 ms for one page of 100 enrolments in process), which no pairing hides.
+callgrind counts instructions, not seconds, and the count does not move with the machine's
+load. Each load runs in a child under ``valgrind --tool=callgrind --collect-atstart=no
+--toggle-collect=_operator_call``: the app is built and warmed up uncounted, then the measured
+requests run inside ``operator.call`` — the only code counted. What runs on other threads (the
+page's read of the views in the thread pool, the projection daemon) is not counted here;
+``--read`` counts the page's read of the views alone, called directly.
+
+Loads: ``page`` — ``read_api.py``'s page of 100 enrolments with learner.fullName under an
+admin token, through the whole ASGI stack (no uvicorn, no sockets); ``plain`` — the plain
+strawberry app of 100 × 5 constant fields (``read_api.plain_app``), the baseline of issue 12's
+(a); ``read`` — the views' read behind the page (``service.page`` + ``get_many``). With
+``--before DIR`` (another checkout, e.g. ``git worktree add /tmp/before <commit>``) the page
+and the read are counted for both. Each child takes one to three minutes (valgrind runs the
+start-up some 50× slower); they run two at a time. Not part of the pytest suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+PAGE_CHILD = r'''
+import asyncio, json, operator, sys
+root, seed_file, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, root)
+import registry
+assert registry.__file__.startswith(root), registry.__file__
+from registry.web.app import create_app
+PAGE = ("query { enrollments(first: 100) { nodes { id totalPoints admitted passed "
+        "learner { fullName } } } }")
+certificates, tokens = json.load(open(seed_file))
+body = json.dumps({"query": PAGE}).encode()
+def scope_of(token):
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
+            "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5555),
+            "server": ("127.0.0.1", 8000),
+            "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"authorization", f"Bearer {token}".encode())]}
+async def start():
+    app = create_app()
+    inbox, started, state = asyncio.Queue(), asyncio.Event(), {}
+    await inbox.put({"type": "lifespan.startup"})
+    async def lifespan_send(message):
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
+    life = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"},
+                                    "state": state}, inbox.get, lifespan_send))
+    await started.wait()
+    return app, state, inbox, life
+async def pages(app, state, k):
+    for i in range(k):
+        answered = []
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+        async def send(message):
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+        await app(dict(scope_of(tokens[i % len(tokens)]), state=dict(state)), receive, send)
+        assert answered == [200], answered
+loop = asyncio.new_event_loop()
+app, state, inbox, life = loop.run_until_complete(start())
+loop.run_until_complete(pages(app, state, 5))  # warm-up: caches, first reads
+operator.call(loop.run_until_complete, pages(app, state, n))  # counted
+async def stop():
+    await inbox.put({"type": "lifespan.shutdown"})
+    await life
+loop.run_until_complete(stop())
+'''
+
+PLAIN_CHILD = r'''
+import asyncio, json, operator, sys
+sys.path.insert(0, sys.argv[1])
+import read_api
+app = read_api.plain_app()
+n = int(sys.argv[2])
+body = json.dumps({"query": read_api.PLAIN_PAGE}).encode()
+scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+         "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+         "root_path": "", "client": ("127.0.0.1", 5555), "server": ("127.0.0.1", 8000),
+         "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
+                     (b"content-length", str(len(body)).encode())]}
+async def pages(k):
+    for _ in range(k):
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+        async def send(message):
+            pass
+        await app(dict(scope), receive, send)
+loop = asyncio.new_event_loop()
+loop.run_until_complete(pages(5))
+operator.call(loop.run_until_complete, pages(n))
+'''
+
+READ_CHILD = r'''
+import operator, sys
+root, n = sys.argv[1], int(sys.argv[2])
+sys.path.insert(0, root)
+from registry.bootstrap import build
+from registry.config import Settings
+container = build(Settings.from_env(), seed=False)
+service = container.service
+container.wait_for_views(timeout=600)
+def read():
+    page = service.page("enrollments", {}, limit=101, ranges={}, search=None,
+                        order_by="enrolled_at", descending=False)
+    return page, service.get_many("learners", sorted({d["learnerId"] for d, _, _ in page}))
+read()
+def reads():
+    for _ in range(n):
+        read()
+operator.call(reads)
+container.close()
+'''
+
+COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def counted(code: str, args: list[str], env: dict[str, str], out: Path) -> int:
+    """Instructions counted inside ``operator.call`` of one child under callgrind."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+         "--toggle-collect=_operator_call", f"--callgrind-out-file={out}",
+         sys.executable, "-c", code, *args],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    found = COLLECTED.search(done.stderr)
+    if found is None:
+        raise RuntimeError(done.stderr[-2000:])
+    return int(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--learners", type=int, default=300)
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is needed (apt-get install valgrind)")
+    from serving import seed
+
+    with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
+        store = Path(tmp) / "store"
+        certificates, tokens = seed(store, args.learners, 64)
+        seed_file = Path(tmp) / "requests.json"
+        seed_file.write_text(json.dumps([certificates, tokens]))
+        sides = {"after": ROOT}
+        if args.before is not None:
+            sides["before"] = args.before.resolve()
+        n = str(args.requests)
+        jobs: dict[str, tuple[str, list[str], dict[str, str]]] = {
+            "plain": (PLAIN_CHILD, [str(ROOT / "bench"), n], {})}
+        for side, root in sides.items():
+            for load, code, extra in (("page", PAGE_CHILD, [str(seed_file), n]),
+                                      ("read", READ_CHILD, [n])):
+                data_dir = Path(tmp) / f"{side}-{load}"
+                shutil.copytree(store, data_dir)  # one process at a time per store
+                env = {"REGISTRY_DATA_DIR": str(data_dir), "PYTHONPATH": str(root),
+                       "REGISTRY_PUBLIC_URL": "http://127.0.0.1:8000",
+                       "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute"}
+                jobs[f"{load} {side}"] = (code, [str(root), *extra], env)
+        with ThreadPoolExecutor(2) as pool:
+            futures = {name: pool.submit(counted, code, argv, env, Path(tmp) / f"{i}.out")
+                       for i, (name, (code, argv, env)) in enumerate(jobs.items())}
+            per = {name: f.result() / args.requests for name, f in futures.items()}
+        print(f"{args.requests} requests each, instructions per request on the loop's thread "
+              "(callgrind):")
+        for name, value in per.items():
+            print(f"  {name:14s} {value / 1e6:8.2f} M")
+        page, plain = per["page after"], per["plain"]
+        print(f"plain ÷ page (the loop's thread only) {plain / page:.2f}; "
+              f"plain ÷ (page + its read) {plain / (page + per['read after']):.2f}")
+        if "before" in sides:
+            for load in ("page", "read"):
+                print(f"{load}: after ÷ before {per[load + ' after'] / per[load + ' before']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
