@@ -38,50 +38,21 @@ LOADS = ("verify", "typename", "page", "certificate")
 # its lifespan started, and each load timed; prints one JSON object (µs per request by load).
 CHILD = r'''
 import asyncio, json, os, statistics, sys, time
-root, data_dir, seed_file, requests, core = sys.argv[1:6]
+root, data_dir, seed_file, requests, core, bench = sys.argv[1:7]
 sys.path.insert(0, root)
+sys.path.append(bench)  # after the checkout under test: only the driver comes from here
 os.sched_setaffinity(0, {int(core)})
 import registry
 assert registry.__file__.startswith(root), registry.__file__
 from registry.web.app import create_app
-PAGE = ("query { enrollments(first: 100) { nodes { id totalPoints admitted passed "
-        "learner { fullName } } } }")
+from asgi_driver import PAGE, Lifespan, call, post
 CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
 certificates, tokens = json.load(open(seed_file))
 
-def scope_of(path, body, token):
-    headers = [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
-               (b"content-length", str(len(body)).encode())]
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
-            "query_string": b"", "root_path": "", "headers": headers,
-            "client": ("127.0.0.1", 5555), "server": ("127.0.0.1", 8000)}
-
-async def call(app, state, scope, body):
-    answered = []
-    async def receive():
-        return {"type": "http.request", "body": body, "more_body": False}
-    async def send(message):
-        if message["type"] == "http.response.start":
-            answered.append(message["status"])
-    await app(dict(scope, state=dict(state)), receive, send)
-    assert answered == [200], answered
-
 async def main():
     app = create_app()
-    inbox, started, state = asyncio.Queue(), asyncio.Event(), {}
-    await inbox.put({"type": "lifespan.startup"})
-    async def lifespan_send(message):
-        if message["type"].startswith("lifespan.startup"):
-            started.set()
-    life = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"},
-                                    "state": state}, inbox.get, lifespan_send))
-    await started.wait()
-    def post(path, body, token=None):
-        data = json.dumps(body).encode()
-        return scope_of(path, data, token), data
+    life = Lifespan(app)
+    state = await life.started()
     loads = {
         "verify": [post("/api/verify", {"token": t}) for _, t in certificates],
         "typename": [post("/graphql", {"query": "{ __typename }"}, t) for t in tokens],
@@ -113,8 +84,7 @@ async def main():
             profiler.disable()
             stats = pstats.Stats(profiler, stream=sys.stderr)
             stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
-    await inbox.put({"type": "lifespan.shutdown"})
-    await life
+    await life.stopped()
     print(json.dumps(found))
 
 try:
@@ -132,7 +102,7 @@ def measure(root: Path, data_dir: Path, seed_file: Path, requests: int,
            "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute",
            "REGISTRY_RATE_LIMIT_VERIFY": "100000000/minute", "PYTHONPATH": str(root)}
     done = subprocess.run([sys.executable, "-c", CHILD, str(root), str(data_dir), str(seed_file),
-                           str(requests), "0"], env=env, check=True, capture_output=True,
+                           str(requests), "0", str(ROOT / "bench")], env=env, check=True, capture_output=True,
                           text=True)
     if profile:
         print(done.stderr, file=sys.stderr)

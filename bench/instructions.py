@@ -40,73 +40,38 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 PAGE_CHILD = r'''
 import asyncio, json, operator, sys
-root, seed_file, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+root, seed_file, n, bench = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 sys.path.insert(0, root)
+sys.path.append(bench)  # after the checkout under test: only the driver comes from here
 import registry
 assert registry.__file__.startswith(root), registry.__file__
 from registry.web.app import create_app
-PAGE = ("query { enrollments(first: 100) { nodes { id totalPoints admitted passed "
-        "learner { fullName } } } }")
+from asgi_driver import PAGE, Lifespan, call, post
 certificates, tokens = json.load(open(seed_file))
-body = json.dumps({"query": PAGE}).encode()
-def scope_of(token):
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
-            "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5555),
-            "server": ("127.0.0.1", 8000),
-            "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"authorization", f"Bearer {token}".encode())]}
-async def start():
-    app = create_app()
-    inbox, started, state = asyncio.Queue(), asyncio.Event(), {}
-    await inbox.put({"type": "lifespan.startup"})
-    async def lifespan_send(message):
-        if message["type"].startswith("lifespan.startup"):
-            started.set()
-    life = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"},
-                                    "state": state}, inbox.get, lifespan_send))
-    await started.wait()
-    return app, state, inbox, life
+calls = [post("/graphql", {"query": PAGE}, t) for t in tokens]
 async def pages(app, state, k):
     for i in range(k):
-        answered = []
-        async def receive():
-            return {"type": "http.request", "body": body, "more_body": False}
-        async def send(message):
-            if message["type"] == "http.response.start":
-                answered.append(message["status"])
-        await app(dict(scope_of(tokens[i % len(tokens)]), state=dict(state)), receive, send)
-        assert answered == [200], answered
+        await call(app, state, *calls[i % len(calls)])
 loop = asyncio.new_event_loop()
-app, state, inbox, life = loop.run_until_complete(start())
+app = create_app()
+life = Lifespan(app)
+state = loop.run_until_complete(life.started())
 loop.run_until_complete(pages(app, state, 5))  # warm-up: caches, first reads
 operator.call(loop.run_until_complete, pages(app, state, n))  # counted
-async def stop():
-    await inbox.put({"type": "lifespan.shutdown"})
-    await life
-loop.run_until_complete(stop())
+loop.run_until_complete(life.stopped())
 '''
 
 PLAIN_CHILD = r'''
-import asyncio, json, operator, sys
+import asyncio, operator, sys
 sys.path.insert(0, sys.argv[1])
 import read_api
+from asgi_driver import call, post
 app = read_api.plain_app()
 n = int(sys.argv[2])
-body = json.dumps({"query": read_api.PLAIN_PAGE}).encode()
-scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-         "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-         "root_path": "", "client": ("127.0.0.1", 5555), "server": ("127.0.0.1", 8000),
-         "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
-                     (b"content-length", str(len(body)).encode())]}
+request = post("/graphql", {"query": read_api.PLAIN_PAGE})
 async def pages(k):
     for _ in range(k):
-        async def receive():
-            return {"type": "http.request", "body": body, "more_body": False}
-        async def send(message):
-            pass
-        await app(dict(scope), receive, send)
+        await call(app, {}, *request)
 loop = asyncio.new_event_loop()
 loop.run_until_complete(pages(5))
 operator.call(loop.run_until_complete, pages(n))
@@ -171,7 +136,8 @@ def main() -> None:
         jobs: dict[str, tuple[str, list[str], dict[str, str]]] = {
             "plain": (PLAIN_CHILD, [str(ROOT / "bench"), n], {})}
         for side, root in sides.items():
-            for load, code, extra in (("page", PAGE_CHILD, [str(seed_file), n]),
+            for load, code, extra in (("page", PAGE_CHILD,
+                                       [str(seed_file), n, str(ROOT / "bench")]),
                                       ("read", READ_CHILD, [n])):
                 data_dir = Path(tmp) / f"{side}-{load}"
                 shutil.copytree(store, data_dir)  # one process at a time per store
