@@ -52,7 +52,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     # uvicorn believes X-Forwarded-For/-Proto from the same proxies as the rate limits do.
     trusted = list(settings.trusted_proxies)
-    app: Any = create_app(settings) if args.workers == 1 else "registry.web.app:create_app"
+    app: Any = (create_app(settings, freeze_heap=True) if args.workers == 1
+                else "registry.web.app:serving_app")
     loop, http = event_loop_and_parser()
     lean_records()
     said = logging.getLogger("registry.serve")

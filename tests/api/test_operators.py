@@ -270,3 +270,30 @@ def test_request_ids_made_by_a_forked_process_are_its_own() -> None:
     theirs = os.read(read, 64).decode()
     ours = {new_request_id() for _ in range(3)}
     assert len(ours) == 3 and theirs not in ours and theirs[:16] != next(iter(ours))[:16]
+
+
+# -- the served heap -------------------------------------------------------------------------
+
+def test_the_served_app_hides_what_it_built_from_the_collector_until_it_stops(
+        backend_settings: Settings, clock: FixedClock) -> None:
+    """``registry serve``'s app (``freeze_heap``): the objects it built at start are frozen
+    out of the collector's generations while it serves, and given back when it stops; the
+    app the tests and embedders build freezes nothing."""
+    import gc
+
+    from starlette.testclient import TestClient
+
+    from registry.web.app import create_app
+
+    assert gc.get_freeze_count() == 0
+    with make_client(backend_settings, clock) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() == 0
+    app = create_app(backend_settings, clock=clock, poll_interval=0.05, freeze_heap=True)
+    with TestClient(app) as client:
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # the schema, the modules, the registry's structures
+        assert client.post("/graphql", json={"query": "{ __typename }"}).json() == {
+            "data": {"__typename": "Query"}}
+    assert gc.get_freeze_count() == 0
+

@@ -156,3 +156,24 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("REGISTRY_TIMEZONE: 'Mars/Olympus': an IANA time zone, like "
                            "Asia/Almaty\n")
+
+
+def test_registry_serve_runs_the_freezing_app_in_each_worker(
+        monkeypatch: pytest.MonkeyPatch, registry_dir: Path) -> None:
+    import uvicorn
+
+    from registry.web import app as web_app
+
+    ran: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.append(
+        {"app": app, **options}))
+    built: list[bool] = []
+    real = web_app.create_app
+    monkeypatch.setattr(web_app, "create_app", lambda *a, **k: built.append(
+        k.get("freeze_heap", False)) or real(*a, **k))
+    assert main(["serve", "--port", "1"]) == 0
+    assert built == [True] and ran[0]["factory"] is False
+    monkeypatch.setenv("REGISTRY_PROJECTIONS", "external")
+    assert main(["serve", "--port", "1", "--workers", "2"]) == 0
+    assert ran[1]["app"] == "registry.web.app:serving_app" and ran[1]["factory"] is True
+    assert web_app.serving_app.__module__ == "registry.web.app"
