@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -444,6 +444,28 @@ class ProjectionStore:
             self._statements[table] = cached
         return cached
 
+    def select_by_keys(self, spec: ViewTable, table: Table) -> Any:
+        """The documents of ``table`` whose keys are the expanding parameter ``keys``."""
+        cached = self._statements.get(("by keys", table))
+        if cached is None:
+            cached = select(*self.shown(spec, table)).where(
+                table.c.key.in_(bindparam("keys", expanding=True)))
+            self._statements[("by keys", table)] = cached
+        return cached
+
+    def shown(self, spec: ViewTable, table: Table, also: str | None = None) -> list[Any]:
+        """The columns a document is read from — its key and its fields' — and ``also``
+        (an order column): not the hidden ones that only filter or sort (a learner's search
+        key is the longest cell of its row)."""
+        cached = self._statements.get(("shown", table, also))
+        if cached is None:
+            names = ["key", *(f.column for f in spec.fields if f.doc is not None)]
+            if also is not None and also not in names:
+                names.append(also)
+            cached = [table.c[name] for name in names if name in table.c]
+            self._statements[("shown", table, also)] = cached
+        return cast(list[Any], cached)
+
     def columns_of(self, table: Table, spec: ViewTable) -> frozenset[str] | None:
         """The columns of ``spec`` that ``table`` has (``None``: all of them)."""
         cached = self._statements.get(("columns", table))
@@ -519,7 +541,7 @@ class ProjectionStore:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, Any] | None:
-            result = c.execute(self.statements(t)[0], {"keys": [key]})
+            result = c.execute(self.select_by_keys(spec, t), {"keys": [key]})
             row = result.first()
             return None if row is None else spec.reader(list(result.keys()))(row)
 
@@ -532,7 +554,7 @@ class ProjectionStore:
             return {}
 
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, dict[str, Any]]:
-            select_keys = self.statements(t)[0]  # made once: no statement to build per read
+            select_keys = self.select_by_keys(spec, t)  # made once: none to build per read
             found = {}
             for start in range(0, len(wanted), 500):
                 rows = c.execute(select_keys, {"keys": wanted[start:start + 500]})
@@ -584,7 +606,8 @@ class ProjectionStore:
         def run(spec: ViewTable, t: Table, c: Connection) -> list[dict[str, Any]]:
             if order_by is not None and order_by not in t.c:
                 raise ValueError(f"{table} cannot be ordered by {order_by}")
-            statement = select(t).where(*self._where(spec, t, where, search))
+            statement = select(*self.shown(spec, t, order_by)).where(
+                *self._where(spec, t, where, search))
             order = [t.c[order_by]] if order_by else []
             statement = statement.order_by(*order, t.c.key).limit(limit).offset(offset)
             rows = c.execute(statement)
@@ -621,7 +644,8 @@ class ProjectionStore:
                     clauses.append(key > value if later != descending else key < value)
             reverse = descending != backwards
             order = [column.desc(), t.c.key.desc()] if reverse else [column, t.c.key]
-            statement = select(t).where(*clauses).order_by(*order).limit(limit)
+            statement = select(*self.shown(spec, t, column.name)).where(*clauses).order_by(
+                *order).limit(limit)
             result = c.execute(statement)
             names = list(result.keys())
             read, at, by = spec.reader(names), names.index("key"), names.index(column.name)
@@ -650,7 +674,7 @@ class ProjectionStore:
             clauses = self._where(spec, t, {**(where or {}), by: wanted}, None)
             rank = func.row_number().over(partition_by=t.c[by], order_by=t.c.key).label("_rank")
             ranked = select(t, rank).where(*clauses).subquery()
-            statement = (select(*[ranked.c[name] for name in t.c.keys()])
+            statement = (select(*[ranked.c[c.name] for c in self.shown(spec, t, by)])
                          .where(ranked.c["_rank"] <= limit)
                          .order_by(ranked.c[by], ranked.c.key))
             found: dict[Any, list[tuple[dict[str, Any], Any, str]]] = {v: [] for v in wanted}
