@@ -254,12 +254,14 @@ async def paginate(
     wanted = related(info, prefetch or {})
 
     def read() -> tuple[list[tuple[dict[str, Any], Any, str]], dict[str, dict[str, Any]]]:
-        """The page, and the rows its nodes' selected relations need — one thread hop."""
-        page = service.page(table, filters, after=start, before=end, limit=size + 1,
-                            backwards=backwards, **query)
-        return page, {other: service.get_many(other, sorted({d[column] for d, _, _ in page
-                                                             if d.get(column)}))
-                      for other, column in wanted}
+        """The page, and the rows its nodes' selected relations need — one thread hop,
+        one connection."""
+        with service.together():
+            page = service.page(table, filters, after=start, before=end, limit=size + 1,
+                                backwards=backwards, **query)
+            return page, {other: service.get_many(other, sorted({d[column] for d, _, _ in page
+                                                                 if d.get(column)}))
+                          for other, column in wanted}
 
     found, fetched = await info.context.call(read)
     info.context.prefetched(fetched)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -303,6 +303,11 @@ class RegistryService:
         with views_ready():
             docs = self.views.find(table, where, **kw)
         return self._standing(docs) if table == "certificates" else docs
+
+    def together(self) -> AbstractContextManager[None]:
+        """Reads of the views in the block share one connection (blocking: in the block's
+        thread)."""
+        return self.views.together()
 
     def page(self, table: str, where: Mapping[str, Any] | None = None, **kw: Any
              ) -> list[tuple[Doc, Any, str]]:

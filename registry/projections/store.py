@@ -158,6 +158,7 @@ class ProjectionStore:
         )
         self._tables: dict[tuple[str, int], dict[str, Table]] = {}
         self._statements: dict[Any, Any] = {}
+        self._reading = threading.local()  # the connection of a ``together`` block
         self._select_builds = select(self.builds_table).order_by(
             self.builds_table.c.name, self.builds_table.c.build)
         self._serving: dict[str, Build] = {}
@@ -526,10 +527,27 @@ class ProjectionStore:
             raise ViewNotReady(f"the {projection.name} view is being rebuilt")
         return spec, tables[table]
 
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """The reads of this thread in the block share one connection (a page and the rows
+        its relations need: one checkout of the pool, not one per read)."""
+        if getattr(self._reading, "connection", None) is not None:
+            yield
+            return
+        with self.read_engine.connect() as c:
+            self._reading.connection = c
+            try:
+                yield
+            finally:
+                self._reading.connection = None
+
     def _read(self, table: str, run: Callable[[ViewTable, Table, Connection], Any]) -> Any:
         for attempt in (1, 2):
             spec, physical = self._table(table)
             try:
+                shared: Connection | None = getattr(self._reading, "connection", None)
+                if shared is not None:
+                    return run(spec, physical, shared)
                 with self.read_engine.connect() as c:
                     return run(spec, physical, c)
             except (OperationalError, ProgrammingError):

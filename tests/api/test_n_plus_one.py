@@ -112,6 +112,29 @@ def test_a_page_of_enrolments_with_their_relations_reads_the_views_a_fixed_numbe
     assert len(large) <= ENROLLMENT_READS, large
 
 
+def test_a_page_and_the_rows_its_nodes_relations_need_share_one_connection(api: Api) -> None:
+    """The page of enrolments and its learners are read in one thread hop through one
+    connection of the views' pool, not one checkout per read."""
+    from sqlalchemy import event
+
+    admin = api.token("admin")
+    query = "{ enrollments(first: 100) { nodes { id learner { fullName } } } }"
+    api(query, token=admin)
+    pool = api.container.views.read_engine.pool
+    checkouts: list[object] = []
+    listener = lambda *_: checkouts.append(None)  # noqa: E731
+    event.listen(pool, "checkout", listener)
+    try:
+        with view_reads(api) as seen:
+            body = api(query, token=admin)
+    finally:
+        event.remove(pool, "checkout", listener)
+    nodes = body["data"]["enrollments"]["nodes"]
+    assert len(nodes) == LEARNERS and all(n["learner"]["fullName"] for n in nodes)
+    assert len(seen) == 2, seen  # the page, its learners
+    assert len(checkouts) == 1
+
+
 def test_a_page_of_learners_with_their_lists_reads_the_views_a_fixed_number_of_times(
         api: Api) -> None:
     admin = api.token("admin")
