@@ -122,6 +122,16 @@ class Dialect:
     def compact_search(self, c: Connection, table: Table) -> None:
         """Merge away what the search index still holds of deleted rows (an erasure)."""
 
+    def key_in(self, column: Any) -> Any:
+        """``column`` is one of the keys given as the parameter ``keys`` (in the form of
+        :meth:`keys_parameter`): one parameter whatever their number where the back-end can,
+        so the statement is compiled once — an expanding ``IN`` is rendered anew for each
+        number of keys."""
+        return column.in_(bindparam("keys", expanding=True))
+
+    def keys_parameter(self, keys: list[str]) -> Any:
+        return keys
+
     def search_clause(self, table: Table, column: str, terms: Sequence[str]) -> Any:
         """Rows whose ``column`` contains one of ``terms`` (already folded, ``domain/search.py``)."""
         return or_(*(table.c[column].like(f"%{like_escape(term)}%", escape="\\")
@@ -435,13 +445,12 @@ class ProjectionStore:
             self._statements[("advance", switching)] = cached
         return cached
 
-    def statements(self, table: Table) -> tuple[Any, Any, Any]:
-        """(select by keys, delete by keys, insert) of ``table``, made once."""
+    def statements(self, table: Table) -> tuple[Any, Any]:
+        """(delete by keys, insert) of ``table``, made once."""
         cached = self._statements.get(table)
         if cached is None:
             keys: Any = bindparam("keys", expanding=True)
-            cached = (select(table).where(table.c.key.in_(keys)),
-                      delete(table).where(table.c.key.in_(keys)), insert(table))
+            cached = (delete(table).where(table.c.key.in_(keys)), insert(table))
             self._statements[table] = cached
         return cached
 
@@ -449,8 +458,7 @@ class ProjectionStore:
         """The documents of ``table`` whose keys are the expanding parameter ``keys``."""
         cached = self._statements.get(("by keys", table))
         if cached is None:
-            cached = select(*self.shown(spec, table)).where(
-                table.c.key.in_(bindparam("keys", expanding=True)))
+            cached = select(*self.shown(spec, table)).where(self.dialect.key_in(table.c.key))
             self._statements[("by keys", table)] = cached
         return cached
 
@@ -559,7 +567,8 @@ class ProjectionStore:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, Any] | None:
-            result = c.execute(self.select_by_keys(spec, t), {"keys": [key]})
+            result = c.execute(self.select_by_keys(spec, t),
+                               {"keys": self.dialect.keys_parameter([key])})
             row = result.first()
             return None if row is None else spec.reader(list(result.keys()))(row)
 
@@ -572,14 +581,11 @@ class ProjectionStore:
             return {}
 
         def run(spec: ViewTable, t: Table, c: Connection) -> dict[str, dict[str, Any]]:
-            select_keys = self.select_by_keys(spec, t)  # made once: none to build per read
-            found = {}
-            for start in range(0, len(wanted), 500):
-                rows = c.execute(select_keys, {"keys": wanted[start:start + 500]})
-                names = list(rows.keys())
-                read, at = spec.reader(names), names.index("key")
-                found.update({r[at]: read(r) for r in rows.all()})
-            return found
+            rows = c.execute(self.select_by_keys(spec, t),  # made once: none to build per read
+                             {"keys": self.dialect.keys_parameter(wanted)})
+            names = list(rows.keys())
+            read, at = spec.reader(names), names.index("key")
+            return {r[at]: read(r) for r in rows.all()}
 
         result: dict[str, dict[str, Any]] = self._read(table, run)
         return result
@@ -813,7 +819,7 @@ class Writer:
         """Rows by key, replaced: a delete of the keys and one insert of them all — plain
         statements both back-ends run and SQLAlchemy compiles once (the batch's transaction
         already holds the build's row lock, so nobody writes these keys in between)."""
-        _, delete_keys, insert_rows = self.store.statements(table)
+        delete_keys, insert_rows = self.store.statements(table)
         keys = [v["key"] for v in values]
         for start in range(0, len(keys), 500):
             self.c.execute(delete_keys, {"keys": keys[start:start + 500]})

@@ -18,7 +18,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Engine,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -125,6 +138,13 @@ class SQLiteDialect(Dialect):
         fts = c.dialect.identifier_preparer.quote(self._fts(table))
         c.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
 
+    def key_in(self, column: Any) -> Any:
+        return column.in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam("keys", type_=Text))))
+
+    def keys_parameter(self, keys: list[str]) -> Any:
+        return dumps_text(keys)  # a JSON array, which json_each reads
+
     def search_clause(self, table: Table, column: str, terms: Sequence[str]) -> Any:
         if any(len(term) < 3 for term in terms):  # a trigram index cannot find these
             return super().search_clause(table, column, terms)
@@ -143,6 +163,9 @@ class PostgresDialect(Dialect):
 
     def insert(self, table: Table) -> Any:
         return pg_dialect.insert(table)
+
+    def key_in(self, column: Any) -> Any:
+        return column == any_(bindparam("keys", type_=ARRAY(Text)))
 
     def create_search(self, c: Connection, table: Table, column: str) -> None:
         schema = self._trigram_schema(c, table.schema)

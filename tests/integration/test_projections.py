@@ -105,6 +105,23 @@ class ProjectionCase(StorageCase):
         assert registry.wait_for_views().current
         assert_equal_to_replay(registry)
 
+    def test_rows_read_by_keys_are_those_of_the_keys_the_view_has(
+            self, registry: Container) -> None:
+        """``get_many`` (every relation's batch, one parameter whatever the number of keys):
+        each key the view has, read as ``get`` reads it; keys it has not — unknown, repeated,
+        or odd text — are simply absent."""
+        service = registry.service
+        learners = [registered(service, f"Оқушы {i:03}") for i in range(12)]
+        assert registry.wait_for_views().current
+        views = registry.views
+        keys = [doc["id"] for doc in learners]
+        asked = [*keys, *keys[:3], str(uuid.uuid4()), 'a"b\\c', "', '", "[]", ""]
+        found = views.get_many("learners", asked)
+        assert found == {key: views.get("learners", key) for key in keys}
+        assert [found[k]["fullName"] for k in keys] == [f"Оқушы {i:03}" for i in range(12)]
+        assert views.get_many("learners", [str(uuid.uuid4())]) == {}
+        assert views.get_many("learners", []) == {}
+
     def test_verify_finds_a_row_changed_behind_the_engine(self, registry: Container) -> None:
         published_mooc(registry.service, "TAMPER-1")
         live = registry.views.serving(fresh=True)["moocs"]
