@@ -562,6 +562,8 @@ class ProjectionStore:
                 # A switch in another process dropped the tables this one read: once more.
                 if attempt == 2:
                     raise
+                if shared is not None:
+                    shared.rollback()  # PostgreSQL: the failed statement ended its transaction
                 self.invalidate()
         raise AssertionError("unreachable")  # pragma: no cover
 

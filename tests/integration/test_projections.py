@@ -4,6 +4,7 @@ answer success while views are behind, projections run in a process of their own
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -121,6 +122,28 @@ class ProjectionCase(StorageCase):
         assert [found[k]["fullName"] for k in keys] == [f"Оқушы {i:03}" for i in range(12)]
         assert views.get_many("learners", [str(uuid.uuid4())]) == {}
         assert views.get_many("learners", []) == {}
+
+    def test_reads_sharing_a_connection_survive_a_switch_made_elsewhere(
+            self, registry: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Another engine (another process) switched the views to new tables and dropped the
+        old ones this store still believes serve: a read in a ``together`` block fails once
+        on the shared connection, which is rolled back (PostgreSQL), and is read again from
+        the new tables — as a read on a connection of its own always was."""
+        published_mooc(registry.service, "SWITCH-1")
+        assert registry.wait_for_views().current
+        views = registry.views
+        before = views.serving(fresh=True)["moocs"]
+        registry.daemon.stop()  # only the other engine switches
+        rebuild(engine(registry, projections()), ["moocs"])
+        retried: list[bool] = []
+        invalidate = views.invalidate
+        monkeypatch.setattr(views, "invalidate", lambda: retried.append(True) or invalidate())
+        monkeypatch.setattr(views, "_serving_read_at", time.monotonic() + 3600)  # stale, kept
+        with views.together():
+            assert views.get_many("moocs", ["SWITCH-1"])["SWITCH-1"]["code"] == "SWITCH-1"
+            assert views.get("moocs", "SWITCH-1")["status"] == "PUBLISHED"  # type: ignore[index]
+        assert retried == [True]
+        assert views.serving()["moocs"].build > before.build
 
     def test_verify_finds_a_row_changed_behind_the_engine(self, registry: Container) -> None:
         published_mooc(registry.service, "TAMPER-1")
