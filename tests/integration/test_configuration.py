@@ -174,6 +174,11 @@ def test_registry_serve_runs_the_freezing_app_in_each_worker(
     assert main(["serve", "--port", "1"]) == 0
     assert built == [True] and ran[0]["factory"] is False
     monkeypatch.setenv("REGISTRY_PROJECTIONS", "external")
+    # what serve sets for its workers, given back after the test (the metrics of the tests
+    # after it would otherwise be read from a multiprocess directory)
+    for name, value in (("REGISTRY_PUBLIC_URL", os.environ["REGISTRY_PUBLIC_URL"]),
+                        ("PROMETHEUS_MULTIPROC_DIR", str(registry_dir / "metrics"))):
+        monkeypatch.setenv(name, value)
     assert main(["serve", "--port", "1", "--workers", "2"]) == 0
     assert ran[1]["app"] == "registry.web.app:serving_app" and ran[1]["factory"] is True
     assert web_app.serving_app.__module__ == "registry.web.app"
