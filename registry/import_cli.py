@@ -13,7 +13,6 @@ run (bad arguments, unreadable file, unknown MOOC, no registry) — one line, no
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import uuid
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .domain.enrollments import ExamMode
+from .heap import frozen
 
 if TYPE_CHECKING:
     from .application.commands import Commands
@@ -107,13 +107,9 @@ def _import_moodle(args: argparse.Namespace) -> int:
 def _run(service: RegistryService, ctx: CommandContext, book: Gradebook, code: str,
          args: argparse.Namespace) -> Report:
     # What is alive now (the modules, the container) lives as long as the command: left
-    # out of the collector's full passes while the rows are imported, each of which would
-    # walk it all again (a tenth of a 10,000-row import). Restored at the end.
-    gc.freeze()
-    try:
+    # out of the collector's passes while the rows are imported (a tenth of the import).
+    with frozen():
         return _import(service, ctx, book, code, args)
-    finally:
-        gc.unfreeze()
 
 
 def _import(service: RegistryService, ctx: CommandContext, book: Gradebook, code: str,

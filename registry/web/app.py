@@ -14,11 +14,10 @@ updates' hub included), so SQLite's WAL is checkpointed.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from ..bootstrap import Container, build
 from ..clock import Clock
 from ..config import Settings
 from ..domain.verdicts import LANGUAGES, Reason, language_of
+from ..heap import frozen
 from ..recent import Recent
 from ..signing import qr_png, qr_svg
 from ..storage.errors import unavailable_reason
@@ -268,14 +268,10 @@ def create_app(
         container.app.saved_observers.append(metrics.count_events)
         container.witnessing.observers.append(metrics.count_witness_submission)
         app.state.rate_limits = RateLimits(settings)  # its async storages live on this loop
-        if freeze_heap:
-            gc.collect()
-            gc.freeze()
         try:
-            yield
+            with frozen() if freeze_heap else nullcontext():
+                yield
         finally:
-            if freeze_heap:
-                gc.unfreeze()
             app.state.container = None
             await app.state.rate_limits.aclose()
             await run_in_threadpool(container.close)
