@@ -455,7 +455,7 @@ class ProjectionStore:
         return cached
 
     def select_by_keys(self, spec: ViewTable, table: Table) -> Any:
-        """The documents of ``table`` whose keys are the parameter ``keys`` (``Dialect.key_in``)."""
+        """The documents of ``table`` whose keys are the parameter ``keys`` (``key_in``)."""
         cached = self._statements.get(("by keys", table))
         if cached is None:
             cached = select(*self.shown(spec, table)).where(self.dialect.key_in(table.c.key))
