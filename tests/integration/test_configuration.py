@@ -161,6 +161,7 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
 def test_registry_serve_runs_the_freezing_app_in_each_worker(
         monkeypatch: pytest.MonkeyPatch, registry_dir: Path) -> None:
     import uvicorn
+    from uvicorn.importer import import_from_string
 
     from registry.web import app as web_app
 
@@ -180,5 +181,9 @@ def test_registry_serve_runs_the_freezing_app_in_each_worker(
                         ("PROMETHEUS_MULTIPROC_DIR", str(registry_dir / "metrics"))):
         monkeypatch.setenv(name, value)
     assert main(["serve", "--port", "1", "--workers", "2"]) == 0
-    assert ran[1]["app"] == "registry.web.app:serving_app" and ran[1]["factory"] is True
-    assert web_app.serving_app.__module__ == "registry.web.app"
+    assert ran[1]["factory"] is True
+    # the factory each worker imports and calls builds the freezing app too
+    factory = import_from_string(ran[1]["app"])
+    assert factory is web_app.serving_app
+    factory()
+    assert built == [True, True]

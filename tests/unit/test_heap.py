@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,29 @@ from registry import import_cli
 from registry.heap import frozen
 
 
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a cycle: only the collector frees it
+
+
 def test_what_is_alive_is_frozen_for_the_block_and_given_back_after() -> None:
     assert gc.get_freeze_count() == 0
     kept = [[i] for i in range(1000)]
+    old = Node()
+    old_ref = weakref.ref(old)
     with frozen():
         assert gc.get_freeze_count() >= len(kept)
-        made = [[i] for i in range(10)]  # new objects: collected as before
-        assert gc.is_tracked(made[0])
+        del old
+        gc.collect()
+        assert old_ref() is not None  # frozen: not walked, so not freed while the block runs
+        new = Node()
+        new_ref = weakref.ref(new)
+        del new
+        gc.collect()
+        assert new_ref() is None  # made in the block: collected as before
     assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert old_ref() is None  # given back: collected once dropped
 
 
 def test_a_block_inside_another_leaves_the_heap_frozen_until_the_outer_one_ends() -> None:
