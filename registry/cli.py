@@ -97,8 +97,11 @@ def _check_start(settings: Settings, workers: int) -> None:
     if settings.database_url:  # reachable now, rather than a traceback from the lifespan
         from .storage.backend import backend_for
 
-        preflight.prepare_storage(backend_for(settings.database_url, settings.data_dir),
-                                  settings)
+        # under the start lock: servers started together on a new schema must not race on
+        # CREATE SCHEMA (CI saw "a server stopped at start" from exactly that)
+        with preflight.storage_started(backend_for(settings.database_url, settings.data_dir),
+                                       settings):
+            pass
     wanted = f"{settings.public_authority}/log"
     named = existing_log_name(settings.data_dir / "keys")
     if named is not None and named != wanted:

@@ -44,10 +44,12 @@ def registry(env: dict[str, str], *args: str) -> str:
     return done.stdout.strip()
 
 
-def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_ready(port: int, process: subprocess.Popen[bytes], stderr: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert process.poll() is None, "a server stopped at start"
+        if process.poll() is not None:  # what it said: the reason, not just "stopped"
+            said = stderr.read_text(errors="replace").strip()[-2000:]
+            raise AssertionError(f"the server on {port} stopped at start: {said}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return
@@ -58,7 +60,8 @@ def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def processes(postgres_settings: Settings) -> Iterator[tuple[dict[str, str], list[int]]]:
+def processes(postgres_settings: Settings,
+              tmp_path: Path) -> Iterator[tuple[dict[str, str], list[int]]]:
     env = env_of(postgres_settings)
     registry(env, "keys", "generate")  # founds the registry: the servers then share its keys
     started: list[subprocess.Popen[bytes]] = []
@@ -68,11 +71,12 @@ def processes(postgres_settings: Settings) -> Iterator[tuple[dict[str, str], lis
                                         stderr=subprocess.DEVNULL))
         ports = [free_port(), free_port()]
         for port in ports:
-            started.append(subprocess.Popen(
-                [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)], env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            with open(tmp_path / f"{port}.stderr", "wb") as stderr:  # the child keeps its own
+                started.append(subprocess.Popen(
+                    [sys.executable, "-m", "registry.cli", "serve", "--port", str(port)],
+                    env=env, stdout=subprocess.DEVNULL, stderr=stderr))
         for port, process in zip(ports, started[1:], strict=True):
-            wait_ready(port, process)
+            wait_ready(port, process, tmp_path / f"{port}.stderr")
         yield env, ports
     finally:
         for process in started:
