@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from apiclient import Api, view_reads
-from registry.domain.certificates import encode_number
 from support import ADMIN, certified, eventually
+
+from registry.domain.certificates import encode_number
 
 CERTIFICATE = """query($n: String!) { certificate(number: $n) { number status fullName
   revocationReason } }"""

@@ -19,8 +19,8 @@ from support import (
     published_mooc,
 )
 
-from registry.audit import merkle
 from registry.audit import log as log_module
+from registry.audit import merkle
 from registry.audit.log import LogInconsistent
 from registry.audit.note import read_checkpoint
 from registry.bootstrap import Container, build

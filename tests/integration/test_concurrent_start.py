@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
-from registry.bootstrap import Container, build
+from registry.bootstrap import build
 from registry.config import Settings
 from registry.storage.backend import PostgresBackend, backend_for
 
 pytestmark = pytest.mark.postgres
+T = TypeVar("T")
 
 
 def test_a_start_waits_for_the_one_before_it(postgres_settings: Settings) -> None:
@@ -63,22 +66,30 @@ def test_other_schemas_do_not_wait(postgres_settings: Settings) -> None:
     thread.join(10)
 
 
-def test_three_processes_founding_one_schema_at_once_all_start(
-        postgres_settings: Settings) -> None:
-    containers: list[Container] = []
+def at_once(work: Callable[[], T], times: int) -> tuple[list[T], list[BaseException]]:
+    """``work`` in ``times`` threads released together: what they returned, what they raised."""
+    results: list[T] = []
     errors: list[BaseException] = []
+    barrier = threading.Barrier(times)
 
-    def start() -> None:
+    def run() -> None:
+        barrier.wait(10)
         try:
-            containers.append(build(postgres_settings, poll_interval=0.05))
-        except BaseException as error:  # pragma: no cover - what the test looks for
+            results.append(work())
+        except BaseException as error:  # pragma: no cover - what the tests look for
             errors.append(error)
 
-    threads = [threading.Thread(target=start) for _ in range(3)]
+    threads = [threading.Thread(target=run) for _ in range(times)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
+    return results, errors
+
+
+def test_three_processes_founding_one_schema_at_once_all_start(
+        postgres_settings: Settings) -> None:
+    containers, errors = at_once(lambda: build(postgres_settings, poll_interval=0.05), 3)
     try:
         assert not errors, errors
         assert len(containers) == 3
@@ -94,19 +105,5 @@ def test_servers_checking_a_new_schema_at_once_all_pass(postgres_settings: Setti
     (two servers started together stopped with exit 2 on CREATE SCHEMA, in CI)."""
     from registry.cli import _check_start
 
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def check() -> None:
-        barrier.wait(10)
-        try:
-            _check_start(postgres_settings, 1)
-        except BaseException as error:  # pragma: no cover - what the test looks for
-            errors.append(error)
-
-    threads = [threading.Thread(target=check) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    _, errors = at_once(lambda: _check_start(postgres_settings, 1), 4)
     assert not errors, errors

@@ -17,12 +17,12 @@ from support import (
     StorageCase,
     certified,
     enrolled,
+    eventually,
     examined,
     issued,
     published_mooc,
     registered,
     revoked,
-    eventually,
     scored,
 )
 

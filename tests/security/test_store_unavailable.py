@@ -19,12 +19,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-from sqlalchemy import event
 import pytest
 from api.apiclient import Api, make_client
 from api.operations import DRAFT, PLATFORM
 from eventsourcing.sqlite import SQLiteConnectionPool
 from psycopg import sql
+from sqlalchemy import event
 from support import ADMIN, eventually
 
 from registry.application.context import command_context
