@@ -579,3 +579,45 @@ def test_long_kazakh_names_fit_the_size_budget(
         issued_on=datetime.date(2025, 12, 31),
     )
     assert qr_version(f"{public_url}/v#{sign_certificate(key, claims)}") <= max_version
+
+
+@settings(max_examples=500)
+@given(text=st.text(), credits=st.integers(min_value=0, max_value=2**70))
+def test_the_payload_is_the_standard_librarys_canonical_json(text: str, credits: int) -> None:
+    # payload_bytes writes with orjson where it can: the bytes signed and checked must be the
+    # standard library's compact form, escapes and all (control characters, quotes, U+2028)
+    fields = {"v": 1, "n": f"N{text}", "f": f"F{text}", "t": f"T{text}", "c": credits,
+              "d": "2026-06-30"}
+    try:
+        expected = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 payload can hold it
+        return
+    claims = CertificateClaims(f"N{text}", f"F{text}", f"T{text}", credits,
+                               datetime.date(2026, 6, 30))
+    assert claims.payload_bytes() == expected
+
+
+def test_a_well_signed_payload_that_repeats_a_field_says_so(
+    key: SigningKey, jwks: dict[str, Any], claims: CertificateClaims
+) -> None:
+    canonical = claims.payload_bytes()
+    repeated = canonical[:-1] + b',"n":' + json.dumps(claims.number).encode() + b"}"
+    forged = forge({"alg": "Ed25519", "kid": key.kid}, repeated, key.private_key.sign)
+    with pytest.raises(InvalidToken, match="repeats a field"):
+        verify_token(forged, jwks)
+
+
+def test_a_refused_header_is_refused_every_time_and_a_good_one_still_verifies(
+    key: SigningKey, jwks: dict[str, Any], claims: CertificateClaims, token: str
+) -> None:
+    # headers are checked once each and kept: a refusal must not be kept as an answer
+    forged = forge({"alg": "HS256", "kid": key.kid}, claims.payload_bytes(), key.private_key.sign)
+    for _ in range(3):
+        with pytest.raises(InvalidToken, match="algorithm"):
+            verify_token(forged, jwks)
+        assert verify_token(token, jwks) == (claims, key.kid)
+    other = SigningKey.from_private_key(Ed25519PrivateKey.generate())
+    with pytest.raises(InvalidToken, match="unknown key"):  # a kept header, an unknown key
+        verify_token(sign_certificate(other, claims), jwks)
+    assert verify_token(sign_certificate(other, claims), {"keys": [other.public_jwk]})[1] \
+        == other.kid
