@@ -255,9 +255,9 @@ class CertificateQuery:
             description="The token: the part of the QR's URL after #, or Certificate.token.")],
     ) -> Verification:
         service = info.context.service
-        result = service.verified_from_memory(token=token)
+        result, rest = service.verification(token=token)
         if result is None:  # a row it needs is not cached: read it in the thread pool
-            result = await info.context.call(service.verify_token, token)
+            result = await info.context.call(rest)
         return Verification.from_result(result, info.context)
 
 

@@ -158,3 +158,36 @@ def test_a_number_unknown_until_issued_is_not_kept_unknown(api: Api) -> None:
     assert service.verified_from_memory(number=unknown) is None  # still asked: may be issued
     malformed = service.verified_from_memory(number="KZ-0000-0000-0")  # needs no row at all
     assert malformed is not None and malformed["status"] == "INVALID"
+
+
+@pytest.fixture
+def signature_checks(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens whose signature the service checks."""
+    service = api.container.service
+    real = service._check_signature
+    seen: list[str] = []
+
+    def counting(token: str, jwks: dict[str, Any]) -> Any:
+        seen.append(token)
+        return real(token, jwks)
+    monkeypatch.setattr(service, "_check_signature", counting)
+    return seen
+
+
+def test_a_verification_missing_its_row_reads_it_without_checking_the_signature_again(
+        api: Api, hops: list[str], signature_checks: list[str]) -> None:
+    cert = warm(api)
+    api.container.service.read_cache._rows.clear()  # the certificate's row is not in memory
+    hops.clear()
+    signature_checks.clear()
+    assert verified(api, cert["token"])["status"] == "VALID"
+    assert len(hops) == 1 and signature_checks == [cert["token"]]  # checked once, on the loop
+    api.container.service.read_cache._rows.clear()
+    signature_checks.clear()
+    assert api(VERIFY, {"t": cert["token"]})["data"]["verifyCertificate"]["status"] == "VALID"
+    assert signature_checks == [cert["token"]]
+    # and a revocation reaching the views between is still what the read answers
+    api.container.service.read_cache._rows.clear()
+    api.container.service.run(ADMIN, lambda cmd: cmd.certificates.revoke(
+        number=cert["number"], reason="Forged exam"))
+    assert verified(api, cert["token"])["status"] == "REVOKED"
