@@ -2,7 +2,8 @@
 the store — 10⁴, 10⁵, 10⁶ events — against a near-empty store measured in the same run.
 
     .venv/bin/python bench/scale.py [--learners 60,800,8000,80000] [--store DIR …]
-                                    [--seconds 3] [--sample 2000] [--plot bench/scale.svg]
+                                    [--seconds 3] [--sample 1000] [--cold 3000]
+                                    [--plot bench/scale.svg]
 
 Each store is a registry filled by ``registry demo --learners N`` (about 12 events a learner:
 ``--learners 80000`` is about 10⁶ events and 70,000 certificates), made in a temporary folder —
@@ -11,13 +12,17 @@ reads, so a store made once can be measured again). The first store is the basel
 
 For each store, ``registry serve`` is started pinned to core 0 (the load on core 1) and timed
 from the process's start to the first ``200`` of ``/readyz``; then, over ``--sample`` distinct
-certificates drawn at random from the whole store (more than the read cache holds, so most
-answers are read from the views — the cold path an employer's scan takes),
+certificates drawn at random from the whole store, each read once first (the warm path: what a
+certificate asked about again is answered from),
 
 * the latency (p50, p99) of ``certificate(number)`` and of ``POST /api/verify``, one request
   at a time (the time one scan waits, without queueing behind others), and
 * the throughput of each at 16 connections (requests per CPU second of the server);
 
+and, for a store with ``--sample`` + 2 × ``--cold`` certificates, **the cold path**: each load
+over ``--cold`` other certificates in rotation — more than the read cache keeps (2,000), so
+every answer reads the views, as an employer's first scan of a certificate does — its p50 and
+p99 one request at a time, against the smallest store that has a cold path;
 and the server's resident memory after the load (``VmRSS``) and at its peak (``VmHWM``).
 Prints one table (each figure and its ratio to the baseline) and, with ``--plot``, draws the
 latencies and the memory against the number of events (matplotlib, if installed).
@@ -28,6 +33,7 @@ Not part of the pytest suite.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import subprocess
@@ -108,8 +114,38 @@ def memory(pid: int) -> dict[str, float]:
     return found
 
 
-def measure_store(data_dir: Path, sample: int, seconds: float) -> dict[str, Any]:
-    events, certificates, pairs = contents(data_dir, sample)
+def touch_each(port: int, requests: list[bytes], check: bytes, connections: int = 4) -> None:
+    """Send every request exactly once (``connections`` at a time, each its own slice): after
+    it, each certificate of the sample has been read once — a warm-up that covers the whole
+    sample, which a timed warm-up from overlapping offsets did not (it left a third of a
+    1,000-certificate sample cold, and the cold third set the p99)."""
+    async def one(part: list[bytes]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for request in part:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:"))
+                body = await reader.readexactly(length)
+                if not head.startswith(b"HTTP/1.1 200") or check not in body:
+                    raise RuntimeError(f"unexpected answer: {head[:40]!r} {body[:200]!r}")
+        finally:
+            writer.close()
+
+    async def run() -> None:
+        await asyncio.gather(*(one(requests[k::connections]) for k in range(connections)))
+
+    asyncio.run(run())
+
+
+def measure_store(data_dir: Path, sample: int, seconds: float, cold: int) -> dict[str, Any]:
+    events, certificates, pairs = contents(data_dir, sample + 2 * cold)
+    # each cold load its own certificates, none of them in the warm sample: nothing of
+    # theirs is in the read cache when their load starts
+    cold_sets = ((pairs[sample:sample + cold], pairs[sample + cold:sample + 2 * cold])
+                 if cold and certificates >= sample + 2 * cold else ([], []))
+    pairs = pairs[:sample]
     port = free_port()
     process, ready = serve(data_dir, port)
     try:
@@ -123,11 +159,29 @@ def measure_store(data_dir: Path, sample: int, seconds: float) -> dict[str, Any]
         figures: dict[str, Any] = {"events": events, "certificates": certificates,
                                    "ready": ready}
         for name, (requests, check) in paths.items():
-            measure(port, requests, 1.0, 4, check, process.pid)  # warm-up: connections, code
+            touch_each(port, requests, check)  # every certificate of the sample read once
             one = measure(port, requests, seconds, 1, check, process.pid)
             many = measure(port, requests, seconds, 16, check, process.pid)
             figures[f"{name} p50"], figures[f"{name} p99"] = one["p50"], one["p99"]
             figures[f"{name} req/CPU-s"] = many["cpu"]
+        # The cold path: more distinct certificates in rotation than the read cache keeps
+        # (2,000), so every answer reads the views — an employer's first scan. Only for a
+        # store that has that many; one request at a time.
+        for name, body, cold_pairs in (
+                ("certificate", lambda n, t: ("/graphql", {"query": CERTIFICATE,
+                                                           "variables": {"n": n}}), cold_sets[0]),
+                ("verify", lambda n, t: ("/api/verify", {"token": t}), cold_sets[1])):
+            if cold_pairs:
+                requests = [post(port, *body(number, token)) for number, token in cold_pairs]
+                check = b'"number"' if name == "certificate" else b'"VALID"'
+                # warm the connection and the code on certificates of the warm sample (their
+                # rows are cached already): the cold load's own rows are all read in it
+                touch_each(port, [post(port, *body(number, token))
+                                  for number, token in pairs[:200]], check)
+                one = measure(port, requests, seconds, 1, check, process.pid)
+                figures[f"cold {name} p50"], figures[f"cold {name} p99"] = one["p50"], one["p99"]
+            else:
+                figures[f"cold {name} p50"] = figures[f"cold {name} p99"] = None
         figures.update(memory(process.pid))
         return figures
     finally:
@@ -138,6 +192,8 @@ COLUMNS = [("events", "{:,}"), ("certificates", "{:,}"), ("ready", "{:.2f} s"),
            ("certificate p50", "{:.2f} ms"), ("certificate p99", "{:.2f} ms"),
            ("verify p50", "{:.2f} ms"), ("verify p99", "{:.2f} ms"),
            ("certificate req/CPU-s", "{:,.0f}"), ("verify req/CPU-s", "{:,.0f}"),
+           ("cold certificate p50", "{:.2f} ms"), ("cold certificate p99", "{:.2f} ms"),
+           ("cold verify p50", "{:.2f} ms"), ("cold verify p99", "{:.2f} ms"),
            ("VmRSS", "{:.0f} MB"), ("VmHWM", "{:.0f} MB")]
 
 
@@ -145,12 +201,19 @@ def table(rows: list[dict[str, Any]]) -> str:
     base = rows[0]
     lines = ["| " + " | ".join(name for name, _ in COLUMNS) + " |",
              "|" + "---|" * len(COLUMNS)]
+    cold_base = next((row for row in rows if row["cold verify p50"] is not None), None)
     for row in rows:
         cells = []
         for name, fmt in COLUMNS:
+            if row[name] is None:
+                cells.append("—")
+                continue
             cell = fmt.format(row[name])
-            if row is not base and name not in ("events", "certificates") and base[name]:
-                cell += f" ({row[name] / base[name]:.2f}×)"
+            # cold figures against the smallest store that has a cold path
+            against = cold_base if name.startswith("cold ") else base
+            if (against is not None and row is not against and against[name]
+                    and name not in ("events", "certificates")):
+                cell += f" ({row[name] / against[name]:.2f}×)"
             cells.append(cell)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -168,8 +231,12 @@ def plot(rows: list[dict[str, Any]], path: str) -> None:
     events = [max(row["events"], 1) for row in rows]
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for name, style in (("certificate p50", "o-"), ("certificate p99", "o--"),
-                        ("verify p50", "s-"), ("verify p99", "s--")):
-        left.plot(events, [row[name] for row in rows], style, label=name)
+                        ("verify p50", "s-"), ("verify p99", "s--"),
+                        ("cold certificate p50", "o:"), ("cold verify p50", "s:")):
+        shown = [(e, row[name]) for e, row in zip(events, rows, strict=True)
+                 if row[name] is not None]
+        if shown:
+            left.plot(*zip(*shown, strict=True), style, label=name)
     left.set(xscale="log", xlabel="events in the store", ylabel="ms, one request at a time",
              title="latency")
     left.legend()
@@ -191,8 +258,14 @@ def main() -> None:
     parser.add_argument("--store", action="append", default=[],
                         help="an existing data folder to measure too (after the made ones)")
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--sample", type=int, default=2000,
-                        help="distinct certificates in the load (the read cache keeps 2,000)")
+    parser.add_argument("--sample", type=int, default=1000,
+                        help="distinct certificates in the warm load (within the read "
+                             "cache's 2,000)")
+    parser.add_argument("--cold", type=int, default=3000,
+                        help="distinct certificates in each cold-path load (certificate, "
+                             "verify), for stores with --sample + 2 × as many: more than the "
+                             "read cache's 2,000 in rotation, so every answer reads the "
+                             "views; 0: none")
     parser.add_argument("--plot", help="write the plot here (SVG or PNG)")
     args = parser.parse_args()
     os.sched_setaffinity(0, {CLIENT_CORE})
@@ -206,7 +279,7 @@ def main() -> None:
             stores.append(data_dir)
         stores += [Path(store) for store in args.store]
         for data_dir in stores:
-            row = measure_store(data_dir, args.sample, args.seconds)
+            row = measure_store(data_dir, args.sample, args.seconds, args.cold)
             print({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()},
                   flush=True)
             rows.append(row)
