@@ -14,6 +14,7 @@ updates' hub included), so SQLite's WAL is checkpointed.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
@@ -87,10 +88,14 @@ def bad_request(message: str) -> Response:
 
 
 async def api_verify(request: Request) -> Response:
-    try:  # orjson: strings are all it reads here (a refused body: ValueError)
-        body = fastjson.loads(await request.body())
+    raw = await request.body()
+    try:  # orjson first; what it refuses, the standard library judges as it always did
+        body = fastjson.loads(raw)  # (a UTF-8 BOM, UTF-16 or -32, NaN: accepted before)
     except ValueError:
-        return bad_request("the body must be JSON")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return bad_request("the body must be JSON")
     if not isinstance(body, dict):
         return bad_request("the body must be a JSON object")
     container = container_of(request)

@@ -75,10 +75,18 @@ def _limits(value: str) -> list[RateLimitItem]:
     return [] if value.strip() == "0" else parse_many(value)
 
 
-@functools.lru_cache(maxsize=4096)
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address in a peer's or a forwarded hop's text, or None. Kept for the last few
-    thousand texts: a client asks again and again (``ipaddress`` takes ≈ 8 µs a parse)."""
+    thousand texts of an address's length: a client asks again and again (``ipaddress``
+    takes ≈ 8 µs a parse); a longer text (a forwarded header's, a client's to choose) is
+    parsed each time and never kept."""
+    return _kept_address(text) if len(text) <= ADDRESS_TEXT_MAX else _parse_address(text)
+
+
+ADDRESS_TEXT_MAX = 64  # "[v6 with a zone]:port" fits
+
+
+def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = text.strip().strip('"')
     if text.startswith("[") and "]" in text:  # [v6]:port
         text = text[1:text.index("]")]
@@ -88,6 +96,9 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+_kept_address = functools.lru_cache(maxsize=4096)(_parse_address)
 
 
 @functools.lru_cache(maxsize=4096)

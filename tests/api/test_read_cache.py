@@ -186,7 +186,7 @@ def test_a_verification_missing_its_row_reads_it_without_checking_the_signature_
     signature_checks.clear()
     assert api(VERIFY, {"t": cert["token"]})["data"]["verifyCertificate"]["status"] == "VALID"
     assert signature_checks == [cert["token"]]
-    # and a revocation reaching the views between is still what the read answers
+    # and a cold verification of a revoked certificate answers what the views say
     api.container.service.read_cache._rows.clear()
     api.container.service.run(ADMIN, lambda cmd: cmd.certificates.revoke(
         number=cert["number"], reason="Forged exam"))

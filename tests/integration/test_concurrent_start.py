@@ -73,8 +73,8 @@ def at_once(work: Callable[[], T], times: int) -> tuple[list[T], list[BaseExcept
     barrier = threading.Barrier(times)
 
     def run() -> None:
-        barrier.wait(10)
         try:
+            barrier.wait(10)
             results.append(work())
         except BaseException as error:  # pragma: no cover - what the tests look for
             errors.append(error)
@@ -84,6 +84,7 @@ def at_once(work: Callable[[], T], times: int) -> tuple[list[T], list[BaseExcept
         thread.start()
     for thread in threads:
         thread.join(120)
+    assert not any(thread.is_alive() for thread in threads), "a start never ended"
     return results, errors
 
 
@@ -105,5 +106,6 @@ def test_servers_checking_a_new_schema_at_once_all_pass(postgres_settings: Setti
     (two servers started together stopped with exit 2 on CREATE SCHEMA, in CI)."""
     from registry.cli import _check_start
 
-    _, errors = at_once(lambda: _check_start(postgres_settings, 1), 4)
+    results, errors = at_once(lambda: _check_start(postgres_settings, 1), 4)
     assert not errors, errors
+    assert len(results) == 4

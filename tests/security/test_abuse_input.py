@@ -5,6 +5,7 @@ integer in a query string or argument — huge, negative, non-numeric, fractiona
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,6 +96,17 @@ def test_other_content_types_and_methods_answer_json_refusals(api: Api) -> None:
     assert text.status_code == 400
     invalid_input(text.json())
     assert api.client.put("/graphql", json={}).status_code == 405
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_api_verify_reads_a_body_with_a_bom_or_in_utf_16_or_32_as_json(
+        api: Api, encoding: str) -> None:
+    # orjson reads UTF-8 only; what it refuses the standard library reads, as it always did
+    body = json.dumps({"number": "KZ-0000-0000-0", "lang": "kk"}).encode(encoding)
+    response = api.client.post("/api/verify", content=body,
+                               headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "INVALID"
 
 
 def test_api_verify_without_token_or_number_is_400(api: Api) -> None:

@@ -148,6 +148,24 @@ def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(limited: Any) -> 
     assert_limited(verify(client, "::1", **{"x-forwarded-for": "192.0.2.1, 10.9.9.9"}))
 
 
+def test_addresses_are_kept_parsed_but_a_long_forwarded_text_is_not_kept(
+        limited: Any) -> None:
+    from registry.web import ratelimit
+
+    client = limited(rate_limit_verify="100/minute", trusted_proxies=("10.0.0.0/8",))
+    ratelimit._kept_address.cache_clear()
+    for _ in range(3):
+        assert verify(client, "10.1.2.3", **{"x-forwarded-for": "192.0.2.7"}).status_code \
+            == 200
+    kept = ratelimit._kept_address.cache_info()
+    assert kept.currsize == 2 and kept.hits >= 4  # the proxy and the client, parsed once each
+    long_hop = "x" * 500  # a client's own text, passed on by the proxy: parsed, never kept
+    assert verify(client, "10.1.2.3", **{"x-forwarded-for": long_hop}).status_code == 200
+    assert ratelimit._kept_address.cache_info().currsize == 2
+    assert ratelimit._address(long_hop) is None
+    assert str(ratelimit._address(" 192.0.2.7:5000 ")) == "192.0.2.7"
+
+
 def test_a_bearer_token_is_outside_the_anonymous_budget_but_a_made_up_one_is_not(
         limited: Any) -> None:
     client = limited(rate_limit_public="2/minute")
