@@ -226,13 +226,14 @@ def request_bytes(port: int, query: str, variables: dict[str, Any] | None,
 
 
 async def connection(port: int, requests: list[bytes], offset: int, until: float,
-                     check: bytes, latencies: list[float]) -> None:
-    """Send ``requests`` in turn (from ``offset``) until ``until``, one after another's
-    answer; each answer must be a 200 holding ``check`` and no GraphQL errors."""
+                     check: bytes, latencies: list[float], count: int | None = None) -> None:
+    """Send ``requests`` in turn (from ``offset``) until ``until`` (or ``count`` of them),
+    one after another's answer; each answer must be a 200 holding ``check`` and no GraphQL
+    errors."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     i = offset
     try:
-        while time.monotonic() < until:
+        while time.monotonic() < until and (count is None or i - offset < count):
             started = time.perf_counter()
             writer.write(requests[i % len(requests)])
             i += 1

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import subprocess
@@ -48,7 +49,16 @@ from typing import Any
 import httpx2 as httpx
 
 # read_api (beside this script) puts the project first on sys.path
-from read_api import CLIENT_CORE, ROOT, SERVER_CORE, free_port, measure, post, stop  # noqa: E402
+from read_api import (  # noqa: E402
+    CLIENT_CORE,
+    ROOT,
+    SERVER_CORE,
+    connection,
+    free_port,
+    measure,
+    post,
+    stop,
+)
 
 PUBLIC_URL = "http://127.0.0.1:8000"
 CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
@@ -121,22 +131,10 @@ def touch_each(port: int, requests: list[bytes], check: bytes, connections: int 
     it, each certificate of the sample has been read once — a warm-up that covers the whole
     sample, which a timed warm-up from overlapping offsets did not (it left a third of a
     1,000-certificate sample cold, and the cold third set the p99)."""
-    async def one(part: list[bytes]) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            for request in part:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
-                body = await reader.readexactly(length)
-                if not head.startswith(b"HTTP/1.1 200") or check not in body:
-                    raise RuntimeError(f"unexpected answer: {head[:40]!r} {body[:200]!r}")
-        finally:
-            writer.close()
-
     async def run() -> None:
-        await asyncio.gather(*(one(requests[k::connections]) for k in range(connections)))
+        await asyncio.gather(*(
+            connection(port, requests[k::connections], 0, math.inf, check, [],
+                       count=len(requests[k::connections])) for k in range(connections)))
 
     asyncio.run(run())
 
