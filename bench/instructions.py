@@ -14,7 +14,10 @@ page's read of the views in the thread pool, the projection daemon) is not count
 ``--read`` counts the page's read of the views alone, called directly.
 
 Loads: ``page`` — ``read_api.py``'s page of 100 enrolments with learner.fullName under an
-admin token, through the whole ASGI stack (no uvicorn, no sockets); ``plain`` — the plain
+admin token, through the whole ASGI stack (no uvicorn, no sockets); with ``--loads`` also
+``typename`` (``{ __typename }`` under an admin token), ``verify`` (``POST /api/verify``) and
+``certificate`` (``certificate(number)``, anonymous), each request drawn in turn from the
+distinct tokens or certificates, every one of them seen once in the warm-up; ``plain`` — the plain
 strawberry app of 100 × 5 constant fields (``read_api.plain_app``), the baseline of issue 12's
 (a); ``read`` — the views' read behind the page (``service.page`` + ``get_many``). With
 ``--before DIR`` (another checkout, e.g. ``git worktree add /tmp/before <commit>``) the page
@@ -38,9 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-PAGE_CHILD = r'''
+LOAD_CHILD = r'''
 import asyncio, json, operator, sys
-root, seed_file, n, bench = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+root, seed_file, n, bench, load = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 sys.path.insert(0, root)
 sys.path.append(bench)  # after the checkout under test: only the driver comes from here
 import registry
@@ -48,7 +51,14 @@ assert registry.__file__.startswith(root), registry.__file__
 from registry.web.app import create_app
 from asgi_driver import PAGE, Lifespan, call, post
 certificates, tokens = json.load(open(seed_file))
-calls = [post("/graphql", {"query": PAGE}, t) for t in tokens]
+CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
+calls = {
+    "page": lambda: [post("/graphql", {"query": PAGE}, t) for t in tokens],
+    "typename": lambda: [post("/graphql", {"query": "{ __typename }"}, t) for t in tokens],
+    "verify": lambda: [post("/api/verify", {"token": t}) for _, t in certificates],
+    "certificate": lambda: [post("/graphql", {"query": CERTIFICATE, "variables": {"n": c}})
+                            for c, _ in certificates],
+}[load]()
 async def pages(app, state, k):
     for i in range(k):
         await call(app, state, *calls[i % len(calls)])
@@ -56,7 +66,7 @@ loop = asyncio.new_event_loop()
 app = create_app()
 life = Lifespan(app)
 state = loop.run_until_complete(life.started())
-loop.run_until_complete(pages(app, state, 5))  # warm-up: caches, first reads
+loop.run_until_complete(pages(app, state, max(5, len(calls))))  # warm-up: caches, reads
 operator.call(loop.run_until_complete, pages(app, state, n))  # counted
 loop.run_until_complete(life.stopped())
 '''
@@ -107,8 +117,8 @@ def counted(code: str, args: list[str], env: dict[str, str], out: Path) -> int:
         ["valgrind", "--tool=callgrind", "--collect-atstart=no",
          "--toggle-collect=_operator_call", f"--callgrind-out-file={out}",
          sys.executable, "-c", code, *args],
-        env={**os.environ, **env}, capture_output=True, text=True, check=True)
-    found = COLLECTED.search(done.stderr)
+        env={**os.environ, **env}, capture_output=True, text=True)
+    found = COLLECTED.search(done.stderr) if done.returncode == 0 else None
     if found is None:
         raise RuntimeError(done.stderr[-2000:])
     return int(found.group(1))
@@ -119,7 +129,11 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout to compare with")
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--learners", type=int, default=300)
+    parser.add_argument("--loads", default="page",
+                        help="comma-separated, of page, typename, verify, certificate "
+                             "(default page)")
     args = parser.parse_args()
+    loads = [load.strip() for load in args.loads.split(",") if load.strip()]
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (apt-get install valgrind)")
     from serving import seed
@@ -136,14 +150,16 @@ def main() -> None:
         jobs: dict[str, tuple[str, list[str], dict[str, str]]] = {
             "plain": (PLAIN_CHILD, [str(ROOT / "bench"), n], {})}
         for side, root in sides.items():
-            for load, code, extra in (("page", PAGE_CHILD,
-                                       [str(seed_file), n, str(ROOT / "bench")]),
-                                      ("read", READ_CHILD, [n])):
+            for load, code, extra in (
+                    *((load, LOAD_CHILD, [str(seed_file), n, str(ROOT / "bench"), load])
+                      for load in loads),
+                    ("read", READ_CHILD, [n])):
                 data_dir = Path(tmp) / f"{side}-{load}"
                 shutil.copytree(store, data_dir)  # one process at a time per store
                 env = {"REGISTRY_DATA_DIR": str(data_dir), "PYTHONPATH": str(root),
                        "REGISTRY_PUBLIC_URL": "http://127.0.0.1:8000",
-                       "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute"}
+                       "REGISTRY_RATE_LIMIT_PUBLIC": "100000000/minute",
+                       "REGISTRY_RATE_LIMIT_VERIFY": "100000000/minute"}
                 jobs[f"{load} {side}"] = (code, [str(root), *extra], env)
         with ThreadPoolExecutor(2) as pool:
             futures = {name: pool.submit(counted, code, argv, env, Path(tmp) / f"{i}.out")
@@ -153,11 +169,12 @@ def main() -> None:
               "(callgrind):")
         for name, value in per.items():
             print(f"  {name:14s} {value / 1e6:8.2f} M")
-        page, plain = per["page after"], per["plain"]
-        print(f"plain ÷ page (the loop's thread only) {plain / page:.2f}; "
-              f"plain ÷ (page + its read) {plain / (page + per['read after']):.2f}")
+        if "page" in loads:
+            page, plain = per["page after"], per["plain"]
+            print(f"plain ÷ page (the loop's thread only) {plain / page:.2f}; "
+                  f"plain ÷ (page + its read) {plain / (page + per['read after']):.2f}")
         if "before" in sides:
-            for load in ("page", "read"):
+            for load in (*loads, "read"):
                 print(f"{load}: after ÷ before {per[load + ' after'] / per[load + ' before']:.2f}")
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 
-class ConsistencyReport(SchemaExtension):
-    def get_results(self) -> dict[str, Any]:
-        consistency = getattr(self.execution_context.context, "consistency", None)
-        if consistency is None:
-            return {}
-        return {"consistency": consistency.as_extension()}
+def consistency_extension(context: ExecutionContext) -> dict[str, Any]:
+    """The answer's ``extensions.consistency``, when a write's views did not catch up."""
+    consistency = getattr(context.context, "consistency", None)
+    if consistency is None:
+        return {}
+    return {"consistency": consistency.as_extension()}

@@ -8,7 +8,6 @@ pass unchecked for one without.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextvars import ContextVar
 
 from graphql import (
@@ -19,7 +18,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from ..domain.errors import Unauthenticated
 
@@ -41,13 +40,12 @@ def introspects(document: DocumentNode) -> FieldNode | None:
     return None
 
 
-class IntrospectionNeedsToken(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if not introspection_allowed.get() and context.graphql_document is not None:
-            node = introspects(context.graphql_document)
-            if node is not None:
-                refusal = Unauthenticated("In production, introspection needs a bearer token.")
-                error = GraphQLError(refusal.message, node, original_error=refusal)
-                context.result = ExecutionResult(data=None, errors=[error])
-        yield
+def refuse_introspection_without_token(context: ExecutionContext) -> None:
+    """When introspection is not allowed for this request, a document that introspects
+    answers the refusal instead of executing."""
+    if not introspection_allowed.get() and context.graphql_document is not None:
+        node = introspects(context.graphql_document)
+        if node is not None:
+            refusal = Unauthenticated("In production, introspection needs a bearer token.")
+            error = GraphQLError(refusal.message, node, original_error=refusal)
+            context.result = ExecutionResult(data=None, errors=[error])

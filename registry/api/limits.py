@@ -19,14 +19,14 @@ measured first (an explicit stack, so neither a long chain nor a cycle can recur
 a spread then adds the fragment's memoised numbers. The rule runs first and aborts the whole
 validation when a limit is exceeded, so graphql-core's own rules (some quadratic in the worst
 case) only ever see documents within the limits. Parsing and validation run in the thread pool
-with strawberry's parser and validation caches: a large document never blocks the event loop.
+behind LRU caches (strawberry's bound): a large document never blocks the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from graphql import (
@@ -45,13 +45,15 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     is_list_type,
+    parse,
 )
 from graphql.language.parser import MAX_NESTING_DEPTH
 from graphql.type.definition import GraphQLInterfaceType, GraphQLObjectType
 from graphql.validation import MaxIntrospectionDepthRule
 from graphql.validation.validate import ValidationAbortedError
 from starlette.concurrency import run_in_threadpool
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.schema.schema import validate_document as validate_with_strawberrys_rules
+from strawberry.types import ExecutionContext
 
 from ..config import Settings
 from .errors import QueryTooComplex
@@ -292,24 +294,18 @@ class IntrospectionDepth(MaxIntrospectionDepthRule):
             f"Nest {lists} at most {INTROSPECTION_LISTS} deep.", error.nodes))
 
 
-class QueryLimits(AddValidationRules):
-    """The parser's token limit and the limits rule, from the request's settings."""
-
-    def __init__(self) -> None:
-        super().__init__([])
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        settings: Settings | None = getattr(context.context, "settings", None)
-        limits = Limits.of(settings) if settings else Limits()
-        context.parse_options["max_tokens"] = limits.tokens
-        # First, so that it aborts before the other rules walk the document; graphql-core's
-        # introspection bound refuses with our code.
-        rules = [IntrospectionDepth if rule is MaxIntrospectionDepthRule else rule
-                 for rule in context.validation_rules]
-        context.validation_rules = (limits_rule(limits), *rules)
-        self.validation_rules = [] if IntrospectionDepth in rules else [IntrospectionDepth]
-        yield from super().on_operation()
+def apply_limits(context: ExecutionContext) -> None:
+    """The parser's token limit and the limits rule, from the request's settings: the rule
+    first, so that it aborts before the other rules walk the document; graphql-core's
+    introspection bound refuses with our code (added when the schema's rules lack it)."""
+    settings: Settings | None = getattr(context.context, "settings", None)
+    limits = Limits.of(settings) if settings else Limits()
+    context.parse_options["max_tokens"] = limits.tokens
+    rules = [IntrospectionDepth if rule is MaxIntrospectionDepthRule else rule
+             for rule in context.validation_rules]
+    if IntrospectionDepth not in rules:
+        rules.append(IntrospectionDepth)
+    context.validation_rules = (limits_rule(limits), *rules)
 
 
 def parse_refusal(error: GraphQLSyntaxError, limits_tokens: int) -> GraphQLError:
@@ -351,46 +347,43 @@ _parsed = Recent()
 _validated = Recent()
 
 
-class ParserCacheOffLoop(ParserCache):
-    """strawberry's parser cache, parsing in the thread pool (a long document takes a while
-    to read, even when it is refused at the token limit); a recent short one is not read
-    again (:class:`Recent`)."""
-
-    async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
-        context = self.execution_context
-        tokens = context.parse_options.get("max_tokens", Limits.tokens)
-        key = (context.query, tuple(sorted(context.parse_options.items())))
-        document = _parsed.get(key)
-        if document is None:
-            try:
-                document = await run_in_threadpool(
-                    self.cached_parse_document, context.query, **context.parse_options)
-            except GraphQLSyntaxError as error:
-                raise parse_refusal(error, tokens) from None
-            _parsed.keep(key, context.query, document)
-        context.graphql_document = document
-        yield
+# What strawberry's ParserCache and ValidationCache keep, kept here: an LRU cache of
+# graphql-core's parse and of strawberry's validate_document, bounded as strawberry's are
+_parse_cached = lru_cache(maxsize=Recent.SIZE)(parse)
+_validate_cached = lru_cache(maxsize=Recent.SIZE)(validate_with_strawberrys_rules)
 
 
-class ValidationCacheOffLoop(ValidationCache):
-    """strawberry's validation cache, validating in the thread pool; a recent short document
-    is not validated again (:class:`Recent`)."""
+async def parse_operation(context: ExecutionContext) -> None:
+    """The document, parsed in the thread pool (a long document takes a while to read, even
+    when it is refused at the token limit); a recent short one is not read again
+    (:class:`Recent`). The parser's limits refuse as ``QUERY_TOO_COMPLEX``."""
+    tokens = context.parse_options.get("max_tokens", Limits.tokens)
+    key = (context.query, tuple(sorted(context.parse_options.items())))
+    document = _parsed.get(key)
+    if document is None:
+        try:
+            document = await run_in_threadpool(_parse_cached, context.query,
+                                               **context.parse_options)
+        except GraphQLSyntaxError as error:
+            raise parse_refusal(error, tokens) from None
+        _parsed.keep(key, context.query, document)
+    context.graphql_document = document
 
-    async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
-        context = self.execution_context
-        key = (id(context.graphql_document), tuple(context.validation_rules))
-        found = _validated.get(key)
-        if found is not None and found[0] is context.graphql_document:
-            errors = found[1]
-        else:
-            errors = await run_in_threadpool(
-                self.cached_validate_document, context.schema._schema,
-                context.graphql_document, context.validation_rules)
-            _validated.keep(key, context.query, (context.graphql_document, errors))
-        # graphql-core's own bounds (100 errors; its budget for comparing same-named fields)
-        # abort with a bare "Validation aborted."; say what to do instead.
-        context.pre_execution_errors = [gave_up(e) if aborted(e) else e for e in errors]
-        yield
+
+async def validate_operation(context: ExecutionContext) -> None:
+    """The document validated in the thread pool; a recent short one is not validated again
+    (:class:`Recent`)."""
+    key = (id(context.graphql_document), tuple(context.validation_rules))
+    found = _validated.get(key)
+    if found is not None and found[0] is context.graphql_document:
+        errors = found[1]
+    else:
+        errors = await run_in_threadpool(_validate_cached, context.schema._schema,
+                                         context.graphql_document, context.validation_rules)
+        _validated.keep(key, context.query, (context.graphql_document, errors))
+    # graphql-core's own bounds (100 errors; its budget for comparing same-named fields)
+    # abort with a bare "Validation aborted."; say what to do instead.
+    context.pre_execution_errors = [gave_up(e) if aborted(e) else e for e in errors]
 
 
 def aborted(error: GraphQLError) -> bool:

@@ -14,19 +14,17 @@ from strawberry.types import ExecutionContext
 
 from .audit import AuditQuery
 from .certificates import CertificateMutation, CertificateQuery
-from .consistency import ConsistencyReport
 from .errors import annotate
 from .execution import LeanSchema
 from .hooks import LeanExtensionsRunner
-from .introspection import IntrospectionNeedsToken
 from .learners import ErasureMutation, LearnerMutation, LearnerQuery
-from .limits import ParserCacheOffLoop, QueryLimits, ValidationCacheOffLoop
 from .materials import MaterialsMutation, MaterialsQuery
 from .moocs import MoocMutation, MoocQuery
+from .pipeline import RegistryOperation
 from .platforms import PlatformMutation, PlatformQuery
 from .programmes import ProgrammeMutation, ProgrammeQuery
 from .statistics import StatisticsQuery
-from .subscriptions import OperationsByTransport, Subscription
+from .subscriptions import Subscription
 from .timeline import TimelineQuery
 
 
@@ -69,12 +67,11 @@ schema = RegistrySchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    # The limits (registry.api.limits) set the parser's token limit and add their validation
-    # rules; parsing and validation are cached and run off the event loop; introspection is
-    # gated per request, after the cache. Subscriptions run over WebSocket only, queries and
-    # mutations over HTTP only (registry.api.subscriptions).
-    extensions=[OperationsByTransport, QueryLimits, ParserCacheOffLoop, ValidationCacheOffLoop,
-                IntrospectionNeedsToken, ConsistencyReport],
+    # One extension runs the registry's steps of each operation (registry.api.pipeline):
+    # operations by transport (subscriptions over WebSocket only), the limits (the parser's
+    # token limit, the limits rule first), parsing and validation cached and off the event
+    # loop, introspection gated per request after the cache, extensions.consistency.
+    extensions=[RegistryOperation],
     # Executed with graphql-core's machinery skipped where it cannot change the answer: plain
     # leaves inline, objects without the type dispatch, resolvers called directly
     # (registry.api.execution, LeanSchema).

@@ -5,18 +5,18 @@ event loop are ``application/live.py``; who may watch what is ``domain/access.py
 
 A refusal (no token, a role that may not, an unknown name) is raised before the stream
 starts, so the client gets the protocol's ``error`` message with the code. Over WebSocket
-only subscriptions run, and over HTTP none (:class:`OperationsByTransport`): queries and
+only subscriptions run, and over HTTP none (:func:`operations_by_transport`): queries and
 mutations keep the HTTP edge's rate limits and headers.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from ..application.live import Change, Feed
@@ -121,13 +121,9 @@ async def certificate_after(context: Context, number: str, position: int) -> Cer
     return Certificate.from_doc(doc, context)
 
 
-class OperationsByTransport(SchemaExtension):
+def operations_by_transport(context: ExecutionContext) -> None:
     """Subscriptions over WebSocket only, queries and mutations over HTTP only."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        over_websocket = getattr(context.context, "connection", None) is not None
-        context.allowed_operations = (
-            {OperationType.SUBSCRIPTION} if over_websocket
-            else set(context.allowed_operations) - {OperationType.SUBSCRIPTION})
-        yield
+    over_websocket = getattr(context.context, "connection", None) is not None
+    context.allowed_operations = (
+        {OperationType.SUBSCRIPTION} if over_websocket
+        else set(context.allowed_operations) - {OperationType.SUBSCRIPTION})
