@@ -27,10 +27,11 @@ from typing import Any
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
+from support import ADMIN, enrolled, examined, published_mooc, scored  # noqa: E402
+
 import registry.bootstrap as bootstrap  # noqa: E402
 from registry.bootstrap import build  # noqa: E402
 from registry.config import Settings  # noqa: E402
-from support import ADMIN, enrolled, examined, published_mooc, scored  # noqa: E402
 
 REAL = bootstrap.open_badge
 
