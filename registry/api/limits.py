@@ -323,8 +323,8 @@ class Recent:
     """The parse and the validation of the last documents seen, answered on the event loop
     without a trip to the thread pool (two per request otherwise, a good part of a small
     query's time): a dictionary look-up, for documents of at most ``MAX_CHARS`` (a longer
-    one is parsed and validated off the loop, through strawberry's caches, every time),
-    ``SIZE`` of them at most, the oldest forgotten first."""
+    one goes to the thread pool every time, where its parse and validation are looked up in
+    the LRU caches below), ``SIZE`` of them at most, the oldest forgotten first."""
 
     SIZE = 128  # as strawberry's own caches
     MAX_CHARS = 16_384

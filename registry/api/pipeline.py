@@ -18,9 +18,9 @@ stage of strawberry's operation, in this order:
 
 One extension rather than one per step: strawberry makes each extension object per request
 and, per stage, asks each whether it has a hook and wraps every hook it finds in a context
-manager — for six extensions about a third of a ``{ __typename }``'s execution in process
-(``bench/README.md``, 2026-12-08). The steps, their order and the stages they run at are
-what the six did.
+manager: made one, a ``{ __typename }`` costs 15 % fewer instructions in process
+(``bench/README.md``, "Hot paths", 2026-12-08). The steps, their order and the stages they
+run at are what the six extensions did.
 """
 
 from __future__ import annotations
