@@ -11,6 +11,7 @@ from typing import Any
 
 PAGE = ("query { enrollments(first: 100) { nodes { id totalPoints admitted passed "
         "learner { fullName } } } }")
+CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
 
 
 def scope_of(path: str, body: bytes, token: str | None) -> dict[str, Any]:

@@ -45,8 +45,7 @@ os.sched_setaffinity(0, {int(core)})
 import registry
 assert registry.__file__.startswith(root), registry.__file__
 from registry.web.app import create_app
-from asgi_driver import PAGE, Lifespan, call, post
-CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
+from asgi_driver import CERTIFICATE, PAGE, Lifespan, call, post
 certificates, tokens = json.load(open(seed_file))
 
 async def main():

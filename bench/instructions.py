@@ -19,9 +19,9 @@ admin token, through the whole ASGI stack (no uvicorn, no sockets); with ``--loa
 ``certificate`` (``certificate(number)``, anonymous), each request drawn in turn from the
 distinct tokens or certificates, every one of them seen once in the warm-up; ``plain`` — the plain
 strawberry app of 100 × 5 constant fields (``read_api.plain_app``), the baseline of issue 12's
-(a); ``read`` — the views' read behind the page (``service.page`` + ``get_many``). With
-``--before DIR`` (another checkout, e.g. ``git worktree add /tmp/before <commit>``) the page
-and the read are counted for both. Each child takes one to three minutes (valgrind runs the
+(a); ``read`` — the views' read behind the page (``service.page`` + ``get_many``); these two
+only when the page is among the loads. With ``--before DIR`` (another checkout, e.g. ``git
+worktree add /tmp/before <commit>``) each load, and the read, are counted for both. Each child takes one to three minutes (valgrind runs the
 start-up some 50× slower); they run two at a time. Not part of the pytest suite.
 """
 
@@ -49,9 +49,8 @@ sys.path.append(bench)  # after the checkout under test: only the driver comes f
 import registry
 assert registry.__file__.startswith(root), registry.__file__
 from registry.web.app import create_app
-from asgi_driver import PAGE, Lifespan, call, post
+from asgi_driver import CERTIFICATE, PAGE, Lifespan, call, post
 certificates, tokens = json.load(open(seed_file))
-CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
 calls = {
     "page": lambda: [post("/graphql", {"query": PAGE}, t) for t in tokens],
     "typename": lambda: [post("/graphql", {"query": "{ __typename }"}, t) for t in tokens],
@@ -148,12 +147,13 @@ def main() -> None:
             sides["before"] = args.before.resolve()
         n = str(args.requests)
         jobs: dict[str, tuple[str, list[str], dict[str, str]]] = {
-            "plain": (PLAIN_CHILD, [str(ROOT / "bench"), n], {})}
+            "plain": (PLAIN_CHILD, [str(ROOT / "bench"), n], {})} if "page" in loads else {}
         for side, root in sides.items():
+            reads = [("read", READ_CHILD, [n])] if "page" in loads else []  # the page's read
             for load, code, extra in (
                     *((load, LOAD_CHILD, [str(seed_file), n, str(ROOT / "bench"), load])
                       for load in loads),
-                    ("read", READ_CHILD, [n])):
+                    *reads):
                 data_dir = Path(tmp) / f"{side}-{load}"
                 shutil.copytree(store, data_dir)  # one process at a time per store
                 env = {"REGISTRY_DATA_DIR": str(data_dir), "PYTHONPATH": str(root),
@@ -174,7 +174,7 @@ def main() -> None:
             print(f"plain ÷ page (the loop's thread only) {plain / page:.2f}; "
                   f"plain ÷ (page + its read) {plain / (page + per['read after']):.2f}")
         if "before" in sides:
-            for load in (*loads, "read"):
+            for load in (*loads, *(["read"] if "page" in loads else [])):
                 print(f"{load}: after ÷ before {per[load + ' after'] / per[load + ' before']:.2f}")
 
 

@@ -43,11 +43,10 @@ sys.path.insert(0, str(ROOT))
 
 SERVER_CORE, CLIENT_CORE = 0, 1
 
-from asgi_driver import PAGE  # noqa: E402  (beside this script: the page both benches ask)
+from asgi_driver import CERTIFICATE, PAGE  # noqa: E402,F401  (beside this script: what the benches ask)
 
 PLAIN_PAGE = "query { rows { id totalPoints admitted passed fullName } }"
 TYPENAME = "{ __typename }"
-CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
 
 
 # -- the plain strawberry app (the baseline of (a)) ------------------------------------------

@@ -50,6 +50,7 @@ import httpx2 as httpx
 
 # read_api (beside this script) puts the project first on sys.path
 from read_api import (  # noqa: E402
+    CERTIFICATE,
     CLIENT_CORE,
     ROOT,
     SERVER_CORE,
@@ -61,7 +62,6 @@ from read_api import (  # noqa: E402
 )
 
 PUBLIC_URL = "http://127.0.0.1:8000"
-CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
 
 
 def env_of(data_dir: Path) -> dict[str, str]:

@@ -43,10 +43,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from read_api import CLIENT_CORE, alternate, free_port, post, start, stop  # noqa: E402
+from read_api import (  # noqa: E402
+    CERTIFICATE,
+    CLIENT_CORE,
+    alternate,
+    free_port,
+    post,
+    start,
+    stop,
+)
 
 PUBLIC_URL = "http://127.0.0.1:8000"
-CERTIFICATE = "query($n: String!) { certificate(number: $n) { number status fullName } }"
 
 
 # -- the plain Starlette app (the ceiling of 1 and 2) ------------------------------------------

@@ -558,22 +558,16 @@ class RegistryService:
         """The verdict on a certificate's number typed in by hand (blocking)."""
         return self._verify_number(number, self.current_key_windows(), self._certificate)
 
-    def verified_from_memory(self, token: str | None = None, number: str | None = None
-                             ) -> Doc | None:
-        """:meth:`verify_token`'s (or :meth:`verify_number`'s) verdict from this process's
-        caches alone — no read, so no thread hop for the event loop; ``None`` when a row it
-        needs is not cached (then call the blocking one, which fills the caches). As fresh as
-        the blocking answer: the key ring and every certificate row are kept only while the
-        views they came from have not moved (:class:`ReadCache`), so a revocation or a key's
-        compromise is answered at once."""
-        return self.verification(token, number)[0]
-
     def verification(self, token: str | None = None, number: str | None = None
                      ) -> tuple[Doc | None, Callable[[], Doc]]:
-        """:meth:`verified_from_memory`'s verdict (or ``None``), and the blocking call that
-        answers when it is ``None`` — the rest of the same verification: a token whose
-        signature was checked here is not checked again in the thread pool (an Ed25519 check,
-        ≈ 55 µs, and the token's parse), only the row that was missing is read."""
+        """:meth:`verify_token`'s (or :meth:`verify_number`'s) verdict from this process's
+        caches alone — no read, so no thread hop for the event loop — or ``None`` when a row
+        it needs is not cached; and the blocking call that answers then: the rest of the same
+        verification (a token whose signature was checked here is not checked again in the
+        thread pool — an Ed25519 check, ≈ 55 µs, and the token's parse —, only the missing
+        row is read, and the caches are filled). As fresh as the blocking answer: the key ring
+        and every certificate row are kept only while the views they came from have not moved
+        (:class:`ReadCache`), so a revocation or a key's compromise is answered at once."""
         if token is None:
             assert number is not None
             return self._number_from_memory(number), partial(self.verify_number, number)

@@ -121,9 +121,9 @@ def test_a_verification_asked_again_takes_no_thread_hop_and_reads_no_view(
 
 def test_a_verification_from_memory_says_what_the_blocking_one_says(api: Api) -> None:
     cert = warm(api)
-    quick = api.container.service.verified_from_memory(token=cert["token"])
+    quick = api.container.service.verification(token=cert["token"])[0]
     assert quick == api.container.service.verify_token(cert["token"])
-    by_number = api.container.service.verified_from_memory(number=cert["number"])
+    by_number = api.container.service.verification(number=cert["number"])[0]
     assert by_number == api.container.service.verify_number(cert["number"])
     forged = cert["token"][:-4] + ("AAAA" if not cert["token"].endswith("AAAA") else "BBBB")
     assert verified(api, forged)["status"] == "INVALID"
@@ -153,10 +153,10 @@ def test_a_number_unknown_until_issued_is_not_kept_unknown(api: Api) -> None:
     cert = warm(api)
     assert verified_number(api, cert["number"])["status"] == "VALID"
     unknown = encode_number(bytes(10))  # well formed, never issued: the views are asked
-    assert service.verified_from_memory(number=unknown) is None
+    assert service.verification(number=unknown)[0] is None
     assert verified_number(api, unknown)["status"] == "INVALID"
-    assert service.verified_from_memory(number=unknown) is None  # still asked: may be issued
-    malformed = service.verified_from_memory(number="KZ-0000-0000-0")  # needs no row at all
+    assert service.verification(number=unknown)[0] is None  # still asked: may be issued
+    malformed = service.verification(number="KZ-0000-0000-0")[0]  # needs no row at all
     assert malformed is not None and malformed["status"] == "INVALID"
 
 
