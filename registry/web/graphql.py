@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextvars import ContextVar
 from functools import cache
 from types import NoneType
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -64,6 +66,10 @@ def bearer_token(request: Request | WebSocket) -> str | None:
 
 
 ON_BEHALF_OF_MAX = 200
+PARSED_ON_LOOP_MAX = 64 * 1024  # bytes of a JSON body parsed on the event loop
+
+# A body the view has parsed and hands to strawberry's own reading (RegistryGraphQL).
+_read_body: ContextVar[tuple[bytes, Any] | None] = ContextVar("_read_body", default=None)
 
 
 def on_behalf_of_header(request: Request | WebSocket) -> tuple[str | None, str | None]:
@@ -95,37 +101,58 @@ class RegistryGraphQL(GraphQL[Context, None]):
         return jsonio.dumps(data)
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
-        data = await self._plain_json(request) or await super().parse_http_body(request)
+        plain, read = await self._plain_json(request)
+        data: GraphQLRequestData | list[GraphQLRequestData]
+        if plain is not None:
+            data = plain
+        else:  # strawberry's way, with the body it would parse again already read
+            kept = _read_body.set(read)
+            try:
+                data = await super().parse_http_body(request)
+            finally:
+                _read_body.reset(kept)
         first = data[0] if isinstance(data, list) and data else data
         if isinstance(first, GraphQLRequestData) and isinstance(first.operation_name, str):
             metrics.note_operation(first.operation_name)
         return data
 
-    async def _plain_json(self, request: Any) -> GraphQLRequestData | None:
+    def parse_json(self, data: str | bytes) -> Any:
+        read = _read_body.get()
+        if read is not None and read[0] is data:
+            return read[1]
+        return super().parse_json(data)
+
+    async def _plain_json(self, request: Any
+                          ) -> tuple[GraphQLRequestData | None, tuple[bytes, Any] | None]:
         """The request's operation when it is the common case — a POST of
         ``application/json`` holding one operation whose members have the right types, with
         no streamed answer asked for — read as strawberry reads it, without parsing its
         ``Content-Type`` and ``Accept`` headers with the ``email`` package (twice a request,
         a sixth of a ``{ __typename }``'s cost in process). ``None`` for anything else: a
         batch, a wrong type, another content type, or an ``Accept`` naming
-        ``multipart/mixed`` or ``text/event-stream`` go strawberry's way, which answers them
-        (Starlette keeps the body once read)."""
+        ``multipart/mixed`` or ``text/event-stream`` go strawberry's way, which answers them;
+        with them, the body and what it parsed to, if it was parsed (a large one is not parsed
+        twice: :meth:`parse_json` gives strawberry the same value). A body over
+        :data:`PARSED_ON_LOOP_MAX` is parsed in the thread pool."""
         if request.method != "POST" or _mime(request.content_type) != "application/json":
-            return None
+            return None, None
         accept = request.headers.get("accept", "").lower()
         if "multipart/mixed" in accept or "text/event-stream" in accept:
-            return None
-        body = self.parse_json(await request.get_body())
+            return None, None
+        raw = await request.get_body()
+        # a large body (up to REGISTRY_MAX_REQUEST_BYTES) is parsed off the event loop
+        body = self.parse_json(raw) if len(raw) <= PARSED_ON_LOOP_MAX else \
+            await run_in_threadpool(self.parse_json, raw)
         if not isinstance(body, dict):
-            return None
+            return None, (raw, body)
         query, variables, extensions = (body.get("query"), body.get("variables"),
                                         body.get("extensions"))
         if not (isinstance(query, (str, NoneType)) and isinstance(variables, (dict, NoneType))
                 and isinstance(extensions, (dict, NoneType))):
-            return None
+            return None, (raw, body)
         return GraphQLRequestData(query=query, variables=variables,
                                   operation_name=body.get("operationName"),
-                                  extensions=extensions, protocol="http")
+                                  extensions=extensions, protocol="http"), None
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 from cross_web import HTTPException, StarletteRequestAdapter
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from strawberry.http.async_base_view import AsyncBaseHTTPView
 
 from registry.api.schema import schema
+from registry.web.graphql import PARSED_ON_LOOP_MAX
 from registry.web.graphql_http import GuardedGraphQL
 
 VIEW = GuardedGraphQL(lambda _: None, max_message_bytes=1 << 20, schema=schema,
@@ -96,11 +98,48 @@ def test_the_common_request_is_read_without_strawberrys_path() -> None:
     body = json.dumps({"query": "query Q { __typename }", "variables": {"n": 1},
                        "operationName": "Q"}).encode()
     for content_type in ("application/json", "application/json; charset=utf-8"):
-        read = asyncio.run(VIEW._plain_json(adapter(body, content_type, "*/*", "POST")))
+        read, _ = asyncio.run(VIEW._plain_json(adapter(body, content_type, "*/*", "POST")))
         assert read is not None
         assert (read.query, read.variables, read.operation_name, read.protocol) == \
             ("query Q { __typename }", {"n": 1}, "Q", "http")
     assert asyncio.run(VIEW._plain_json(adapter(body, "application/json", "multipart/mixed",
-                                                "POST"))) is None
+                                                "POST")))[0] is None
     assert asyncio.run(VIEW._plain_json(adapter(b"[]", "application/json", None,
-                                                "POST"))) is None
+                                                "POST")))[0] is None
+
+
+def test_a_body_left_to_strawberry_is_parsed_once(monkeypatch: Any) -> None:
+    """A batch or a wrongly typed member goes strawberry's way with the body already parsed:
+    a large body costs the event loop one parse, not two."""
+    parses: list[object] = []
+    real = VIEW.decode_json
+
+    def counting(data: str | bytes) -> object:
+        parses.append(data)
+        return real(data)
+    monkeypatch.setattr(VIEW, "decode_json", counting)
+    for body in (b'[{"query": "{ a }"}, {"query": "{ b }"}]', b'{"query": 1}',
+                 b'{"query": "{ a }", "variables": []}'):
+        parses.clear()
+        outcome(VIEW.parse_http_body, body, "application/json", None)
+        assert len(parses) == 1, body
+    parses.clear()
+    outcome(VIEW.parse_http_body, b'{"query": "{ a }"}', "application/json", None)
+    assert len(parses) == 1
+
+
+def test_a_large_body_is_parsed_off_the_event_loop(monkeypatch: Any) -> None:
+    threads: list[str] = []
+    real = VIEW.decode_json
+
+    def recording(data: str | bytes) -> object:
+        threads.append(threading.current_thread().name)
+        return real(data)
+    monkeypatch.setattr(VIEW, "decode_json", recording)
+    small = json.dumps({"query": "{ __typename }"}).encode()
+    large = json.dumps({"query": "{ __typename }", "variables": {"x": "ы" * 40_000}}).encode()
+    assert len(small) <= PARSED_ON_LOOP_MAX < len(large)
+    for body in (small, large, b"[" + large + b"]"):
+        outcome(VIEW.parse_http_body, body, "application/json", None)
+    main = threading.main_thread().name
+    assert threads == [main, threads[1], threads[2]] and main not in threads[1:]
